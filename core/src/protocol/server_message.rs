@@ -1,0 +1,103 @@
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use super::Ts;
+
+/// A message from the backend to the client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+#[allow(missing_docs)] // fields are the protocol's, documented in convex-sync-protocol.md §3.3
+pub enum ServerMessage {
+    /// Moves the client's view from `start_version` to `end_version`.
+    Transition {
+        start_version: StateVersion,
+        end_version: StateVersion,
+        modifications: Vec<StateModification>,
+        #[serde(default)]
+        client_clock_skew: Option<f64>,
+        #[serde(default)]
+        server_ts: Option<f64>,
+    },
+    /// One slice of a Transition too large for one frame.
+    TransitionChunk {
+        chunk: String,
+        part_number: u32,
+        total_parts: u32,
+        transition_id: String,
+    },
+    /// The outcome of a mutation. On success `result` is the encoded value and `ts` the commit
+    /// timestamp; on failure `result` is the error message.
+    MutationResponse {
+        request_id: u32,
+        success: bool,
+        result: Json,
+        #[serde(default)]
+        ts: Option<Ts>,
+        #[serde(default)]
+        log_lines: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_data: Option<Json>,
+    },
+    /// The outcome of an action.
+    ActionResponse {
+        request_id: u32,
+        success: bool,
+        result: Json,
+        #[serde(default)]
+        log_lines: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_data: Option<Json>,
+    },
+    /// The identity was rejected; the server closes the socket right after.
+    AuthError {
+        error: String,
+        base_version: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        auth_update_attempted: Option<bool>,
+    },
+    /// A deterministic client error; the server closes the socket right after.
+    FatalError { error: String },
+    /// Keep-alive: only resets the inactivity timer.
+    Ping,
+}
+
+/// The version of the client's view: query set, identity and database timestamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateVersion {
+    /// The query-set version.
+    pub query_set: u32,
+    /// The identity version.
+    pub identity: u32,
+    /// The database timestamp.
+    pub ts: Ts,
+}
+
+/// One change to one query in a Transition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+#[allow(missing_docs)]
+pub enum StateModification {
+    /// A new result.
+    QueryUpdated {
+        query_id: u32,
+        value: Json,
+        #[serde(default)]
+        log_lines: Vec<String>,
+        #[serde(default)]
+        journal: Option<String>,
+    },
+    /// The query threw; `error_data` is set for a `ConvexError`.
+    QueryFailed {
+        query_id: u32,
+        error_message: String,
+        #[serde(default)]
+        log_lines: Vec<String>,
+        #[serde(default)]
+        journal: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error_data: Option<Json>,
+    },
+    /// The query left the set.
+    QueryRemoved { query_id: u32 },
+}

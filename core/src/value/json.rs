@@ -1,0 +1,232 @@
+//! The `convex_encoded_json` encoding: what values look like on the WebSocket and in
+//! `/api/*` bodies.
+//!
+//! Plain JSON for null, booleans, strings, arrays, objects and ordinary floats; wrappers for the
+//! rest: `{"$integer": base64(8 LE bytes)}`, `{"$float": base64(8 LE bytes)}` for NaN, the
+//! infinities and -0, and `{"$bytes": base64}`. Every plain JSON number decodes to a float64.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{Map, Number, Value as Json};
+
+use super::{validate_field_name, Object, Value, ValueError};
+
+/// The largest integer a JS `number` holds exactly (2^53).
+const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
+
+impl Value {
+    /// Encodes this value as `convex_encoded_json`.
+    ///
+    /// Integral floats are written without a fraction (`1`, not `1.0`), as `JSON.stringify` does,
+    /// so the text matches the official client byte for byte.
+    pub fn to_json(&self) -> Json {
+        match self {
+            Value::Null => Json::Null,
+            Value::Boolean(b) => Json::Bool(*b),
+            Value::Int64(i) => wrapper("$integer", STANDARD.encode(i.to_le_bytes())),
+            Value::Float64(f) => float_to_json(*f),
+            Value::String(s) => Json::String(s.clone()),
+            Value::Bytes(b) => wrapper("$bytes", STANDARD.encode(b)),
+            Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
+            Value::Object(fields) => Json::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Decodes `convex_encoded_json`, checking wrappers and field names as the backend does.
+    pub fn from_json(json: &Json) -> Result<Value, ValueError> {
+        Ok(match json {
+            Json::Null => Value::Null,
+            Json::Bool(b) => Value::Boolean(*b),
+            Json::Number(n) => Value::Float64(n.as_f64().unwrap_or(f64::NAN)),
+            Json::String(s) => Value::String(s.clone()),
+            Json::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(Value::from_json)
+                    .collect::<Result<_, _>>()?,
+            ),
+            Json::Object(map) => {
+                if map.len() == 1 {
+                    if let Some((key, inner)) = map.iter().next() {
+                        if key.starts_with('$') {
+                            return decode_wrapper(key, inner);
+                        }
+                    }
+                }
+                let mut fields = Object::new();
+                for (k, v) in map {
+                    validate_field_name(k)?;
+                    fields.insert(k.clone(), Value::from_json(v)?);
+                }
+                Value::Object(fields)
+            }
+        })
+    }
+}
+
+fn wrapper(key: &str, content: String) -> Json {
+    let mut m = Map::new();
+    m.insert(key.to_owned(), Json::String(content));
+    Json::Object(m)
+}
+
+fn float_to_json(f: f64) -> Json {
+    let negative_zero = f == 0.0 && f.is_sign_negative();
+    if !f.is_finite() || negative_zero {
+        return wrapper("$float", STANDARD.encode(f.to_le_bytes()));
+    }
+    if f.fract() == 0.0 && f.abs() < MAX_SAFE {
+        // Exact: |f| < 2^53 fits in i64 without rounding.
+        return Json::Number(Number::from(f as i64));
+    }
+    Number::from_f64(f).map_or(Json::Null, Json::Number)
+}
+
+fn decode_eight(wrapper: &'static str, inner: &Json) -> Result<[u8; 8], ValueError> {
+    let text = inner.as_str().ok_or_else(|| ValueError::MalformedWrapper {
+        wrapper,
+        reason: "content is not a string".into(),
+    })?;
+    let bytes = STANDARD
+        .decode(text)
+        .map_err(|e| ValueError::MalformedWrapper {
+            wrapper,
+            reason: e.to_string(),
+        })?;
+    bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| ValueError::MalformedWrapper {
+            wrapper,
+            reason: format!("expected 8 bytes, found {}", bytes.len()),
+        })
+}
+
+fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueError> {
+    match key {
+        "$integer" => Ok(Value::Int64(i64::from_le_bytes(decode_eight(
+            "$integer", inner,
+        )?))),
+        "$float" => {
+            let f = f64::from_le_bytes(decode_eight("$float", inner)?);
+            let special = !f.is_finite() || (f == 0.0 && f.is_sign_negative());
+            if special {
+                Ok(Value::Float64(f))
+            } else {
+                Err(ValueError::MalformedWrapper {
+                    wrapper: "$float",
+                    reason: "an ordinary float must be sent as a plain JSON number".into(),
+                })
+            }
+        }
+        "$bytes" => {
+            let text = inner.as_str().ok_or_else(|| ValueError::MalformedWrapper {
+                wrapper: "$bytes",
+                reason: "content is not a string".into(),
+            })?;
+            STANDARD
+                .decode(text)
+                .map(Value::Bytes)
+                .map_err(|e| ValueError::MalformedWrapper {
+                    wrapper: "$bytes",
+                    reason: e.to_string(),
+                })
+        }
+        // The commit-ts placeholder only exists inside the mutation that writes it; a client
+        // never needs its value, so it reads as null.
+        "$commitTs" if inner.is_null() => Ok(Value::Null),
+        other => Err(ValueError::UnsupportedWrapper(other.to_owned())),
+    }
+}
+
+/// Encodes function arguments as the one-element array the WebSocket protocol sends.
+pub fn args_to_wire(args: &Object) -> Json {
+    Json::Array(vec![Value::Object(args.clone()).to_json()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn enc(v: Value) -> String {
+        v.to_json().to_string()
+    }
+
+    #[test]
+    fn vectors_match_the_official_client() {
+        assert_eq!(enc(Value::Int64(1)), r#"{"$integer":"AQAAAAAAAAA="}"#);
+        assert_eq!(enc(Value::Int64(-1)), r#"{"$integer":"//////////8="}"#);
+        assert_eq!(enc(Value::Int64(1 << 62)), r#"{"$integer":"AAAAAAAAAEA="}"#);
+        assert_eq!(
+            enc(Value::Float64(f64::NAN)),
+            r#"{"$float":"AAAAAAAA+H8="}"#
+        );
+        assert_eq!(
+            enc(Value::Float64(f64::INFINITY)),
+            r#"{"$float":"AAAAAAAA8H8="}"#
+        );
+        assert_eq!(
+            enc(Value::Float64(f64::NEG_INFINITY)),
+            r#"{"$float":"AAAAAAAA8P8="}"#
+        );
+        assert_eq!(enc(Value::Float64(-0.0)), r#"{"$float":"AAAAAAAAAIA="}"#);
+        assert_eq!(enc(Value::Float64(0.0)), "0");
+        assert_eq!(enc(Value::Float64(1.5)), "1.5");
+        assert_eq!(enc(Value::Bytes(vec![1, 2, 3])), r#"{"$bytes":"AQID"}"#);
+    }
+
+    #[test]
+    fn objects_are_sorted() {
+        let v = Value::from_json(&json!({"b": 1, "a": [true, null, "x"]})).unwrap();
+        assert_eq!(enc(v), r#"{"a":[true,null,"x"],"b":1}"#);
+    }
+
+    #[test]
+    fn round_trips() {
+        let values = [
+            Value::Null,
+            Value::Boolean(true),
+            Value::Int64(i64::MIN),
+            Value::Int64(i64::MAX),
+            Value::Float64(f64::NAN),
+            Value::Float64(-0.0),
+            Value::Float64(1e300),
+            Value::Float64(-2.5),
+            Value::Float64(9_007_199_254_740_993.0),
+            Value::String("héllo".into()),
+            Value::Bytes(vec![]),
+            Value::Array(vec![Value::Int64(3), Value::Float64(3.0)]),
+        ];
+        for v in values {
+            let back = Value::from_json(&v.to_json()).unwrap();
+            assert_eq!(back, v, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_wrappers_and_names() {
+        for bad in [
+            json!({"$integer": "AQ=="}),
+            json!({"$integer": 5}),
+            json!({"$float": "AAAAAAAA8D8="}), // 1.0 must be a plain number
+            json!({"$bytes": "%%%"}),
+            json!({"$set": []}),
+            json!({"$map": []}),
+            json!({"a": {"$weird": 1}}),
+            json!({"$x": 1, "y": 2}),
+            json!({"caf\u{e9}": 1}),
+        ] {
+            assert!(Value::from_json(&bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            Value::from_json(&json!({"$commitTs": null})).unwrap(),
+            Value::Null
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! The Convex side of the dev backend.
+//!
+//! - [`database`]: the data and the commit timestamp.
+//! - [`functions`]: the registered functions (the seed app's and the test helpers).
+//! - [`sync`]: one WebSocket session speaking the sync protocol.
+
+pub mod database;
+pub mod functions;
+pub mod sync;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use convex_yew_core::protocol::Ts;
+use convex_yew_core::Value;
+use tokio::sync::broadcast;
+
+use crate::config::Config;
+use database::Database;
+use functions::{FunctionError, Registry};
+
+/// One deployment: its data, functions and the fan-out of commits to live sessions.
+pub struct Deployment {
+    /// The configuration it was started with.
+    pub config: Config,
+    /// The data.
+    pub db: Mutex<Database>,
+    /// The functions.
+    pub registry: Registry,
+    /// Every commit's timestamp, to every session.
+    pub commits: broadcast::Sender<Ts>,
+    /// Committed mutation outcomes by (session id, request id), outliving sockets.
+    pub mutation_log: Mutex<HashMap<(String, u32), (Value, Ts)>>,
+}
+
+impl Deployment {
+    /// A fresh deployment with the built-in functions.
+    pub fn new(config: Config) -> Deployment {
+        let (commits, _) = broadcast::channel(1024);
+        Deployment {
+            config,
+            db: Mutex::new(Database::default()),
+            registry: Registry::builtin(),
+            commits,
+            mutation_log: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Runs a query at the current state.
+    pub fn run_query(
+        &self,
+        path: &str,
+        args: &Value,
+        identity: Option<&functions::Identity>,
+    ) -> (Result<Value, FunctionError>, Ts) {
+        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+        let ts = db.ts();
+        (self.registry.run_query(path, args, &db, identity), ts)
+    }
+
+    /// Runs a mutation and commits it; returns the result and commit timestamp.
+    pub fn run_mutation(
+        &self,
+        path: &str,
+        args: &Value,
+        identity: Option<&functions::Identity>,
+    ) -> Result<(Value, Ts), FunctionError> {
+        let outcome = {
+            let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+            let mut tx = db.begin();
+            let value = self.registry.run_mutation(path, args, &mut tx, identity)?;
+            let ts = db.commit(tx);
+            (value, ts)
+        };
+        let _ = self.commits.send(outcome.1);
+        Ok(outcome)
+    }
+}
+
+/// The Convex routes: the sync WebSocket under `/api/sync` and `/api/<version>/sync`.
+pub fn routes(state: Arc<Deployment>) -> Router {
+    Router::new()
+        .route("/api/sync", get(sync_unversioned))
+        .route("/api/{version}/sync", get(sync_versioned))
+        .route("/version", get(|| async { "convex-dev-backend" }))
+        .with_state(state)
+}
+
+async fn sync_unversioned(ws: WebSocketUpgrade, State(d): State<Arc<Deployment>>) -> Response {
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| sync::run(socket, d, false))
+}
+
+async fn sync_versioned(
+    Path(version): Path<String>,
+    ws: WebSocketUpgrade,
+    State(d): State<Arc<Deployment>>,
+) -> Response {
+    if !is_semver(&version) {
+        return (
+            axum::http::StatusCode::BAD_REQUEST,
+            format!("InvalidVersion: {version:?} is not a semver"),
+        )
+            .into_response();
+    }
+    let chunks = version_at_least(&version, (1, 28, 0));
+    ws.max_message_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| sync::run(socket, d, chunks))
+}
+
+/// Largest client frame accepted: the 16 MiB argument limit plus room for the envelope.
+pub const MAX_FRAME_BYTES: usize = 17 * 1024 * 1024;
+
+fn version_at_least(v: &str, min: (u64, u64, u64)) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let n: Vec<u64> = core.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    (
+        n.first().copied().unwrap_or(0),
+        n.get(1).copied().unwrap_or(0),
+        n.get(2).copied().unwrap_or(0),
+    ) >= min
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<_> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}

@@ -1,0 +1,514 @@
+//! One sync-protocol WebSocket session, as the Convex backend runs it.
+//!
+//! Per socket: the query set and its version, the identity version, the last Transition's end
+//! version. Mutations are answered with `MutationResponse` and then a Transition whose ts
+//! covers the commit; every commit anywhere re-runs this session's queries and pushes the ones
+//! whose result changed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket};
+use convex_yew_core::protocol::{
+    AuthTokenType, ClientMessage, QuerySetModification, ServerMessage, StateModification,
+    StateVersion, Ts,
+};
+use convex_yew_core::Value;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+
+use super::functions::{FunctionError, Identity};
+use super::Deployment;
+
+/// Transitions larger than this are split into `TransitionChunk`s (the backend's limit).
+pub const CHUNK_BYTES: usize = 5_000_000;
+
+enum Out {
+    Text(String),
+    Close,
+}
+
+struct Subscription {
+    path: String,
+    args: Value,
+    /// The last modification sent for it, as text, to detect changes.
+    last_sent: Option<String>,
+}
+
+struct Session {
+    d: Arc<Deployment>,
+    out: mpsc::UnboundedSender<Out>,
+    chunks_supported: bool,
+    session_id: Option<String>,
+    query_set_version: u32,
+    identity_version: u32,
+    identity: Option<Identity>,
+    queries: BTreeMap<u32, Subscription>,
+    last_end: StateVersion,
+}
+
+/// Runs one socket to its end.
+pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) {
+    let (mut sink, mut stream) = socket.split();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+    let writer = tokio::spawn(async move {
+        while let Some(out) = out_rx.recv().await {
+            let result = match out {
+                Out::Text(t) => sink.send(Message::Text(t.into())).await,
+                Out::Close => {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            };
+            if result.is_err() {
+                break;
+            }
+        }
+    });
+    let mut commits = d.commits.subscribe();
+    let mut session = Session {
+        d,
+        out: out_tx,
+        chunks_supported,
+        session_id: None,
+        query_set_version: 0,
+        identity_version: 0,
+        identity: None,
+        queries: BTreeMap::new(),
+        last_end: StateVersion::default(),
+    };
+    let mut idle = tokio::time::interval(Duration::from_secs(15));
+    idle.tick().await;
+    loop {
+        tokio::select! {
+            frame = stream.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    if !session.handle_text(text.as_str()) {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    session.fatal("Received a binary frame; the sync protocol uses text frames".into());
+                    break;
+                }
+                Some(Ok(Message::Close(_))) | None => break,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    eprintln!("[sync] {} socket error: {e}", session.label());
+                    break;
+                }
+            },
+            commit = commits.recv() => {
+                if let Err(tokio::sync::broadcast::error::RecvError::Closed) = commit {
+                    break;
+                }
+                if !session.push_update(false) {
+                    break;
+                }
+            }
+            _ = idle.tick() => session.send(&ServerMessage::Ping),
+        }
+    }
+    eprintln!("[sync] {} closed", session.label());
+    drop(session);
+    let _ = writer.await;
+}
+
+impl Session {
+    fn label(&self) -> String {
+        match &self.session_id {
+            Some(id) => format!("session {id}"),
+            None => "session (before Connect)".into(),
+        }
+    }
+
+    fn send(&self, msg: &ServerMessage) {
+        let _ = self.out.send(Out::Text(msg.to_text()));
+    }
+
+    fn close(&self) {
+        let _ = self.out.send(Out::Close);
+    }
+
+    fn fatal(&self, error: String) {
+        eprintln!("[sync] {} fatal error: {error}", self.label());
+        self.send(&ServerMessage::FatalError { error });
+        self.close();
+    }
+
+    /// Handles one frame; false ends the session.
+    fn handle_text(&mut self, text: &str) -> bool {
+        let msg = match ClientMessage::parse(text) {
+            Ok(m) => m,
+            Err(e) => {
+                self.fatal(format!("Received Invalid JSON on websocket: {e}"));
+                return false;
+            }
+        };
+        if self.session_id.is_none() && !matches!(msg, ClientMessage::Connect { .. }) {
+            self.fatal("The first message on a socket must be Connect".into());
+            return false;
+        }
+        match msg {
+            ClientMessage::Connect {
+                session_id,
+                connection_count,
+                last_close_reason,
+                ..
+            } => {
+                if !looks_like_uuid(&session_id) {
+                    self.fatal(format!("Invalid sessionId {session_id:?}: not a UUID"));
+                    return false;
+                }
+                eprintln!(
+                    "[sync] session {session_id} connected (connectionCount {connection_count}, lastCloseReason {})",
+                    last_close_reason.as_deref().unwrap_or("null")
+                );
+                self.session_id = Some(session_id);
+                true
+            }
+            ClientMessage::ModifyQuerySet {
+                base_version,
+                new_version,
+                modifications,
+            } => self.modify_query_set(base_version, new_version, modifications),
+            ClientMessage::Mutation {
+                request_id,
+                udf_path,
+                args,
+                ..
+            } => self.mutation(request_id, &udf_path, &args),
+            ClientMessage::Action {
+                request_id,
+                udf_path,
+                args,
+                ..
+            } => {
+                self.action(request_id, udf_path, args);
+                true
+            }
+            ClientMessage::Authenticate {
+                base_version,
+                token_type,
+                value,
+                ..
+            } => self.authenticate(base_version, token_type, value),
+            ClientMessage::Event { .. } => true,
+        }
+    }
+
+    fn modify_query_set(
+        &mut self,
+        base: u32,
+        new: u32,
+        modifications: Vec<QuerySetModification>,
+    ) -> bool {
+        if base != self.query_set_version {
+            self.fatal(format!(
+                "BaseVersionMismatch: ModifyQuerySet baseVersion {base} does not match the server's {}",
+                self.query_set_version
+            ));
+            return false;
+        }
+        if new <= base {
+            self.fatal(format!(
+                "ModifyQuerySet newVersion {new} must be greater than baseVersion {base}"
+            ));
+            return false;
+        }
+        let mut removed = Vec::new();
+        for m in modifications {
+            match m {
+                QuerySetModification::Add {
+                    query_id,
+                    udf_path,
+                    args,
+                    ..
+                } => {
+                    let args = decode_args(&args).unwrap_or(Value::Null);
+                    self.queries.insert(
+                        query_id,
+                        Subscription {
+                            path: udf_path,
+                            args,
+                            last_sent: None,
+                        },
+                    );
+                }
+                QuerySetModification::Remove { query_id } => {
+                    self.queries.remove(&query_id);
+                    removed.push(query_id);
+                }
+            }
+        }
+        self.query_set_version = new;
+        let mut mods: Vec<StateModification> = removed
+            .into_iter()
+            .map(|query_id| StateModification::QueryRemoved { query_id })
+            .collect();
+        let Some(updates) = self.rerun_queries() else {
+            return false;
+        };
+        mods.extend(updates);
+        self.send_transition(mods);
+        true
+    }
+
+    fn mutation(&mut self, request_id: u32, path: &str, args: &serde_json::Value) -> bool {
+        let key = (self.session_id.clone().unwrap_or_default(), request_id);
+        let cached = self
+            .d
+            .mutation_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+            .cloned();
+        let outcome = match cached {
+            Some(done) => Ok(done),
+            None => match decode_args(args) {
+                Ok(args) => self.d.run_mutation(path, &args, self.identity.as_ref()),
+                Err(e) => Err(e),
+            },
+        };
+        match outcome {
+            Ok((value, ts)) => {
+                self.d
+                    .mutation_log
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(key, (value.clone(), ts));
+                self.send(&ServerMessage::MutationResponse {
+                    request_id,
+                    success: true,
+                    result: value.to_json(),
+                    ts: Some(ts),
+                    log_lines: vec![],
+                    error_data: None,
+                });
+            }
+            Err(e) => self.send(&ServerMessage::MutationResponse {
+                request_id,
+                success: false,
+                result: serde_json::Value::String(e.message),
+                ts: None,
+                log_lines: vec![],
+                error_data: e.data.map(|d| d.to_json()),
+            }),
+        }
+        // The Transition that makes the mutation visible to this client.
+        self.push_update(true)
+    }
+
+    fn action(&self, request_id: u32, path: String, args: serde_json::Value) {
+        let d = self.d.clone();
+        let out = self.out.clone();
+        let identity = self.identity.clone();
+        tokio::task::spawn_blocking(move || {
+            let outcome = decode_args(&args)
+                .and_then(|args| d.registry.run_action(&path, &args, &d, identity.as_ref()));
+            let msg = match outcome {
+                Ok(value) => ServerMessage::ActionResponse {
+                    request_id,
+                    success: true,
+                    result: value.to_json(),
+                    log_lines: vec![],
+                    error_data: None,
+                },
+                Err(e) => ServerMessage::ActionResponse {
+                    request_id,
+                    success: false,
+                    result: serde_json::Value::String(e.message),
+                    log_lines: vec![],
+                    error_data: e.data.map(|d| d.to_json()),
+                },
+            };
+            let _ = out.send(Out::Text(msg.to_text()));
+        });
+    }
+
+    fn authenticate(
+        &mut self,
+        base: u32,
+        token_type: AuthTokenType,
+        value: Option<String>,
+    ) -> bool {
+        if base != self.identity_version {
+            self.fatal(format!(
+                "Authenticate baseVersion {base} does not match the server's identity version {}",
+                self.identity_version
+            ));
+            return false;
+        }
+        let identity = match (token_type, value) {
+            (AuthTokenType::None, _) => None,
+            (AuthTokenType::User, Some(_token)) => {
+                let error = "No auth provider found matching the given token (convex-dev-backend has no auth providers configured)".to_string();
+                eprintln!("[sync] {} AuthError: {error}", self.label());
+                self.send(&ServerMessage::AuthError {
+                    error,
+                    base_version: Some(self.identity_version),
+                    auth_update_attempted: Some(true),
+                });
+                self.close();
+                return false;
+            }
+            (other, _) => {
+                self.fatal(format!(
+                    "Unsupported Authenticate tokenType {other:?} for convex-dev-backend"
+                ));
+                return false;
+            }
+        };
+        self.identity = identity;
+        self.identity_version += 1;
+        for q in self.queries.values_mut() {
+            q.last_sent = None; // every query re-runs under the new identity
+        }
+        self.push_update(true)
+    }
+
+    /// Re-runs every query and returns the modifications for those whose result changed.
+    /// `None` when the identity expired (the session then ends with an AuthError).
+    fn rerun_queries(&mut self) -> Option<Vec<StateModification>> {
+        let mut mods = Vec::new();
+        for (&query_id, sub) in self.queries.iter_mut() {
+            let (result, _) = self
+                .d
+                .run_query(&sub.path, &sub.args, self.identity.as_ref());
+            let m = to_modification(query_id, result);
+            let text = serde_json::to_string(&m).unwrap_or_default();
+            if sub.last_sent.as_deref() != Some(text.as_str()) {
+                sub.last_sent = Some(text);
+                mods.push(m);
+            }
+        }
+        Some(mods)
+    }
+
+    /// Sends a Transition with the changed queries; `force` sends one even without changes
+    /// (to move ts or identity forward). False ends the session.
+    fn push_update(&mut self, force: bool) -> bool {
+        let Some(mods) = self.rerun_queries() else {
+            return false;
+        };
+        let ts = self.d.db.lock().unwrap_or_else(|p| p.into_inner()).ts();
+        if mods.is_empty() && !force && ts == self.last_end.ts {
+            return true;
+        }
+        if mods.is_empty() && !force {
+            return true;
+        }
+        self.send_transition(mods);
+        true
+    }
+
+    fn send_transition(&mut self, modifications: Vec<StateModification>) {
+        let ts: Ts = self
+            .d
+            .db
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ts()
+            .max(self.last_end.ts);
+        let end = StateVersion {
+            query_set: self.query_set_version,
+            identity: self.identity_version,
+            ts,
+        };
+        let msg = ServerMessage::Transition {
+            start_version: self.last_end,
+            end_version: end,
+            modifications,
+            client_clock_skew: None,
+            server_ts: None,
+        };
+        self.last_end = end;
+        let text = msg.to_text();
+        if self.chunks_supported && text.len() > CHUNK_BYTES {
+            for chunk in split_transition(&text, CHUNK_BYTES) {
+                self.send(&chunk);
+            }
+        } else {
+            let _ = self.out.send(Out::Text(text));
+        }
+    }
+}
+
+fn to_modification(query_id: u32, result: Result<Value, FunctionError>) -> StateModification {
+    match result {
+        Ok(value) => StateModification::QueryUpdated {
+            query_id,
+            value: value.to_json(),
+            log_lines: vec![],
+            journal: None,
+        },
+        Err(e) => StateModification::QueryFailed {
+            query_id,
+            error_message: e.message,
+            log_lines: vec![],
+            journal: None,
+            error_data: e.data.map(|d| d.to_json()),
+        },
+    }
+}
+
+/// Decodes the one-element argument array (or a bare object, which the backend also accepts).
+fn decode_args(args: &serde_json::Value) -> Result<Value, FunctionError> {
+    let inner =
+        match args {
+            serde_json::Value::Array(items) if items.len() == 1 => &items[0],
+            serde_json::Value::Object(_) => args,
+            _ => return Err(FunctionError {
+                message:
+                    "ArgumentValidationError: args must be a one-element array holding an object"
+                        .into(),
+                data: None,
+            }),
+        };
+    let value = Value::from_json(inner).map_err(|e| FunctionError {
+        message: format!("ArgumentValidationError: {e}"),
+        data: None,
+    })?;
+    if value.as_object().is_none() {
+        return Err(FunctionError {
+            message: "ArgumentValidationError: args must be an object".into(),
+            data: None,
+        });
+    }
+    Ok(value)
+}
+
+/// Splits a serialised Transition into chunks of at most `max` bytes at character boundaries.
+pub fn split_transition(text: &str, max: usize) -> Vec<ServerMessage> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(max.max(4));
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        parts.push(&rest[..cut]);
+        rest = &rest[cut..];
+    }
+    let total = parts.len() as u32;
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, chunk)| ServerMessage::TransitionChunk {
+            chunk: chunk.to_owned(),
+            part_number: i as u32,
+            total_parts: total,
+            transition_id: text.len().to_string(),
+        })
+        .collect()
+}
+
+fn looks_like_uuid(s: &str) -> bool {
+    let groups: Vec<_> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}

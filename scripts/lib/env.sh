@@ -1,0 +1,9 @@
+# Shared environment for the scripts: tool paths and the shared cargo target dir.
+# Sourced, not run.
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Chromium on a closed network, as root: flags for anything that starts it by hand.
+export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
+export CHROMEDRIVER="${CHROMEDRIVER:-/usr/bin/chromedriver}"
+# Trunk 0.21 refuses NO_COLOR=1 (it wants a bool).
+unset NO_COLOR

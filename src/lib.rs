@@ -1,0 +1,17 @@
+//! # convex-yew
+//!
+//! Sign users in with WorkOS AuthKit and talk to a Convex backend over its live WebSocket
+//! protocol, from a Rust/Yew (WASM) frontend: the Yew equivalent of Convex's
+//! `ConvexProviderWithAuthKit`.
+//!
+//! The crate is layered, and the folders say so:
+//! - [`core`] (the `convex-yew-core` crate, re-exported): the sans-IO protocol, values and
+//!   client state machine. No I/O, no clock, no async.
+//! - [`runtime`]: the browser side that drives the core: WebSocket, timers, fetch, storage.
+//! - [`yew`](crate::yew): providers, hooks and components.
+#![warn(missing_docs)]
+
+pub use convex_yew_core as core;
+pub use convex_yew_core::{from_value, to_value, Value};
+
+pub mod runtime;

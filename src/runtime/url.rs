@@ -1,0 +1,52 @@
+//! Deployment URL handling: from `https://x.convex.cloud` to the sync WebSocket URL.
+
+use convex_yew_core::protocol::PROTOCOL_CLIENT_VERSION;
+
+/// Why a deployment URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeploymentUrlError {
+    /// Not `http://` or `https://`.
+    #[error("deployment URL {0:?} must start with http:// or https://")]
+    BadScheme(String),
+    /// Nothing after the scheme.
+    #[error("deployment URL {0:?} has no host")]
+    NoHost(String),
+    /// A `.convex.site` URL is for HTTP actions, not the client.
+    #[error("deployment URL {0:?} ends in .convex.site, which serves HTTP actions; use the .convex.cloud URL")]
+    ConvexSite(String),
+}
+
+/// Maps a deployment URL to its sync WebSocket URL, as the official client does:
+/// `http` → `ws`, `https` → `wss`, then `/api/<version>/sync`. A trailing `/` is dropped.
+///
+/// ```
+/// use convex_yew::runtime::url::sync_url;
+/// assert_eq!(
+///     sync_url("https://happy-otter-123.convex.cloud").unwrap(),
+///     "wss://happy-otter-123.convex.cloud/api/1.48.0/sync"
+/// );
+/// assert!(sync_url("ftp://x").is_err());
+/// ```
+pub fn sync_url(deployment_url: &str) -> Result<String, DeploymentUrlError> {
+    let trimmed = deployment_url.trim_end_matches('/');
+    let (scheme, rest) = trimmed
+        .split_once("://")
+        .ok_or_else(|| DeploymentUrlError::BadScheme(deployment_url.to_owned()))?;
+    let ws = match scheme {
+        "http" => "ws",
+        "https" => "wss",
+        _ => return Err(DeploymentUrlError::BadScheme(deployment_url.to_owned())),
+    };
+    if rest.is_empty() {
+        return Err(DeploymentUrlError::NoHost(deployment_url.to_owned()));
+    }
+    if rest
+        .split('/')
+        .next()
+        .is_some_and(|h| h.ends_with(".convex.site"))
+    {
+        return Err(DeploymentUrlError::ConvexSite(deployment_url.to_owned()));
+    }
+    Ok(format!("{ws}://{rest}/api/{PROTOCOL_CLIENT_VERSION}/sync"))
+}

@@ -1,0 +1,71 @@
+//! Browser smoke test: a Yew component mounts, and a real WebSocket reaches the dev backend
+//! and gets a real Transition back.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use convex_yew::core::protocol::{ClientMessage, ServerMessage};
+use convex_yew::runtime::socket::{Socket, SocketEvent};
+use convex_yew::runtime::url::sync_url;
+use wasm_bindgen_test::*;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+mod common;
+
+#[component]
+fn Hello() -> Html {
+    html! { <h2 id="hello">{ "Hello from Yew" }</h2> }
+}
+
+#[wasm_bindgen_test]
+async fn yew_component_mounts() {
+    let root = common::fresh_root();
+    yew::Renderer::<Hello>::with_root(root.clone()).render();
+    common::settle().await;
+    assert_eq!(root.text_content().unwrap_or_default(), "Hello from Yew");
+}
+
+#[wasm_bindgen_test]
+async fn websocket_reaches_dev_backend() {
+    let url = sync_url(common::backend_url()).expect("valid deployment URL");
+    let events = Rc::new(RefCell::new(Vec::new()));
+    let sink = events.clone();
+    let socket = Socket::open(&url, move |e| sink.borrow_mut().push(e)).expect("socket opens");
+    common::wait_until(|| events.borrow().contains(&SocketEvent::Open)).await;
+    let connect = ClientMessage::Connect {
+        session_id: "0f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c90".into(),
+        connection_count: 0,
+        last_close_reason: Some("InitialConnect".into()),
+        max_observed_timestamp: None,
+        client_ts: Some(0),
+    };
+    socket.send(&connect.to_text()).unwrap();
+    let modify = ClientMessage::ModifyQuerySet {
+        base_version: 0,
+        new_version: 1,
+        modifications: vec![],
+    };
+    socket.send(&modify.to_text()).unwrap();
+    common::wait_until(|| {
+        events
+            .borrow()
+            .iter()
+            .any(|e| matches!(e, SocketEvent::Message(_)))
+    })
+    .await;
+    let first = events
+        .borrow()
+        .iter()
+        .find_map(|e| match e {
+            SocketEvent::Message(m) => Some(m.clone()),
+            _ => None,
+        })
+        .unwrap();
+    match ServerMessage::parse(&first).expect("server frame parses") {
+        ServerMessage::Transition { end_version, .. } => assert_eq!(end_version.query_set, 1),
+        other => panic!("expected a Transition, got {other:?}"),
+    }
+}

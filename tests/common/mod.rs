@@ -1,0 +1,46 @@
+//! Helpers shared by the browser tests.
+#![allow(dead_code)]
+
+use wasm_bindgen::JsCast;
+
+/// The dev backend the test command started, passed in at compile time.
+pub fn backend_url() -> &'static str {
+    option_env!("CONVEX_DEV_URL").unwrap_or("http://127.0.0.1:3299")
+}
+
+/// A new, empty element to mount a component into.
+pub fn fresh_root() -> web_sys::Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+/// Lets Yew's scheduler and pending promises run.
+pub async fn settle() {
+    sleep_ms(20).await;
+}
+
+/// Sleeps without blocking the browser.
+pub async fn sleep_ms(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+/// Polls `cond` every 10 ms for up to 10 s; panics with a clear message on timeout.
+pub async fn wait_until(mut cond: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if cond() {
+            return;
+        }
+        sleep_ms(10).await;
+    }
+    panic!("condition not met within 10 s");
+}
+
+/// The element matching `selector` under `root`.
+pub fn query(root: &web_sys::Element, selector: &str) -> Option<web_sys::HtmlElement> {
+    root.query_selector(selector)
+        .ok()
+        .flatten()
+        .and_then(|e| e.dyn_into().ok())
+}
