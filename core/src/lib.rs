@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod protocol;
+pub mod sync;
 pub mod value;
 
 pub use value::{from_value, to_value, Value};

@@ -13,10 +13,10 @@ pub enum ServerMessage {
         start_version: StateVersion,
         end_version: StateVersion,
         modifications: Vec<StateModification>,
-        #[serde(default)]
-        client_clock_skew: Option<f64>,
-        #[serde(default)]
-        server_ts: Option<f64>,
+        #[serde(default, deserialize_with = "lenient_i64")]
+        client_clock_skew: Option<i64>,
+        #[serde(default, deserialize_with = "lenient_i64")]
+        server_ts: Option<i64>,
     },
     /// One slice of a Transition too large for one frame.
     TransitionChunk {
@@ -100,4 +100,10 @@ pub enum StateModification {
     },
     /// The query left the set.
     QueryRemoved { query_id: u32 },
+}
+
+/// Reads an optional integer that some peers write as a float (it is diagnostics only).
+fn lenient_i64<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let v = Option::<Json>::deserialize(d)?;
+    Ok(v.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))))
 }

@@ -1,0 +1,121 @@
+//! The queries the client wants: deduplicated by (canonical path, args), reference counted.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::protocol::udf_path::canonicalize;
+use crate::value::{json::args_to_wire, Object, Value};
+
+/// Identifies one subscribed query (the protocol's `queryId`). Ids are never reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct QueryId(pub u32);
+
+#[derive(Debug)]
+pub(crate) struct LocalQuery {
+    pub(crate) path: String,
+    pub(crate) args: Json,
+    pub(crate) subscribers: u32,
+    pub(crate) journal: Option<String>,
+}
+
+/// The wanted query set.
+#[derive(Debug, Default)]
+pub(crate) struct QuerySet {
+    by_token: BTreeMap<String, QueryId>,
+    queries: BTreeMap<QueryId, (String, LocalQuery)>,
+    next_id: u32,
+}
+
+impl QuerySet {
+    /// Adds a subscriber; returns the id and whether the query is new.
+    pub(crate) fn subscribe(&mut self, path: &str, args: &Object) -> (QueryId, bool) {
+        let path = canonicalize(path);
+        let wire = args_to_wire(args);
+        // Keys are sorted in `Object`, so equal arguments give equal tokens.
+        let token = format!("{path}\u{0}{wire}");
+        if let Some(&id) = self.by_token.get(&token) {
+            if let Some((_, q)) = self.queries.get_mut(&id) {
+                q.subscribers += 1;
+            }
+            return (id, false);
+        }
+        let id = QueryId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1);
+        self.by_token.insert(token.clone(), id);
+        self.queries.insert(
+            id,
+            (
+                token,
+                LocalQuery {
+                    path,
+                    args: wire,
+                    subscribers: 1,
+                    journal: None,
+                },
+            ),
+        );
+        (id, true)
+    }
+
+    /// Removes a subscriber; true when it was the last one and the query is gone.
+    pub(crate) fn unsubscribe(&mut self, id: QueryId) -> bool {
+        let Some((_, q)) = self.queries.get_mut(&id) else {
+            return false;
+        };
+        q.subscribers = q.subscribers.saturating_sub(1);
+        if q.subscribers > 0 {
+            return false;
+        }
+        if let Some((token, _)) = self.queries.remove(&id) {
+            self.by_token.remove(&token);
+        }
+        true
+    }
+
+    pub(crate) fn contains(&self, id: QueryId) -> bool {
+        self.queries.contains_key(&id)
+    }
+
+    pub(crate) fn get(&self, id: QueryId) -> Option<&LocalQuery> {
+        self.queries.get(&id).map(|(_, q)| q)
+    }
+
+    pub(crate) fn set_journal(&mut self, id: QueryId, journal: Option<String>) {
+        if let Some((_, q)) = self.queries.get_mut(&id) {
+            q.journal = journal;
+        }
+    }
+
+    pub(crate) fn ids(&self) -> impl Iterator<Item = QueryId> + '_ {
+        self.queries.keys().copied()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queries.len()
+    }
+}
+
+/// One query's latest result as the server reported it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryResult {
+    /// The query returned this value.
+    Value(Value),
+    /// The query threw.
+    Error {
+        /// The error message.
+        message: String,
+        /// The `ConvexError` payload, when the function threw one.
+        data: Option<Value>,
+    },
+}
+
+impl QueryResult {
+    /// The value, if the query succeeded.
+    pub fn value(&self) -> Option<&Value> {
+        match self {
+            QueryResult::Value(v) => Some(v),
+            QueryResult::Error { .. } => None,
+        }
+    }
+}
