@@ -117,7 +117,7 @@ pub(crate) fn fresh_refresh_at(token: &str, now: Instant, leeway: Duration) -> O
         return None;
     }
     let delay = ((exp - iat) - leeway.as_secs_f64()).max(0.0);
-    Some(now.add(Duration::from_secs_f64(delay).min(MAX_REFRESH_DELAY)))
+    Some(now.saturating_add(Duration::from_secs_f64(delay).min(MAX_REFRESH_DELAY)))
 }
 
 /// When to refetch a token already held for a while: from its `exp` against `now`.
@@ -127,5 +127,5 @@ pub(crate) fn held_refresh_at(token: &str, now: Instant, leeway: Duration) -> Op
     if remaining <= 0.0 {
         return None;
     }
-    Some(now.add(Duration::from_secs_f64(remaining).min(MAX_REFRESH_DELAY)))
+    Some(now.saturating_add(Duration::from_secs_f64(remaining).min(MAX_REFRESH_DELAY)))
 }

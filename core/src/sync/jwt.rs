@@ -26,7 +26,12 @@ pub fn decode_claims(token: &str) -> Option<TimingClaims> {
     let (_header, payload) = (parts.next()?, parts.next()?);
     parts.next()?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    let json: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    // serde would read a struct from an array positionally; a JWT payload is an object.
+    if !json.is_object() {
+        return None;
+    }
+    serde_json::from_value(json).ok()
 }
 
 #[cfg(test)]

@@ -314,10 +314,12 @@ impl SyncClient {
     pub fn poll_timeout(&self) -> Option<Instant> {
         let socket = match self.socket {
             SocketState::Disconnected { retry_at } => retry_at,
-            SocketState::Connecting { since, .. } => Some(since.add(self.config.connect_timeout)),
+            SocketState::Connecting { since, .. } => {
+                Some(since.saturating_add(self.config.connect_timeout))
+            }
             SocketState::Open { .. } => Some(
                 self.last_server_activity
-                    .add(self.config.server_inactivity_timeout),
+                    .saturating_add(self.config.server_inactivity_timeout),
             ),
             SocketState::Terminated => None,
         };
@@ -490,7 +492,7 @@ impl SyncClient {
     fn retry_later(&mut self, retry: Retry, now: Instant) {
         let delay = self.auth.transient_delay();
         self.auth.phase = Phase::RetryWait {
-            at: now.add(delay),
+            at: now.saturating_add(delay),
             retry,
         };
     }
@@ -798,14 +800,14 @@ impl SyncClient {
         match self.socket {
             SocketState::Disconnected { retry_at: Some(at) } if at <= now => self.connect(now),
             SocketState::Connecting { since, .. }
-                if since.add(self.config.connect_timeout) <= now =>
+                if since.saturating_add(self.config.connect_timeout) <= now =>
             {
                 self.client_close("ConnectTimeout", now)
             }
             SocketState::Open { .. }
                 if self
                     .last_server_activity
-                    .add(self.config.server_inactivity_timeout)
+                    .saturating_add(self.config.server_inactivity_timeout)
                     <= now =>
             {
                 self.client_close("InactiveServer", now)
@@ -926,7 +928,7 @@ impl SyncClient {
         } else {
             let delay = backoff::delay(&cause, self.retries, &mut self.rng);
             self.retries = self.retries.saturating_add(1);
-            Some(now.add(delay))
+            Some(now.saturating_add(delay))
         };
         self.socket = SocketState::Disconnected { retry_at };
         self.events.push_back(Event::ConnectionChanged);

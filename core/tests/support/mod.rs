@@ -30,6 +30,8 @@ pub struct Net {
     pub events: Vec<Event>,
     /// The server's view for building Transitions.
     pub server_version: StateVersion,
+    /// Whether the simulated server pings every 15 s, as the real one does when idle.
+    pub server_pings: bool,
 }
 
 impl Net {
@@ -46,6 +48,7 @@ impl Net {
             fetches: vec![],
             events: vec![],
             server_version: StateVersion::default(),
+            server_pings: true,
         };
         net.pump();
         net
@@ -135,8 +138,22 @@ impl Net {
         self.pump();
     }
 
-    /// Advances the clock by `ms`, running every timer that falls due on the way.
+    /// Advances the clock by `ms`, running every timer that falls due on the way (and, with
+    /// `server_pings`, the server's 15 s pings on an open socket).
     pub fn advance(&mut self, ms: u64) {
+        let end = self.now.as_millis() + ms;
+        if self.server_pings {
+            while self.now.as_millis() + 15_000 < end {
+                self.advance_quietly(15_000);
+                if self.socket.is_some() && self.opened {
+                    self.deliver(ServerMessage::Ping);
+                }
+            }
+        }
+        self.advance_quietly(end - self.now.as_millis());
+    }
+
+    fn advance_quietly(&mut self, ms: u64) {
         let end = self.now.as_millis() + ms;
         loop {
             match self.client.poll_timeout() {

@@ -1,0 +1,407 @@
+//! Auth in the client state machine: token fetches, server confirmation, refresh timing,
+//! AuthErrors and the three-way fetch outcome. Virtual clock; tokens are unsigned JWTs.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use convex_yew_core::protocol::{AuthTokenType, ClientMessage, ServerMessage};
+use convex_yew_core::sync::{Event, TokenFetch};
+use serde_json::json;
+use support::*;
+
+fn authenticate(msg: &ClientMessage) -> Option<(u32, Option<String>)> {
+    match msg {
+        ClientMessage::Authenticate {
+            base_version,
+            token_type,
+            value,
+            ..
+        } => Some((
+            *base_version,
+            if *token_type == AuthTokenType::User {
+                value.clone()
+            } else {
+                None
+            },
+        )),
+        _ => None,
+    }
+}
+
+fn auth_changes(events: &[Event]) -> Vec<bool> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::AuthChanged { is_authenticated } => Some(*is_authenticated),
+            _ => None,
+        })
+        .collect()
+}
+
+/// set_auth on an open socket, with a cached token that the server confirms, then a fresh one.
+fn signed_in(lifetime: u64) -> (Net, String) {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, force) = net.take_fetches()[0];
+    assert!(!force, "the first fetch may use a cached token");
+    let cached = jwt(secs(&net) - 100, secs(&net) + lifetime, "cached");
+    net.fetched(f, TokenFetch::Token(cached.clone()));
+    let sent = net.take_sent();
+    assert_eq!(authenticate(&sent[0]), Some((0, Some(cached))));
+    let t = net.transition(1, 1, 1, vec![]);
+    net.deliver(t);
+    assert_eq!(auth_changes(&net.take_events()), vec![true]);
+    let (f, force) = net.take_fetches()[0];
+    assert!(
+        force,
+        "after a cached token is confirmed, a fresh one is fetched"
+    );
+    let fresh = jwt(secs(&net), secs(&net) + lifetime, "fresh");
+    net.fetched(f, TokenFetch::Token(fresh.clone()));
+    assert_eq!(
+        authenticate(&net.take_sent()[0]),
+        Some((1, Some(fresh.clone())))
+    );
+    let t = net.transition(1, 2, 2, vec![]);
+    net.deliver(t);
+    assert!(
+        auth_changes(&net.take_events()).is_empty(),
+        "still authenticated: no second AuthChanged"
+    );
+    (net, fresh)
+}
+
+#[test]
+fn queries_wait_for_the_token_and_authenticate_goes_first() {
+    let mut net = Net::new();
+    net.client.set_auth(net.now);
+    let q = net.client.subscribe("m:q", &args(json!({})));
+    net.open();
+    assert!(
+        net.take_sent().is_empty(),
+        "nothing, not even Connect, before the token"
+    );
+    let (f, _) = net.take_fetches()[0];
+    let token = jwt(secs(&net), secs(&net) + 3600, "u");
+    net.fetched(f, TokenFetch::Token(token.clone()));
+    let sent = net.take_sent();
+    assert!(matches!(sent[0], ClientMessage::Connect { .. }));
+    assert_eq!(authenticate(&sent[1]), Some((0, Some(token))));
+    assert!(
+        matches!(&sent[2], ClientMessage::ModifyQuerySet { modifications, .. } if modifications.len() == 1)
+    );
+    let _ = q;
+}
+
+#[test]
+fn authenticated_only_once_the_server_confirms() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(
+        f,
+        TokenFetch::Token(jwt(secs(&net), secs(&net) + 3600, "u")),
+    );
+    assert!(!net.client.is_authenticated());
+    assert!(auth_changes(&net.take_events()).is_empty());
+    // A Transition that does not move the identity does not confirm.
+    let t = net.transition(1, 0, 1, vec![]);
+    net.deliver(t);
+    assert!(!net.client.is_authenticated());
+    let t = net.transition(1, 1, 2, vec![]);
+    net.deliver(t);
+    assert!(net.client.is_authenticated());
+}
+
+#[test]
+fn a_fresh_token_is_refreshed_leeway_seconds_before_its_lifetime_ends() {
+    let (mut net, _fresh) = signed_in(300);
+    net.advance(289_000);
+    assert!(net.take_fetches().is_empty());
+    net.advance(2_000);
+    let fetches = net.take_fetches();
+    assert_eq!(fetches.len(), 1);
+    assert!(fetches[0].1, "scheduled refreshes force a new token");
+    let newer = jwt(secs(&net), secs(&net) + 300, "newer");
+    net.fetched(fetches[0].0, TokenFetch::Token(newer.clone()));
+    assert_eq!(authenticate(&net.take_sent()[0]), Some((2, Some(newer))));
+    let t = net.transition(1, 3, 3, vec![]);
+    net.deliver(t);
+    assert!(net.client.is_authenticated());
+    assert!(
+        net.client.poll_timeout().is_some(),
+        "and the next refresh is scheduled"
+    );
+}
+
+#[test]
+fn signed_out_user_gets_two_fetches_then_anonymous() {
+    let mut net = Net::connected();
+    let q = net.client.subscribe("m:q", &args(json!({})));
+    net.take_sent();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, force) = net.take_fetches()[0];
+    assert!(!force);
+    net.fetched(f, TokenFetch::SignedOut);
+    let (f, force) = net.take_fetches()[0];
+    assert!(force, "the second fetch forces a refresh");
+    assert!(net.take_sent().is_empty(), "still paused");
+    net.fetched(f, TokenFetch::SignedOut);
+    assert_eq!(auth_changes(&net.take_events()), vec![false]);
+    assert!(
+        net.take_sent().iter().all(|m| authenticate(m).is_none()),
+        "no Authenticate for an anonymous user"
+    );
+    let _ = q;
+}
+
+#[test]
+fn a_transient_failure_never_downgrades_to_anonymous() {
+    let mut net = Net::connected();
+    let _q = net.client.subscribe("m:q", &args(json!({})));
+    net.take_sent();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Transient);
+    assert!(
+        net.take_sent().is_empty(),
+        "queries stay paused rather than run anonymously"
+    );
+    assert!(auth_changes(&net.take_events()).is_empty());
+    net.advance(999);
+    assert!(net.take_fetches().is_empty());
+    net.advance(2);
+    let (f, force) = net.take_fetches()[0];
+    assert!(!force, "retry of the same fetch");
+    net.fetched(f, TokenFetch::Transient);
+    net.advance(1_999);
+    assert!(net.take_fetches().is_empty(), "backoff doubles");
+    net.advance(2);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Token(jwt(secs(&net), secs(&net) + 600, "u")));
+    assert!(authenticate(&net.take_sent()[0]).is_some());
+}
+
+#[test]
+fn a_transient_refresh_failure_keeps_the_session() {
+    let (mut net, fresh) = signed_in(300);
+    net.advance(291_000);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Transient);
+    assert!(net.client.is_authenticated());
+    assert!(auth_changes(&net.take_events()).is_empty());
+    assert!(net.take_sent().is_empty(), "the current token stays");
+    net.advance(1_001);
+    let (f, _) = net.take_fetches()[0];
+    let newer = jwt(secs(&net), secs(&net) + 300, "newer");
+    net.fetched(f, TokenFetch::Token(newer.clone()));
+    assert_eq!(authenticate(&net.take_sent()[0]), Some((2, Some(newer))));
+    let _ = fresh;
+}
+
+#[test]
+fn the_same_valid_token_on_refetch_rearms_the_refresh_from_its_expiry() {
+    // get-convex/convex-js#184: the official client stops refreshing here.
+    let (mut net, fresh) = signed_in(300);
+    net.advance(291_000);
+    let (f, _) = net.take_fetches()[0];
+    // The provider hands back the same token, still valid for 9 s; leeway is 10 s, so the core
+    // retries after a backoff instead of giving up.
+    net.fetched(f, TokenFetch::Token(fresh.clone()));
+    assert!(net.client.is_authenticated());
+    assert!(
+        net.client.poll_timeout().is_some(),
+        "a refetch is still scheduled"
+    );
+    net.advance(1_001);
+    assert_eq!(net.take_fetches().len(), 1);
+}
+
+#[test]
+fn auth_error_forces_a_refresh_on_a_stopped_socket_and_recovers() {
+    let (mut net, fresh) = signed_in(300);
+    let connects = net.connects;
+    net.deliver(ServerMessage::AuthError {
+        error: "Convex token identity expired".into(),
+        base_version: Some(2),
+        auth_update_attempted: Some(false),
+    });
+    let events = net.take_events();
+    assert!(events.contains(&Event::AuthRefreshing(true)));
+    assert!(events.iter().any(|e| matches!(e, Event::AuthRejected { token_claims: Some(c), .. } if c.iss.as_deref() == Some("https://issuer.test"))));
+    assert!(
+        net.socket.is_none(),
+        "socket stopped while the new token is fetched"
+    );
+    let (f, force) = net.take_fetches()[0];
+    assert!(force);
+    net.advance(60_000);
+    assert_eq!(net.connects, connects, "no reconnect without a token");
+    let newer = jwt(secs(&net), secs(&net) + 300, "newer");
+    net.fetched(f, TokenFetch::Token(newer.clone()));
+    assert_eq!(net.connects, connects + 1);
+    net.open();
+    let sent = net.take_sent();
+    assert!(matches!(
+        &sent[0],
+        ClientMessage::Connect {
+            last_close_reason: None,
+            ..
+        }
+    ));
+    assert_eq!(authenticate(&sent[1]), Some((0, Some(newer))));
+    let t = net.transition(1, 1, 9, vec![]);
+    net.deliver(t);
+    let events = net.take_events();
+    assert!(events.contains(&Event::AuthRefreshing(false)));
+    assert!(net.client.is_authenticated());
+    let _ = fresh;
+}
+
+#[test]
+fn the_same_rejected_token_gives_up_and_reconnects_anonymous() {
+    let (mut net, fresh) = signed_in(300);
+    net.deliver(ServerMessage::AuthError {
+        error: "bad".into(),
+        base_version: Some(2),
+        auth_update_attempted: Some(false),
+    });
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Token(fresh));
+    assert_eq!(auth_changes(&net.take_events()), vec![false]);
+    net.open();
+    let sent = net.take_sent();
+    assert!(sent.iter().all(|m| authenticate(m).is_none()));
+    assert!(!net.client.is_authenticated());
+}
+
+#[test]
+fn repeated_rejections_of_fresh_tokens_give_up_after_two_attempts() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::SignedOut);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(
+        f,
+        TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "t0")),
+    );
+    for i in 1..=3 {
+        net.deliver(ServerMessage::AuthError {
+            error: "No auth provider found".into(),
+            base_version: Some(0),
+            auth_update_attempted: Some(true),
+        });
+        if i == 3 {
+            break;
+        }
+        let (f, _) = net.take_fetches()[0];
+        net.fetched(
+            f,
+            TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, &format!("t{i}"))),
+        );
+        net.open();
+        net.take_sent();
+    }
+    assert!(net.take_fetches().is_empty(), "gave up");
+    assert_eq!(auth_changes(&net.take_events()), vec![false]);
+}
+
+#[test]
+fn stale_auth_errors_are_ignored() {
+    let (mut net, _) = signed_in(300);
+    // About a token already being replaced: an expiry notice while a fresh token is in flight.
+    net.advance(291_000);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "n")));
+    net.deliver(ServerMessage::AuthError {
+        error: "Convex token identity expired".into(),
+        base_version: Some(2),
+        auth_update_attempted: Some(false),
+    });
+    assert!(net.socket.is_some());
+    assert!(net.take_fetches().is_empty());
+    // About an old identity version.
+    net.deliver(ServerMessage::AuthError {
+        error: "old".into(),
+        base_version: Some(0),
+        auth_update_attempted: Some(true),
+    });
+    assert!(net.socket.is_some());
+}
+
+#[test]
+fn clear_auth_sends_anonymous_and_cancels_the_scheduled_refresh() {
+    let (mut net, _) = signed_in(300);
+    net.client.clear_auth(net.now);
+    let sent = net.take_sent();
+    assert!(matches!(
+        sent[0],
+        ClientMessage::Authenticate {
+            base_version: 2,
+            token_type: AuthTokenType::None,
+            ..
+        }
+    ));
+    assert_eq!(auth_changes(&net.take_events()), vec![false]);
+    net.advance(3_600_000);
+    assert!(net.take_fetches().is_empty(), "no refresh after clear_auth");
+}
+
+#[test]
+fn a_fetch_that_lands_after_clear_auth_is_ignored() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.client.clear_auth(net.now);
+    net.fetched(
+        f,
+        TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "late")),
+    );
+    assert!(net.take_sent().iter().all(|m| authenticate(m).is_none()
+        || matches!(
+            m,
+            ClientMessage::Authenticate {
+                token_type: AuthTokenType::None,
+                ..
+            }
+        )));
+    assert!(!net.client.is_authenticated());
+}
+
+#[test]
+fn tokens_without_timing_claims_are_confirmed_but_not_scheduled() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::SignedOut);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::Token("opaque-token".into()));
+    let t = net.transition(1, 1, 1, vec![]);
+    net.deliver(t);
+    assert!(net.client.is_authenticated());
+    net.advance(86_400_000);
+    assert!(net.take_fetches().is_empty());
+}
+
+#[test]
+fn reconnect_re_authenticates_with_the_same_token_first() {
+    let (mut net, fresh) = signed_in(3600);
+    let q = net.client.subscribe("m:q", &args(json!({})));
+    net.take_sent();
+    net.server_close(1011, "InternalServerError");
+    net.advance(2_000);
+    net.open();
+    let sent = net.take_sent();
+    assert!(matches!(sent[0], ClientMessage::Connect { .. }));
+    assert_eq!(authenticate(&sent[1]), Some((0, Some(fresh))));
+    assert!(matches!(sent[2], ClientMessage::ModifyQuerySet { .. }));
+    let _ = q;
+}
