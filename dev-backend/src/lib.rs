@@ -1,10 +1,19 @@
 //! The local dev backend as a library, so native tests can run it in-process.
 //!
-//! - [`convex`]: the Convex side: sync WebSocket, functions, reactivity.
-//! - [`config`]: command-line configuration.
+//! - [`convex`]: the Convex side: sync WebSocket, HTTP API, functions, reactivity, token
+//!   verification.
+//! - [`authkit`]: the WorkOS AuthKit side: hosted sign-in, code exchange, refresh, logout, JWKS.
+//! - [`jwt`]: RS256 signing and verification shared by both.
+//! - [`storage`]: the SQLite tables.
+//! - [`controls`]: test knobs (`--test-controls`).
+//! - [`config`]: the command line.
 
+pub mod authkit;
 pub mod config;
+pub mod controls;
 pub mod convex;
+pub mod jwt;
+pub mod storage;
 
 use std::sync::Arc;
 
@@ -12,10 +21,69 @@ use axum::Router;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 
 pub use config::{Config, ConfigError};
+use convex::auth::{AuthConfig, AuthConfigError, Provider, Verifier};
 
-/// Builds the whole HTTP application.
-pub fn app(config: Config) -> Router {
-    let state = Arc::new(convex::Deployment::new(config));
+/// Why the backend could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Storage could not be opened.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// The auth config is unusable.
+    #[error(transparent)]
+    AuthConfig(#[from] AuthConfigError),
+    /// The listener failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The providers trusted when no `--auth-config` is given: the built-in AuthKit, in the two
+/// forms Convex's WorkOS template configures (issuer with `aud`, and the newer
+/// `user_management/<client_id>` issuer without it).
+pub fn default_auth_config(base_url: &str, client_id: &str) -> AuthConfig {
+    let jwks = format!("{base_url}/sso/jwks/{client_id}");
+    AuthConfig {
+        providers: vec![
+            Provider {
+                kind: "customJwt".into(),
+                issuer: format!("{base_url}/"),
+                jwks: jwks.clone(),
+                algorithm: "RS256".into(),
+                application_id: Some(client_id.into()),
+            },
+            Provider {
+                kind: "customJwt".into(),
+                issuer: authkit::issuer(base_url, client_id),
+                jwks,
+                algorithm: "RS256".into(),
+                application_id: None,
+            },
+        ],
+    }
+}
+
+/// Builds the whole HTTP application for a server reachable at `base_url`.
+pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
+    let storage = Arc::new(storage::Storage::open(config.data_dir.as_deref())?);
+    let controls = Arc::new(controls::Controls::new(config.token_lifetime));
+    let auth_config = match &config.auth_config {
+        Some(path) => AuthConfig::load(path)?,
+        None => default_auth_config(&base_url, &config.client_id),
+    };
+    let authkit = Arc::new(authkit::AuthKit::new(
+        config.client_id.clone(),
+        base_url,
+        config.redirect_uris.clone(),
+        storage.clone(),
+        controls.clone(),
+    )?);
+    let test_controls = config.test_controls;
+    let deployment = Arc::new(convex::Deployment::new(
+        config,
+        storage,
+        Verifier::new(auth_config),
+        controls.clone(),
+    )?);
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::mirror_request())
         .allow_headers(AllowHeaders::mirror_request())
@@ -26,10 +94,20 @@ pub fn app(config: Config) -> Router {
         ])
         .allow_credentials(true)
         .max_age(std::time::Duration::from_secs(86400));
-    convex::routes(state).layer(cors)
+    let mut router = convex::routes(deployment).merge(authkit::routes(authkit));
+    if test_controls {
+        router = router.merge(controls::routes(controls));
+    }
+    Ok(router.layer(cors))
 }
 
-/// Serves the application on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> std::io::Result<()> {
-    axum::serve(listener, app(config)).await
+/// Serves on `listener` until the process ends.
+pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<(), StartError> {
+    let base_url = match &config.public_url {
+        Some(u) => u.clone(),
+        None => format!("http://{}", listener.local_addr()?),
+    };
+    let router = app(config, base_url)?;
+    axum::serve(listener, router).await?;
+    Ok(())
 }

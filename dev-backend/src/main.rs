@@ -1,9 +1,9 @@
 //! `convex-dev-backend`: a local Convex deployment and WorkOS AuthKit stand-in on loopback.
 //!
 //! ```text
-//! convex-dev-backend [--port 3210] [--host 127.0.0.1]
+//! convex-dev-backend [--port 3210] [--data-dir DIR | --in-memory] [--test-controls] ...
 //! ```
-//! Prints `listening on http://HOST:PORT` once it accepts connections.
+//! Prints `listening on http://HOST:PORT` once it accepts connections; `--help` lists the options.
 
 use std::net::SocketAddr;
 
@@ -11,6 +11,10 @@ use convex_dev_backend::{serve, Config};
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().any(|a| a == "--help" || a == "-h") {
+        println!("{}", convex_dev_backend::config::USAGE);
+        return;
+    }
     let config = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) => {

@@ -1,14 +1,18 @@
-//! The deployment's data. In memory for now; every commit moves the timestamp forward.
+//! The deployment's data: the numbers table, kept in memory for reads and written through to
+//! SQLite on commit. Every commit moves the timestamp forward.
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use convex_yew_core::protocol::Ts;
 
+use crate::storage::{Storage, StorageError};
+
 /// All tables of the deployment.
-#[derive(Debug, Default)]
 pub struct Database {
     numbers: Vec<f64>,
     ts: u64,
+    storage: Arc<Storage>,
 }
 
 /// Pending writes of one mutation; dropped without a commit, they vanish.
@@ -19,6 +23,16 @@ pub struct Transaction {
 }
 
 impl Database {
+    /// Loads the tables from storage.
+    pub fn load(storage: Arc<Storage>) -> Result<Database, StorageError> {
+        let numbers = storage.numbers()?;
+        Ok(Database {
+            numbers,
+            ts: now_nanos(),
+            storage,
+        })
+    }
+
     /// The timestamp of the latest commit.
     pub fn ts(&self) -> Ts {
         Ts(self.ts)
@@ -37,13 +51,18 @@ impl Database {
     }
 
     /// Commits a transaction; returns its timestamp (strictly increasing, nanoseconds).
-    pub fn commit(&mut self, tx: Transaction) -> Ts {
+    pub fn commit(&mut self, tx: Transaction) -> Result<Ts, StorageError> {
+        let appended = tx.numbers.get(self.numbers.len()..).unwrap_or_default();
+        self.storage.append_numbers(appended)?;
         self.numbers = tx.numbers;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        self.ts = now.max(self.ts + 1).min(i64::MAX as u64);
-        Ts(self.ts)
+        self.ts = now_nanos().max(self.ts + 1).min(i64::MAX as u64);
+        Ok(Ts(self.ts))
     }
+}
+
+fn now_nanos() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }

@@ -3,9 +3,13 @@
 //! - [`database`]: the data and the commit timestamp.
 //! - [`functions`]: the registered functions (the seed app's and the test helpers).
 //! - [`sync`]: one WebSocket session speaking the sync protocol.
+//! - [`http_api`]: `POST /api/query|mutation|action`.
+//! - [`auth`]: token verification for `customJwt` providers.
 
+pub mod auth;
 pub mod database;
 pub mod functions;
+pub mod http_api;
 pub mod sync;
 
 use std::collections::HashMap;
@@ -21,6 +25,9 @@ use convex_yew_core::Value;
 use tokio::sync::broadcast;
 
 use crate::config::Config;
+use crate::controls::Controls;
+use crate::storage::{Storage, StorageError};
+use auth::Verifier;
 use database::Database;
 use functions::{FunctionError, Registry};
 
@@ -36,19 +43,30 @@ pub struct Deployment {
     pub commits: broadcast::Sender<Ts>,
     /// Committed mutation outcomes by (session id, request id), outliving sockets.
     pub mutation_log: Mutex<HashMap<(String, u32), (Value, Ts)>>,
+    /// Verifies tokens.
+    pub verifier: Verifier,
+    /// Test knobs.
+    pub controls: Arc<Controls>,
 }
 
 impl Deployment {
-    /// A fresh deployment with the built-in functions.
-    pub fn new(config: Config) -> Deployment {
+    /// A deployment over `storage` with the built-in functions.
+    pub fn new(
+        config: Config,
+        storage: Arc<Storage>,
+        verifier: Verifier,
+        controls: Arc<Controls>,
+    ) -> Result<Deployment, StorageError> {
         let (commits, _) = broadcast::channel(1024);
-        Deployment {
+        Ok(Deployment {
             config,
-            db: Mutex::new(Database::default()),
+            db: Mutex::new(Database::load(storage)?),
             registry: Registry::builtin(),
             commits,
             mutation_log: Mutex::new(HashMap::new()),
-        }
+            verifier,
+            controls,
+        })
     }
 
     /// Runs a query at the current state.
@@ -74,7 +92,13 @@ impl Deployment {
             let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
             let mut tx = db.begin();
             let value = self.registry.run_mutation(path, args, &mut tx, identity)?;
-            let ts = db.commit(tx);
+            let ts = db.commit(tx).map_err(|e| {
+                eprintln!("[convex] commit failed: {e}");
+                FunctionError {
+                    message: "InternalServerError: the commit failed".into(),
+                    data: None,
+                }
+            })?;
             (value, ts)
         };
         let _ = self.commits.send(outcome.1);
@@ -88,6 +112,7 @@ pub fn routes(state: Arc<Deployment>) -> Router {
         .route("/api/sync", get(sync_unversioned))
         .route("/api/{version}/sync", get(sync_versioned))
         .route("/version", get(|| async { "convex-dev-backend" }))
+        .merge(http_api::routes())
         .with_state(state)
 }
 

@@ -67,6 +67,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
         }
     });
     let mut commits = d.commits.subscribe();
+    let mut drop_signal = d.controls.drop_sockets.subscribe();
     let mut session = Session {
         d,
         out: out_tx,
@@ -84,7 +85,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
         tokio::select! {
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
-                    if !session.handle_text(text.as_str()) {
+                    if !session.handle_text(text.as_str()).await {
                         break;
                     }
                 }
@@ -108,6 +109,12 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
                 }
             }
             _ = idle.tick() => session.send(&ServerMessage::Ping),
+            _ = drop_signal.recv() => {
+                // Like a network failure: no close frame (the browser reports 1006).
+                eprintln!("[sync] {} dropped by the test controls", session.label());
+                writer.abort();
+                return;
+            }
         }
     }
     eprintln!("[sync] {} closed", session.label());
@@ -138,7 +145,7 @@ impl Session {
     }
 
     /// Handles one frame; false ends the session.
-    fn handle_text(&mut self, text: &str) -> bool {
+    async fn handle_text(&mut self, text: &str) -> bool {
         let msg = match ClientMessage::parse(text) {
             Ok(m) => m,
             Err(e) => {
@@ -178,13 +185,16 @@ impl Session {
                 udf_path,
                 args,
                 ..
-            } => self.mutation(request_id, &udf_path, &args),
+            } => self.identity_still_valid() && self.mutation(request_id, &udf_path, &args),
             ClientMessage::Action {
                 request_id,
                 udf_path,
                 args,
                 ..
             } => {
+                if !self.identity_still_valid() {
+                    return false;
+                }
                 self.action(request_id, udf_path, args);
                 true
             }
@@ -193,7 +203,13 @@ impl Session {
                 token_type,
                 value,
                 ..
-            } => self.authenticate(base_version, token_type, value),
+            } => {
+                self.d
+                    .controls
+                    .authenticate_count
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.authenticate(base_version, token_type, value).await
+            }
             ClientMessage::Event { .. } => true,
         }
     }
@@ -327,7 +343,29 @@ impl Session {
         });
     }
 
-    fn authenticate(
+    /// Checks the identity's expiry (no leeway, as the backend does); an expired identity ends
+    /// the session with `AuthError{authUpdateAttempted:false}`.
+    fn identity_still_valid(&mut self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        match &self.identity {
+            Some(identity) if now >= identity.expires_at => {
+                eprintln!("[sync] {} identity expired", self.label());
+                self.send(&ServerMessage::AuthError {
+                    error: "Convex token identity expired".into(),
+                    base_version: Some(self.identity_version),
+                    auth_update_attempted: Some(false),
+                });
+                self.close();
+                false
+            }
+            _ => true,
+        }
+    }
+
+    async fn authenticate(
         &mut self,
         base: u32,
         token_type: AuthTokenType,
@@ -342,17 +380,26 @@ impl Session {
         }
         let identity = match (token_type, value) {
             (AuthTokenType::None, _) => None,
-            (AuthTokenType::User, Some(_token)) => {
-                let error = "No auth provider found matching the given token (convex-dev-backend has no auth providers configured)".to_string();
-                eprintln!("[sync] {} AuthError: {error}", self.label());
-                self.send(&ServerMessage::AuthError {
-                    error,
-                    base_version: Some(self.identity_version),
-                    auth_update_attempted: Some(true),
-                });
-                self.close();
-                return false;
-            }
+            (AuthTokenType::User, Some(token)) => match self.d.verifier.verify(&token).await {
+                Ok(identity) => {
+                    eprintln!(
+                        "[sync] {} authenticated as {}",
+                        self.label(),
+                        identity.token_identifier
+                    );
+                    Some(identity)
+                }
+                Err(error) => {
+                    eprintln!("[sync] {} AuthError: {error}", self.label());
+                    self.send(&ServerMessage::AuthError {
+                        error,
+                        base_version: Some(self.identity_version),
+                        auth_update_attempted: Some(true),
+                    });
+                    self.close();
+                    return false;
+                }
+            },
             (other, _) => {
                 self.fatal(format!(
                     "Unsupported Authenticate tokenType {other:?} for convex-dev-backend"
@@ -371,6 +418,9 @@ impl Session {
     /// Re-runs every query and returns the modifications for those whose result changed.
     /// `None` when the identity expired (the session then ends with an AuthError).
     fn rerun_queries(&mut self) -> Option<Vec<StateModification>> {
+        if !self.identity_still_valid() {
+            return None;
+        }
         let mut mods = Vec::new();
         for (&query_id, sub) in self.queries.iter_mut() {
             let (result, _) = self

@@ -1,0 +1,719 @@
+//! The AuthKit side: the WorkOS User Management endpoints authkit-js calls, on loopback.
+//!
+//! - `GET /user_management/authorize`: the hosted sign-in / sign-up page ([`page`]).
+//! - `POST /user_management/authorize`: the page's form; redirects with `?code=&state=`.
+//! - `POST /user_management/authenticate`: `authorization_code` (PKCE S256) and
+//!   `refresh_token` (rotation; optional `organization_id`) grants.
+//! - `GET /user_management/sessions/logout`: revokes the session and redirects.
+//! - `GET /sso/jwks/{client_id}`: the signing key.
+
+pub mod page;
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use rand::Rng;
+use serde_json::{json, Value as Json_};
+use sha2::{Digest, Sha256};
+
+use crate::controls::Controls;
+use crate::jwt::KeyPair;
+use crate::storage::{SessionRow, Storage, StorageError, UserRow};
+
+/// An organization membership of a seeded user.
+struct Membership {
+    org: &'static str,
+    role: &'static str,
+    permissions: &'static [&'static str],
+}
+
+const ADA_ORGS: &[Membership] = &[
+    Membership {
+        org: "org_acme",
+        role: "admin",
+        permissions: &["numbers:read", "numbers:write"],
+    },
+    Membership {
+        org: "org_globex",
+        role: "member",
+        permissions: &["numbers:read"],
+    },
+];
+
+fn memberships(email: &str) -> &'static [Membership] {
+    if email == "ada@example.com" {
+        ADA_ORGS
+    } else {
+        &[]
+    }
+}
+
+struct PendingCode {
+    user_id: String,
+    organization_id: Option<String>,
+    challenge: String,
+    client_id: String,
+    expires: Instant,
+}
+
+/// The AuthKit stand-in.
+pub struct AuthKit {
+    /// The client id apps must use.
+    pub client_id: String,
+    /// This server's own base URL, e.g. `http://127.0.0.1:3210`.
+    pub base_url: String,
+    /// Exact redirect URIs allowed besides any loopback URL.
+    pub extra_redirect_uris: Vec<String>,
+    keys: KeyPair,
+    storage: Arc<Storage>,
+    codes: Mutex<HashMap<String, PendingCode>>,
+    controls: Arc<Controls>,
+}
+
+/// The issuer of access tokens: WorkOS's `.../user_management/<client_id>` form.
+pub fn issuer(base_url: &str, client_id: &str) -> String {
+    format!("{base_url}/user_management/{client_id}")
+}
+
+impl AuthKit {
+    /// Sets up the AuthKit side: the signing key (made once and kept in storage) and the
+    /// seeded users.
+    pub fn new(
+        client_id: String,
+        base_url: String,
+        extra_redirect_uris: Vec<String>,
+        storage: Arc<Storage>,
+        controls: Arc<Controls>,
+    ) -> Result<AuthKit, StorageError> {
+        use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+        let private = match storage
+            .get("authkit_signing_key")?
+            .and_then(|pem| rsa::RsaPrivateKey::from_pkcs8_pem(&pem).ok())
+        {
+            Some(k) => k,
+            None => {
+                let k = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048)
+                    .map_err(|e| StorageError::Io(std::io::Error::other(e.to_string())))?;
+                if let Ok(pem) = k.to_pkcs8_pem(LineEnding::LF) {
+                    storage.set("authkit_signing_key", &pem)?;
+                }
+                k
+            }
+        };
+        for (email, first, last) in [
+            ("ada@example.com", "Ada", "Lovelace"),
+            ("grace@example.com", "Grace", "Hopper"),
+        ] {
+            storage.insert_user(&UserRow {
+                id: format!("user_{}", stable_id(email)),
+                email: email.into(),
+                password_hash: hash_password("password"),
+                first_name: Some(first.into()),
+                last_name: Some(last.into()),
+                created_at: rfc3339(now_secs()),
+            })?;
+        }
+        Ok(AuthKit {
+            client_id,
+            base_url,
+            extra_redirect_uris,
+            keys: KeyPair::new(private),
+            storage,
+            codes: Mutex::new(HashMap::new()),
+            controls,
+        })
+    }
+
+    /// The JWKS document.
+    pub fn jwks(&self) -> Json_ {
+        json!({"keys": [self.keys.jwk()]})
+    }
+
+    /// Mints an access token for a session.
+    pub fn access_token(&self, user: &UserRow, session: &SessionRow) -> String {
+        let iat = now_secs();
+        let lifetime = self.controls.token_lifetime.load(Ordering::SeqCst);
+        let mut claims = json!({
+            "iss": issuer(&self.base_url, &self.client_id),
+            "sub": user.id,
+            "sid": session.id,
+            "jti": random_id(26),
+            "iat": iat,
+            "exp": iat + lifetime,
+            // As a WorkOS JWT template adding the profile: Convex functions see them.
+            "name": display_name(user),
+            "email": user.email,
+            "feature_flags": if user.email == "ada@example.com" { json!(["beta-ui"]) } else { json!([]) },
+        });
+        if let Some(org) = &session.organization_id {
+            if let Some(m) = memberships(&user.email).iter().find(|m| m.org == org) {
+                claims["org_id"] = json!(org);
+                claims["role"] = json!(m.role);
+                claims["roles"] = json!([m.role]);
+                claims["permissions"] = json!(m.permissions);
+            }
+        }
+        self.keys.sign(&claims)
+    }
+
+    fn redirect_allowed(&self, uri: &str) -> bool {
+        if self.extra_redirect_uris.iter().any(|u| u == uri) {
+            return true;
+        }
+        let Some(rest) = uri
+            .strip_prefix("http://")
+            .or_else(|| uri.strip_prefix("https://"))
+        else {
+            return false;
+        };
+        let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host_port.rsplit_once(':').map_or(host_port, |(h, _)| h);
+        !uri.contains('#') && matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+    }
+}
+
+/// The routes.
+pub fn routes(authkit: Arc<AuthKit>) -> Router {
+    Router::new()
+        .route(
+            "/user_management/authorize",
+            get(authorize_page).post(authorize_submit),
+        )
+        .route(
+            "/user_management/authenticate",
+            axum::routing::post(authenticate),
+        )
+        .route("/user_management/sessions/logout", get(logout))
+        .route("/sso/jwks/{client_id}", get(jwks))
+        .with_state(authkit)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.000Z` for Unix seconds.
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn random_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+fn stable_id(seed: &str) -> String {
+    let d = Sha256::digest(seed.as_bytes());
+    d.iter().take(13).map(|b| format!("{b:02X}")).collect()
+}
+
+fn hash_password(password: &str) -> String {
+    // A dev tool's users: salted SHA-256 is enough to keep plain passwords out of the file.
+    Sha256::digest(format!("convex-dev-backend:{password}").as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn display_name(user: &UserRow) -> String {
+    match (&user.first_name, &user.last_name) {
+        (Some(f), Some(l)) => format!("{f} {l}"),
+        (Some(f), None) => f.clone(),
+        _ => user.email.clone(),
+    }
+}
+
+fn user_json(user: &UserRow) -> Json_ {
+    json!({
+        "object": "user",
+        "id": user.id,
+        "email": user.email,
+        "email_verified": true,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "name": display_name(user),
+        "profile_picture_url": null,
+        "last_sign_in_at": rfc3339(now_secs()),
+        "external_id": null,
+        "metadata": {},
+        "locale": null,
+        "created_at": user.created_at,
+        "updated_at": user.created_at,
+    })
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    (
+        status,
+        Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response()
+}
+
+fn internal(e: StorageError) -> Response {
+    eprintln!("[authkit] storage error: {e}");
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "storage failure",
+    )
+}
+
+/// The checked parameters of an authorize request.
+struct AuthorizeRequest {
+    redirect_uri: String,
+    challenge: String,
+    state: Option<String>,
+    organization_id: Option<String>,
+    login_hint: String,
+    sign_up: bool,
+}
+
+/// Validates an authorize request. `Err` carries either a page (bad redirect URI: nowhere
+/// safe to send the user) or a redirect back with `?error=`.
+// The error is the handler's own response (a page or a redirect); boxing it buys nothing here.
+#[allow(clippy::result_large_err)]
+fn check_authorize(a: &AuthKit, q: &HashMap<String, String>) -> Result<AuthorizeRequest, Response> {
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let redirect_uri = get("redirect_uri");
+    if get("client_id") != a.client_id {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            Html(format!(
+                "<h1>Invalid client_id</h1><p>This AuthKit serves client_id <code>{}</code>.</p>",
+                page::escape(&a.client_id)
+            )),
+        )
+            .into_response());
+    }
+    if !a.redirect_allowed(&redirect_uri) {
+        return Err((StatusCode::BAD_REQUEST, Html(format!("<h1>Invalid redirect_uri</h1><p><code>{}</code> is not on the allow-list (loopback URLs and --redirect-uri).</p>", page::escape(&redirect_uri)))).into_response());
+    }
+    let error = |code: &str, description: &str| -> Response {
+        let mut params = vec![
+            ("error", code.to_string()),
+            ("error_description", description.to_string()),
+        ];
+        if let Some(s) = q.get("state") {
+            params.push(("state", s.clone()));
+        }
+        found(&with_query(&redirect_uri, &params)).into_response()
+    };
+    if get("response_type") != "code" {
+        return Err(error(
+            "unsupported_response_type",
+            "response_type must be code",
+        ));
+    }
+    if get("code_challenge_method") != "S256" || get("code_challenge").len() != 43 {
+        return Err(error(
+            "invalid_request",
+            "PKCE is required: code_challenge (43 characters) with code_challenge_method=S256",
+        ));
+    }
+    Ok(AuthorizeRequest {
+        redirect_uri,
+        challenge: get("code_challenge"),
+        state: q.get("state").cloned(),
+        organization_id: q.get("organization_id").cloned().filter(|s| !s.is_empty()),
+        login_hint: get("login_hint"),
+        sign_up: get("screen_hint") == "sign-up",
+    })
+}
+
+/// A `302 Found` redirect, as WorkOS answers.
+fn found(uri: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, uri.to_string())]).into_response()
+}
+
+fn with_query(uri: &str, params: &[(&str, String)]) -> String {
+    let encoded = serde_urlencoded::to_string(params).unwrap_or_default();
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{encoded}")
+}
+
+async fn authorize_page(
+    State(a): State<Arc<AuthKit>>,
+    RawQuery(raw): RawQuery,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    match check_authorize(&a, &q) {
+        Ok(req) => Html(page::render(
+            raw.as_deref().unwrap_or(""),
+            req.sign_up,
+            &req.login_hint,
+            None,
+        ))
+        .into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn authorize_submit(
+    State(a): State<Arc<AuthKit>>,
+    axum::Form(form): axum::Form<HashMap<String, String>>,
+) -> Response {
+    let raw = form.get("request").cloned().unwrap_or_default();
+    let q: HashMap<String, String> = serde_urlencoded::from_str(&raw).unwrap_or_default();
+    let req = match check_authorize(&a, &q) {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let email = form
+        .get("email")
+        .map(|e| e.trim().to_ascii_lowercase())
+        .unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let sign_up = form.get("mode").map(String::as_str) == Some("sign-up");
+    let retry = |msg: &str| {
+        (
+            StatusCode::UNAUTHORIZED,
+            Html(page::render(&raw, sign_up, &email, Some(msg))),
+        )
+            .into_response()
+    };
+    if !email.contains('@') || password.is_empty() {
+        return retry("Enter an email address and a password.");
+    }
+    let user = if sign_up {
+        let user = UserRow {
+            id: format!("user_{}", random_id(26)),
+            email: email.clone(),
+            password_hash: hash_password(&password),
+            first_name: form
+                .get("first_name")
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            last_name: None,
+            created_at: rfc3339(now_secs()),
+        };
+        match a.storage.insert_user(&user) {
+            Ok(true) => user,
+            Ok(false) => {
+                return retry("An account with this email already exists. Sign in instead.")
+            }
+            Err(e) => return internal(e),
+        }
+    } else {
+        match a.storage.user_by_email(&email) {
+            Ok(Some(u)) if u.password_hash == hash_password(&password) => u,
+            Ok(_) => return retry("Incorrect email or password."),
+            Err(e) => return internal(e),
+        }
+    };
+    let orgs = memberships(&user.email);
+    let organization_id = match &req.organization_id {
+        Some(org) if orgs.iter().any(|m| m.org == org) => Some(org.clone()),
+        Some(_) => {
+            let mut params = vec![
+                ("error", "organization_invalid".to_string()),
+                (
+                    "error_description",
+                    "the user is not a member of that organization".to_string(),
+                ),
+            ];
+            if let Some(s) = &req.state {
+                params.push(("state", s.clone()));
+            }
+            return found(&with_query(&req.redirect_uri, &params)).into_response();
+        }
+        None => orgs.first().map(|m| m.org.to_string()),
+    };
+    let code = random_id(32);
+    a.codes.lock().unwrap_or_else(|p| p.into_inner()).insert(
+        code.clone(),
+        PendingCode {
+            user_id: user.id.clone(),
+            organization_id,
+            challenge: req.challenge,
+            client_id: a.client_id.clone(),
+            expires: Instant::now() + Duration::from_secs(600),
+        },
+    );
+    eprintln!(
+        "[authkit] {} signed {} ",
+        user.email,
+        if sign_up { "up" } else { "in" }
+    );
+    let mut params = vec![("code", code)];
+    if let Some(s) = req.state {
+        params.push(("state", s));
+    }
+    found(&with_query(&req.redirect_uri, &params)).into_response()
+}
+
+fn body_fields(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, String>> {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if form {
+        return serde_urlencoded::from_bytes(body).ok();
+    }
+    let json: Json_ = serde_json::from_slice(body).ok()?;
+    Some(
+        json.as_object()?
+            .iter()
+            .filter_map(|(k, v)| match v {
+                Json_::String(s) => Some((k.clone(), s.clone())),
+                Json_::Null => None,
+                other => Some((k.clone(), other.to_string())),
+            })
+            .collect(),
+    )
+}
+
+async fn authenticate(State(a): State<Arc<AuthKit>>, headers: HeaderMap, body: Bytes) -> Response {
+    let delay = a.controls.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let Some(f) = body_fields(&headers, &body) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be a JSON object or form-encoded",
+        );
+    };
+    if f.get("client_id") != Some(&a.client_id) {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_client",
+            "unknown client_id",
+        );
+    }
+    match f.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => code_grant(&a, &f),
+        Some("refresh_token") => refresh_grant(&a, &f),
+        _ => oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "grant_type must be authorization_code or refresh_token",
+        ),
+    }
+}
+
+fn code_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
+    let (Some(code), Some(verifier)) = (f.get("code"), f.get("code_verifier")) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "code and code_verifier are required",
+        );
+    };
+    // Single use: the code is gone whatever happens next.
+    let Some(pending) = a
+        .codes
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(code)
+    else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "The code is invalid, expired or was already used.",
+        );
+    };
+    if pending.expires < Instant::now() || pending.client_id != a.client_id {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "The code is invalid, expired or was already used.",
+        );
+    }
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    if challenge != pending.challenge {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            "PKCE verification failed: the code_verifier does not match the code_challenge.",
+        );
+    }
+    let user = match a.storage.user(&pending.user_id) {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "the user no longer exists",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let session = SessionRow {
+        id: format!("session_{}", random_id(26)),
+        user_id: user.id.clone(),
+        organization_id: pending.organization_id,
+        revoked: false,
+    };
+    if let Err(e) = a.storage.insert_session(&session) {
+        return internal(e);
+    }
+    session_response(a, &user, &session)
+}
+
+fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
+    if let Some(status) = a.controls.take_refresh_failure() {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let error = if status.is_server_error() {
+            "server_error"
+        } else if status == StatusCode::TOO_MANY_REQUESTS {
+            "rate_limit_exceeded"
+        } else {
+            "invalid_grant"
+        };
+        return oauth_error(status, error, "failure injected by the test controls");
+    }
+    let Some(token) = f.get("refresh_token") else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "refresh_token is required (convex-dev-backend supports the devMode flow)",
+        );
+    };
+    let session_id = match a.storage.use_refresh_token(token) {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "Refresh token already exchanged or invalid.",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let session = match a.storage.session(&session_id) {
+        Ok(Some(s)) if !s.revoked => s,
+        Ok(_) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The session has ended.",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let user = match a.storage.user(&session.user_id) {
+        Ok(Some(u)) => u,
+        Ok(None) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The user no longer exists.",
+            )
+        }
+        Err(e) => return internal(e),
+    };
+    let mut session = session;
+    if let Some(org) = f.get("organization_id").filter(|o| !o.is_empty()) {
+        if !memberships(&user.email).iter().any(|m| m.org == org) {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The user is not a member of that organization.",
+            );
+        }
+        if let Err(e) = a.storage.set_session_org(&session.id, Some(org)) {
+            return internal(e);
+        }
+        session.organization_id = Some(org.clone());
+    }
+    session_response(a, &user, &session)
+}
+
+fn session_response(a: &AuthKit, user: &UserRow, session: &SessionRow) -> Response {
+    let refresh_token = random_id(40);
+    if let Err(e) = a.storage.insert_refresh_token(&refresh_token, &session.id) {
+        return internal(e);
+    }
+    let mut body = json!({
+        "user": user_json(user),
+        "access_token": a.access_token(user, session),
+        "refresh_token": refresh_token,
+        "authentication_method": "Password",
+    });
+    if let Some(org) = &session.organization_id {
+        body["organization_id"] = json!(org);
+    }
+    Json(body).into_response()
+}
+
+async fn logout(
+    State(a): State<Arc<AuthKit>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(session_id) = q.get("session_id").filter(|s| !s.is_empty()) else {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({"message": "session_id is required"})),
+        )
+            .into_response();
+    };
+    match a.storage.revoke_session(session_id) {
+        Ok(_) => {}
+        Err(e) => return internal(e),
+    }
+    eprintln!("[authkit] session {session_id} signed out");
+    match q.get("return_to") {
+        Some(to) if a.redirect_allowed(to) => found(to).into_response(),
+        Some(_) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"message": "return_to is not on the allow-list"})),
+        )
+            .into_response(),
+        None => Json(json!({"success": true})).into_response(),
+    }
+}
+
+async fn jwks(State(a): State<Arc<AuthKit>>, Path(client_id): Path<String>) -> Response {
+    if client_id != a.client_id {
+        return (
+            StatusCode::NOT_FOUND,
+            Json(json!({"message": "unknown client_id"})),
+        )
+            .into_response();
+    }
+    Json(a.jwks()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::rfc3339(1_767_000_000), "2025-12-29T09:20:00.000Z");
+    }
+}

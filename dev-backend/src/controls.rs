@@ -1,0 +1,131 @@
+//! Test controls: knobs the test suites turn over loopback, off unless `--test-controls`.
+//!
+//! | route | effect |
+//! |---|---|
+//! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
+//! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
+//! | `POST /_test/delay` `{"ms":N}` | AuthKit `authenticate` answers N ms late |
+//! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
+//! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+/// The shared knobs.
+pub struct Controls {
+    /// Access-token lifetime in seconds.
+    pub token_lifetime: AtomicU64,
+    /// Remaining injected refresh failures and their status.
+    pub refresh_failures: Mutex<(u32, u16)>,
+    /// Extra latency of `authenticate`, in ms.
+    pub delay_ms: AtomicU64,
+    /// Authenticate messages received on the sync endpoint.
+    pub authenticate_count: AtomicU64,
+    /// Fires to drop every sync socket.
+    pub drop_sockets: broadcast::Sender<()>,
+}
+
+impl Controls {
+    /// Knobs at their defaults.
+    pub fn new(token_lifetime: u64) -> Controls {
+        Controls {
+            token_lifetime: AtomicU64::new(token_lifetime),
+            refresh_failures: Mutex::new((0, 500)),
+            delay_ms: AtomicU64::new(0),
+            authenticate_count: AtomicU64::new(0),
+            drop_sockets: broadcast::channel(16).0,
+        }
+    }
+
+    /// Takes one injected refresh failure, if any is left.
+    pub fn take_refresh_failure(&self) -> Option<u16> {
+        let mut f = self
+            .refresh_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if f.0 == 0 {
+            return None;
+        }
+        f.0 -= 1;
+        Some(f.1)
+    }
+}
+
+#[derive(Deserialize)]
+struct Failures {
+    count: u32,
+    status: u16,
+}
+
+#[derive(Deserialize)]
+struct Delay {
+    ms: u64,
+}
+
+#[derive(Deserialize)]
+struct Lifetime {
+    seconds: u64,
+}
+
+/// The `/_test/*` routes.
+pub fn routes(controls: Arc<Controls>) -> Router {
+    Router::new()
+        .route(
+            "/_test/drop_sockets",
+            post(|State(c): State<Arc<Controls>>| async move {
+                let dropped = c.drop_sockets.send(()).unwrap_or(0);
+                eprintln!("[test-controls] dropping {dropped} sync sockets");
+                Json(json!({"dropped": dropped}))
+            }),
+        )
+        .route(
+            "/_test/refresh_failures",
+            post(
+                |State(c): State<Arc<Controls>>, Json(f): Json<Failures>| async move {
+                    if !(400..=599).contains(&f.status) {
+                        return (
+                            StatusCode::BAD_REQUEST,
+                            Json(json!({"error": "status must be 400-599"})),
+                        );
+                    }
+                    *c.refresh_failures.lock().unwrap_or_else(|p| p.into_inner()) =
+                        (f.count, f.status);
+                    (StatusCode::OK, Json(json!({"ok": true})))
+                },
+            ),
+        )
+        .route(
+            "/_test/delay",
+            post(
+                |State(c): State<Arc<Controls>>, Json(d): Json<Delay>| async move {
+                    c.delay_ms.store(d.ms.min(60_000), Ordering::SeqCst);
+                    Json(json!({"ok": true}))
+                },
+            ),
+        )
+        .route(
+            "/_test/token_lifetime",
+            post(
+                |State(c): State<Arc<Controls>>, Json(l): Json<Lifetime>| async move {
+                    c.token_lifetime
+                        .store(l.seconds.clamp(1, 86_400), Ordering::SeqCst);
+                    Json(json!({"ok": true}))
+                },
+            ),
+        )
+        .route(
+            "/_test/authenticate_count",
+            get(|State(c): State<Arc<Controls>>| async move {
+                Json(json!({"count": c.authenticate_count.load(Ordering::SeqCst)}))
+            }),
+        )
+        .with_state(controls)
+}

@@ -1,0 +1,155 @@
+//! The HTTP function API: `POST /api/query`, `/api/mutation`, `/api/action`.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use convex_yew_core::Value;
+use serde_json::{json, Value as Json_};
+
+use super::functions::{FunctionError, Identity};
+use super::Deployment;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Query,
+    Mutation,
+    Action,
+}
+
+/// The routes (merged into the deployment's router).
+pub fn routes() -> Router<Arc<Deployment>> {
+    Router::new()
+        .route("/api/query", post(|s, h, b| run(s, h, b, Kind::Query)))
+        .route(
+            "/api/mutation",
+            post(|s, h, b| run(s, h, b, Kind::Mutation)),
+        )
+        .route("/api/action", post(|s, h, b| run(s, h, b, Kind::Action)))
+}
+
+fn rejected(status: StatusCode, code: &str, message: String) -> Response {
+    (status, Json(json!({"code": code, "message": message}))).into_response()
+}
+
+async fn identity(d: &Deployment, headers: &HeaderMap) -> Result<Option<Identity>, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().unwrap_or("");
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            rejected(
+                StatusCode::UNAUTHORIZED,
+                "InvalidAuthHeader",
+                "Header must begin with `bearer `".into(),
+            )
+        })?;
+    d.verifier
+        .verify(token)
+        .await
+        .map(Some)
+        .map_err(|e| rejected(StatusCode::UNAUTHORIZED, "Unauthenticated", e))
+}
+
+async fn run(
+    State(d): State<Arc<Deployment>>,
+    headers: HeaderMap,
+    body: Bytes,
+    kind: Kind,
+) -> Response {
+    let request: Json_ = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return rejected(
+                StatusCode::BAD_REQUEST,
+                "BadJsonBody",
+                format!("The request body is not JSON: {e}"),
+            )
+        }
+    };
+    let Some(path) = request
+        .get("path")
+        .and_then(Json_::as_str)
+        .map(str::to_owned)
+    else {
+        return rejected(
+            StatusCode::BAD_REQUEST,
+            "BadJsonBody",
+            "missing \"path\"".into(),
+        );
+    };
+    if let Some(f) = request.get("format").and_then(Json_::as_str) {
+        if !matches!(f, "convex_encoded_json" | "convex_json") {
+            return rejected(
+                StatusCode::BAD_REQUEST,
+                "BadFormat",
+                format!(
+                    "format {f:?} is not supported by convex-dev-backend; use convex_encoded_json"
+                ),
+            );
+        }
+    }
+    let raw_args = match request.get("args") {
+        Some(Json_::Array(items)) if items.len() == 1 => items[0].clone(),
+        Some(a @ Json_::Object(_)) => a.clone(),
+        None => json!({}),
+        _ => {
+            return rejected(
+                StatusCode::BAD_REQUEST,
+                "BadJsonBody",
+                "args must be an object or a one-element array".into(),
+            )
+        }
+    };
+    let args = match Value::from_json(&raw_args) {
+        Ok(v @ Value::Object(_)) => v,
+        Ok(_) => {
+            return rejected(
+                StatusCode::BAD_REQUEST,
+                "BadJsonBody",
+                "args must be an object".into(),
+            )
+        }
+        Err(e) => return rejected(StatusCode::BAD_REQUEST, "BadConvexValue", e.to_string()),
+    };
+    let identity = match identity(&d, &headers).await {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let outcome = match kind {
+        Kind::Query => d.run_query(&path, &args, identity.as_ref()).0,
+        Kind::Mutation => d
+            .run_mutation(&path, &args, identity.as_ref())
+            .map(|(v, _)| v),
+        Kind::Action => {
+            let d2 = d.clone();
+            tokio::task::spawn_blocking(move || {
+                d2.registry.run_action(&path, &args, &d2, identity.as_ref())
+            })
+            .await
+            .unwrap_or_else(|_| {
+                Err(FunctionError {
+                    message: "InternalServerError".into(),
+                    data: None,
+                })
+            })
+        }
+    };
+    match outcome {
+        Ok(v) => Json(json!({"status": "success", "value": v.to_json()})).into_response(),
+        Err(e) => {
+            let mut body = json!({"status": "error", "errorMessage": e.message});
+            if let Some(data) = e.data {
+                body["errorData"] = data.to_json();
+            }
+            Json(body).into_response()
+        }
+    }
+}
