@@ -182,6 +182,25 @@ mod tests {
     }
 
     #[test]
+    fn floats_parse_exactly() {
+        // serde_json's default parser is off by one ulp here; `float_roundtrip` fixes it.
+        for text in [
+            "1000.9886287503407",
+            "0.1",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e308",
+        ] {
+            let json: Json = serde_json::from_str(text).unwrap();
+            let v = Value::from_json(&json).unwrap();
+            assert_eq!(v, Value::Float64(text.parse::<f64>().unwrap()), "{text}");
+            assert_eq!(
+                v.to_json().to_string().parse::<f64>().unwrap(),
+                text.parse::<f64>().unwrap()
+            );
+        }
+    }
+
+    #[test]
     fn objects_are_sorted() {
         let v = Value::from_json(&json!({"b": 1, "a": [true, null, "x"]})).unwrap();
         assert_eq!(enc(v), r#"{"a":[true,null,"x"],"b":1}"#);

@@ -46,6 +46,8 @@ struct Session {
     identity: Option<Identity>,
     queries: BTreeMap<u32, Subscription>,
     last_end: StateVersion,
+    /// `clientTs` of Connect minus the server's clock, in ms (echoed in every Transition).
+    client_clock_skew: Option<i64>,
 }
 
 /// Runs one socket to its end.
@@ -78,6 +80,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
         identity: None,
         queries: BTreeMap::new(),
         last_end: StateVersion::default(),
+        client_clock_skew: None,
     };
     let mut idle = tokio::time::interval(Duration::from_secs(15));
     idle.tick().await;
@@ -162,6 +165,7 @@ impl Session {
                 session_id,
                 connection_count,
                 last_close_reason,
+                client_ts,
                 ..
             } => {
                 if !looks_like_uuid(&session_id) {
@@ -173,6 +177,7 @@ impl Session {
                     last_close_reason.as_deref().unwrap_or("null")
                 );
                 self.session_id = Some(session_id);
+                self.client_clock_skew = client_ts.map(|c| c as i64 - now_ms() as i64);
                 true
             }
             ClientMessage::ModifyQuerySet {
@@ -470,8 +475,8 @@ impl Session {
             start_version: self.last_end,
             end_version: end,
             modifications,
-            client_clock_skew: None,
-            server_ts: None,
+            client_clock_skew: self.client_clock_skew,
+            server_ts: Some(now_ms() as i64 * 1_000_000),
         };
         self.last_end = end;
         let text = msg.to_text();
@@ -561,4 +566,11 @@ fn looks_like_uuid(s: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
