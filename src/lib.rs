@@ -12,6 +12,12 @@
 #![warn(missing_docs)]
 
 pub use convex_yew_core as core;
+pub use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
+pub use convex_yew_core::sync::{ConnectionState, TokenFetch};
 pub use convex_yew_core::{from_value, to_value, Value};
 
+pub mod error;
 pub mod runtime;
+
+pub use error::ClientError;
+pub use runtime::{ConvexClient, ConvexHttpClient, Subscription};

@@ -7,6 +7,7 @@
 //! | `POST /_test/delay` `{"ms":N}` | AuthKit `authenticate` answers N ms late |
 //! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
 //! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
+//! | `POST /_test/issue_token` `{"email","lifetime"?}` | a session and tokens without the hosted page (see `authkit::test_routes`) |
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

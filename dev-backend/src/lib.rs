@@ -94,9 +94,11 @@ pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
         ])
         .allow_credentials(true)
         .max_age(std::time::Duration::from_secs(86400));
-    let mut router = convex::routes(deployment).merge(authkit::routes(authkit));
+    let mut router = convex::routes(deployment).merge(authkit::routes(authkit.clone()));
     if test_controls {
-        router = router.merge(controls::routes(controls));
+        router = router
+            .merge(controls::routes(controls))
+            .merge(authkit::test_routes(authkit));
     }
     Ok(router.layer(cors))
 }

@@ -44,3 +44,32 @@ pub fn query(root: &web_sys::Element, selector: &str) -> Option<web_sys::HtmlEle
         .flatten()
         .and_then(|e| e.dyn_into().ok())
 }
+
+/// POSTs JSON to the dev backend (test controls) and returns the JSON answer.
+pub async fn post(path: &str, body: serde_json::Value) -> serde_json::Value {
+    let response = gloo_net::http::Request::post(&format!("{}{path}", backend_url()))
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .unwrap()
+        .send()
+        .await
+        .expect("backend reachable");
+    response.json().await.unwrap_or(serde_json::Value::Null)
+}
+
+/// A fresh access token for a seeded user, minted by the test controls.
+pub async fn issue_token(email: &str, lifetime: Option<u64>) -> String {
+    let mut body = serde_json::json!({ "email": email });
+    if let Some(l) = lifetime {
+        body["lifetime"] = l.into();
+    }
+    post("/_test/issue_token", body).await["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned()
+}
+
+/// A unique float for marking rows written by one test.
+pub fn marker() -> f64 {
+    (js_sys::Math::random() * 1e9).floor() + 0.5
+}

@@ -141,8 +141,20 @@ impl AuthKit {
 
     /// Mints an access token for a session.
     pub fn access_token(&self, user: &UserRow, session: &SessionRow) -> String {
+        self.access_token_with_lifetime(
+            user,
+            session,
+            self.controls.token_lifetime.load(Ordering::SeqCst),
+        )
+    }
+
+    fn access_token_with_lifetime(
+        &self,
+        user: &UserRow,
+        session: &SessionRow,
+        lifetime: u64,
+    ) -> String {
         let iat = now_secs();
-        let lifetime = self.controls.token_lifetime.load(Ordering::SeqCst);
         let mut claims = json!({
             "iss": issuer(&self.base_url, &self.client_id),
             "sub": user.id,
@@ -196,6 +208,47 @@ pub fn routes(authkit: Arc<AuthKit>) -> Router {
         .route("/user_management/sessions/logout", get(logout))
         .route("/sso/jwks/{client_id}", get(jwks))
         .with_state(authkit)
+}
+
+/// Test-only routes (with `--test-controls`): `POST /_test/issue_token {"email", "lifetime"?}`
+/// signs a seeded or signed-up user in without the hosted page, for browser tests that cannot
+/// follow a redirect by hand.
+pub fn test_routes(authkit: Arc<AuthKit>) -> Router {
+    Router::new()
+        .route("/_test/issue_token", axum::routing::post(issue_token))
+        .with_state(authkit)
+}
+
+async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> Response {
+    let email = body
+        .get("email")
+        .and_then(Json_::as_str)
+        .unwrap_or("ada@example.com");
+    let user = match a.storage.user_by_email(email) {
+        Ok(Some(u)) => u,
+        Ok(None) => return oauth_error(StatusCode::NOT_FOUND, "not_found", "no such user"),
+        Err(e) => return internal(e),
+    };
+    let session = SessionRow {
+        id: format!("session_{}", random_id(26)),
+        user_id: user.id.clone(),
+        organization_id: memberships(email).first().map(|m| m.org.to_string()),
+        revoked: false,
+    };
+    if let Err(e) = a.storage.insert_session(&session) {
+        return internal(e);
+    }
+    let previous = a.controls.token_lifetime.load(Ordering::SeqCst);
+    let lifetime = body
+        .get("lifetime")
+        .and_then(Json_::as_u64)
+        .map_or(previous, |l| l.clamp(1, 86_400));
+    let refresh_token = random_id(40);
+    if let Err(e) = a.storage.insert_refresh_token(&refresh_token, &session.id) {
+        return internal(e);
+    }
+    let token = a.access_token_with_lifetime(&user, &session, lifetime);
+    Json(json!({"access_token": token, "refresh_token": refresh_token})).into_response()
 }
 
 fn now_secs() -> u64 {

@@ -1,0 +1,166 @@
+//! The error type of the public API: opaque, with `is_*` queries (in the style of reqwest).
+
+use convex_yew_core::sync::FunctionError;
+use convex_yew_core::value::ValueError;
+use convex_yew_core::{from_value, Value};
+use serde::de::DeserializeOwned;
+
+use crate::runtime::url::DeploymentUrlError;
+
+/// Why a query, mutation, action or client call failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{kind}")]
+pub struct ClientError {
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum Kind {
+    #[error("{path}: {message}")]
+    Function {
+        path: String,
+        message: String,
+        data: Option<Value>,
+    },
+    #[error("{path}: connection lost while the action was in flight")]
+    ConnectionLost { path: String },
+    #[error("{path}: invalid arguments: {source}")]
+    InvalidArgs { path: String, source: ValueError },
+    #[error("could not decode the result: {0}")]
+    Decode(ValueError),
+    #[error("the client was closed")]
+    Closed,
+    #[error(transparent)]
+    Url(#[from] DeploymentUrlError),
+    #[error("HTTP {status} {code}: {message}")]
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("network error: {0}")]
+    Network(String),
+}
+
+impl ClientError {
+    pub(crate) fn from_function(path: &str, e: FunctionError) -> ClientError {
+        let path = path.to_owned();
+        let kind = match e {
+            FunctionError::Failed { message, data } => Kind::Function {
+                path,
+                message,
+                data,
+            },
+            FunctionError::ConnectionLost => Kind::ConnectionLost { path },
+            FunctionError::InvalidArgs(source) => Kind::InvalidArgs { path, source },
+            FunctionError::MalformedResult(e) => Kind::Decode(e),
+            _ => Kind::Closed,
+        };
+        ClientError { kind }
+    }
+
+    pub(crate) fn invalid_args(path: &str, source: ValueError) -> ClientError {
+        ClientError {
+            kind: Kind::InvalidArgs {
+                path: path.to_owned(),
+                source,
+            },
+        }
+    }
+
+    pub(crate) fn decode(e: ValueError) -> ClientError {
+        ClientError {
+            kind: Kind::Decode(e),
+        }
+    }
+
+    pub(crate) fn closed() -> ClientError {
+        ClientError { kind: Kind::Closed }
+    }
+
+    pub(crate) fn http(status: u16, code: String, message: String) -> ClientError {
+        ClientError {
+            kind: Kind::Http {
+                status,
+                code,
+                message,
+            },
+        }
+    }
+
+    pub(crate) fn network(message: String) -> ClientError {
+        ClientError {
+            kind: Kind::Network(message),
+        }
+    }
+
+    /// The function ran and threw (a `ConvexError` or any other error).
+    pub fn is_function_error(&self) -> bool {
+        matches!(self.kind, Kind::Function { .. })
+    }
+
+    /// The function threw a `ConvexError`: [`data`](Self::data) holds its payload.
+    pub fn is_convex_error(&self) -> bool {
+        matches!(self.kind, Kind::Function { data: Some(_), .. })
+    }
+
+    /// An action was cut off by a lost connection (actions are never retried).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self.kind, Kind::ConnectionLost { .. })
+    }
+
+    /// The arguments could not be encoded as Convex values.
+    pub fn is_invalid_args(&self) -> bool {
+        matches!(self.kind, Kind::InvalidArgs { .. })
+    }
+
+    /// The result did not deserialise into the expected type.
+    pub fn is_decode(&self) -> bool {
+        matches!(self.kind, Kind::Decode(_))
+    }
+
+    /// The deployment URL was refused.
+    pub fn is_url(&self) -> bool {
+        matches!(self.kind, Kind::Url(_))
+    }
+
+    /// A network failure or a non-success HTTP answer (the one-shot HTTP client).
+    pub fn is_network(&self) -> bool {
+        matches!(self.kind, Kind::Network(_) | Kind::Http { .. })
+    }
+
+    /// The HTTP status, for errors of the one-shot HTTP client.
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            Kind::Http { status, .. } => Some(status),
+            _ => None,
+        }
+    }
+
+    /// The `ConvexError` payload.
+    pub fn data(&self) -> Option<&Value> {
+        match &self.kind {
+            Kind::Function { data, .. } => data.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The `ConvexError` payload as a Rust type.
+    pub fn data_as<T: DeserializeOwned>(&self) -> Option<T> {
+        self.data().cloned().and_then(|d| from_value(d).ok())
+    }
+
+    /// The server's error message, for function errors.
+    pub fn message(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Function { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+}
+
+impl From<DeploymentUrlError> for ClientError {
+    fn from(e: DeploymentUrlError) -> Self {
+        ClientError { kind: Kind::Url(e) }
+    }
+}

@@ -1,0 +1,125 @@
+//! Small browser facts the runtime needs: the clock, randomness, and page wake-up events.
+
+use convex_yew_core::sync::Instant;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+
+/// Now, from the browser's wall clock.
+pub fn now() -> Instant {
+    Instant::from_millis(js_sys::Date::now().max(0.0) as u64)
+}
+
+/// `n` bytes from `crypto.getRandomValues` (falling back to `Math.random` where there is no
+/// crypto object, e.g. some test workers).
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+    if !filled {
+        for b in buf.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    buf
+}
+
+/// A random v4 UUID.
+pub fn uuid_v4() -> String {
+    let mut b = random_bytes(16);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// A random u64.
+pub fn random_u64() -> u64 {
+    random_bytes(8)
+        .iter()
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+type Handler = (
+    web_sys::EventTarget,
+    &'static str,
+    Closure<dyn FnMut(web_sys::Event)>,
+);
+
+/// Listens to `online`, `focus` and `visibilitychange` (to visible); removed on drop.
+pub struct WakeListeners {
+    handlers: Vec<Handler>,
+}
+
+impl WakeListeners {
+    /// Calls `on_wake` whenever the page may have been asleep or offline.
+    pub fn new(on_wake: impl Fn() + 'static) -> WakeListeners {
+        let on_wake = std::rc::Rc::new(on_wake);
+        let mut handlers = Vec::new();
+        let Some(window) = web_sys::window() else {
+            return WakeListeners { handlers };
+        };
+        let document = window.document();
+        let mut add = |target: web_sys::EventTarget, name: &'static str, only_visible: bool| {
+            let cb = on_wake.clone();
+            let doc = document.clone();
+            let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                let visible = doc
+                    .as_ref()
+                    .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+                if !only_visible || visible {
+                    cb();
+                }
+            });
+            if target
+                .add_event_listener_with_callback(name, closure.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                handlers.push((target, name, closure));
+            }
+        };
+        add(window.clone().into(), "online", false);
+        add(window.clone().into(), "focus", false);
+        if let Some(d) = document.clone() {
+            add(d.into(), "visibilitychange", true);
+        }
+        WakeListeners { handlers }
+    }
+}
+
+impl Drop for WakeListeners {
+    fn drop(&mut self) {
+        for (target, name, closure) in self.handlers.drain(..) {
+            let _ =
+                target.remove_event_listener_with_callback(name, closure.as_ref().unchecked_ref());
+        }
+    }
+}
+
+/// Writes to the browser console.
+pub fn log(level: Level, message: &str) {
+    let m = wasm_bindgen::JsValue::from_str(message);
+    match level {
+        Level::Info => web_sys::console::log_1(&m),
+        Level::Warn => web_sys::console::warn_1(&m),
+        Level::Error => web_sys::console::error_1(&m),
+    }
+}
+
+/// Console levels.
+#[derive(Debug, Clone, Copy)]
+pub enum Level {
+    /// console.log
+    Info,
+    /// console.warn
+    Warn,
+    /// console.error
+    Error,
+}

@@ -1,0 +1,611 @@
+//! [`ConvexClient`]: the sans-IO core driven by a real browser WebSocket, timers and page events.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
+use convex_yew_core::sync::{
+    ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, QueryId, QueryResult,
+    RequestId, SocketId, SyncClient, TokenFetch,
+};
+use convex_yew_core::value::Object;
+use convex_yew_core::{from_value, to_value, Value};
+use futures::channel::oneshot;
+use gloo_timers::callback::{Interval, Timeout};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::browser::{self, Level, WakeListeners};
+use super::socket::{Socket, SocketEvent};
+use super::subscription::Subscription;
+use super::url::sync_url;
+use crate::error::ClientError;
+
+/// Options of a [`ConvexClient`].
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Log every frame type and state change to the console.
+    pub verbose: bool,
+    /// Refresh tokens this long before they expire (official default: 10 s).
+    pub auth_refresh_leeway: Duration,
+    /// Reconnect when the server is silent this long (official default: 60 s).
+    pub server_inactivity_timeout: Duration,
+    /// Give up on a socket still connecting after this long.
+    pub connect_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            verbose: false,
+            auth_refresh_leeway: Duration::from_secs(10),
+            server_inactivity_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a token fetcher returns.
+pub type TokenFuture = Pin<Box<dyn Future<Output = TokenFetch>>>;
+type Fetcher = Rc<dyn Fn(bool) -> TokenFuture>;
+type Listener = Rc<dyn Fn()>;
+type ConnectionListener = Rc<dyn Fn(&ConnectionState)>;
+
+struct AuthHooks {
+    fetch: Fetcher,
+    on_change: Rc<dyn Fn(bool)>,
+    on_refreshing: Rc<dyn Fn(bool)>,
+}
+
+struct Inner {
+    core: SyncClient,
+    url: String,
+    options: ClientOptions,
+    socket: Option<(SocketId, Socket)>,
+    timer: Option<Timeout>,
+    _clock_watch: Option<Interval>,
+    _wake: Option<WakeListeners>,
+    last_tick: u64,
+    listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
+    paths: HashMap<QueryId, String>,
+    pending: HashMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
+    auth: Option<AuthHooks>,
+    connection_listeners: Vec<(u64, ConnectionListener)>,
+    last_connection_state: ConnectionState,
+    next_listener: u64,
+    closed: bool,
+}
+
+/// A live connection to a Convex deployment: subscriptions, mutations, actions and auth.
+///
+/// Cheap to clone (a handle to shared state); every clone drives the same socket. Identical
+/// subscriptions share one server query. Dropping the last handle does not close the socket:
+/// call [`close`](Self::close).
+///
+/// ```no_run
+/// use convex_yew::runtime::ConvexClient;
+/// use convex_yew::core::protocol::udf_path::{Mutation, Query};
+/// # async fn run() -> Result<(), convex_yew::ClientError> {
+/// #[derive(serde::Serialize)]
+/// struct ListArgs { count: u32 }
+/// #[derive(serde::Deserialize)]
+/// struct List { viewer: Option<String>, numbers: Vec<f64> }
+/// #[derive(serde::Serialize)]
+/// struct AddArgs { value: f64 }
+/// const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
+/// const ADD: Mutation<AddArgs, ()> = Mutation::new("myFunctions:addNumber");
+///
+/// let client = ConvexClient::new("https://happy-otter-123.convex.cloud")?;
+/// let numbers = client.subscribe(&LIST, &ListArgs { count: 10 })?;
+/// numbers.on_update(|| { /* read numbers.latest() */ });
+/// client.mutation(&ADD, &AddArgs { value: 42.0 }).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct ConvexClient {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl PartialEq for ConvexClient {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+impl std::fmt::Debug for ConvexClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvexClient")
+            .field("url", &self.inner.borrow().url)
+            .finish()
+    }
+}
+
+impl ConvexClient {
+    /// Connects to a deployment (`https://x.convex.cloud`, or `http://127.0.0.1:3210` locally).
+    pub fn new(deployment_url: &str) -> Result<ConvexClient, ClientError> {
+        ConvexClient::with_options(deployment_url, ClientOptions::default())
+    }
+
+    /// Connects with options.
+    pub fn with_options(
+        deployment_url: &str,
+        options: ClientOptions,
+    ) -> Result<ConvexClient, ClientError> {
+        let url = sync_url(deployment_url)?;
+        let mut config = ClientConfig::new(browser::uuid_v4(), browser::random_u64());
+        config.auth_refresh_leeway = options.auth_refresh_leeway;
+        config.server_inactivity_timeout = options.server_inactivity_timeout;
+        config.connect_timeout = options.connect_timeout;
+        let now = browser::now();
+        let inner = Rc::new(RefCell::new(Inner {
+            core: SyncClient::new(config, now),
+            url,
+            options,
+            socket: None,
+            timer: None,
+            _clock_watch: None,
+            _wake: None,
+            last_tick: now.as_millis(),
+            listeners: HashMap::new(),
+            paths: HashMap::new(),
+            pending: HashMap::new(),
+            auth: None,
+            connection_listeners: Vec::new(),
+            last_connection_state: ConnectionState::default(),
+            next_listener: 0,
+            closed: false,
+        }));
+        let weak = Rc::downgrade(&inner);
+        let wake_listeners = WakeListeners::new({
+            let weak = weak.clone();
+            move || wake(&weak)
+        });
+        // Laptops sleep: if the wall clock jumped between ticks, re-check instead of trusting timers.
+        let clock_watch = Interval::new(2_000, {
+            let weak = weak.clone();
+            move || {
+                let Some(inner) = weak.upgrade() else { return };
+                let now = browser::now().as_millis();
+                let jumped = {
+                    let mut me = inner.borrow_mut();
+                    let gap = now.saturating_sub(me.last_tick);
+                    me.last_tick = now;
+                    gap > 10_000
+                };
+                if jumped {
+                    wake(&weak);
+                }
+            }
+        });
+        {
+            let mut me = inner.borrow_mut();
+            me._wake = Some(wake_listeners);
+            me._clock_watch = Some(clock_watch);
+        }
+        drive(&inner);
+        Ok(ConvexClient { inner })
+    }
+
+    /// Subscribes to a query. The returned [`Subscription`] holds the latest result, notifies
+    /// on change (callback or `Stream`), and unsubscribes when dropped.
+    pub fn subscribe<A: Serialize, R: DeserializeOwned>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+    ) -> Result<Subscription<R>, ClientError> {
+        let args = encode_args(query.path(), args)?;
+        Ok(Subscription::new(self.clone(), query.path(), args))
+    }
+
+    /// Subscribes with an argument object; `notify` runs whenever the result changes.
+    /// Returns the query id and a listener id for [`unwatch`](Self::unwatch).
+    pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn()>) -> (QueryId, u64) {
+        let (query, listener, has_result) = {
+            let mut me = self.inner.borrow_mut();
+            let query = me.core.subscribe(path, args);
+            me.next_listener += 1;
+            let listener = me.next_listener;
+            me.listeners
+                .entry(query)
+                .or_default()
+                .push((listener, notify.clone()));
+            me.paths.insert(query, path.to_owned());
+            (query, listener, me.core.query_result(query).is_some())
+        };
+        drive(&self.inner);
+        if has_result {
+            notify(); // shared with an existing subscription: its result is already here
+        }
+        (query, listener)
+    }
+
+    /// Drops a listener added by [`watch`](Self::watch) and its reference to the query.
+    pub fn unwatch(&self, query: QueryId, listener: u64) {
+        {
+            let mut me = self.inner.borrow_mut();
+            if let Some(list) = me.listeners.get_mut(&query) {
+                list.retain(|(id, _)| *id != listener);
+                if list.is_empty() {
+                    me.listeners.remove(&query);
+                }
+            }
+            me.core.unsubscribe(query);
+        }
+        drive(&self.inner);
+    }
+
+    /// The latest result of a watched query: `None` while loading.
+    pub fn query_result(&self, query: QueryId) -> Option<Result<Value, ClientError>> {
+        let me = self.inner.borrow();
+        let path = me.paths.get(&query).cloned().unwrap_or_default();
+        me.core.query_result(query).map(|r| match r {
+            QueryResult::Value(v) => Ok(v.clone()),
+            QueryResult::Error { message, data } => Err(ClientError::from_function(
+                &path,
+                FunctionError::Failed {
+                    message: message.clone(),
+                    data: data.clone(),
+                },
+            )),
+        })
+    }
+
+    /// Runs a mutation. It is queued at once (calls keep their order) and the returned future,
+    /// which borrows nothing, resolves once the mutation's writes are visible to this client's
+    /// queries.
+    pub fn mutation<A: Serialize, R: DeserializeOwned + 'static>(
+        &self,
+        mutation: &Mutation<A, R>,
+        args: &A,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        let path = mutation.path().to_owned();
+        let started = encode_args(&path, args).map(|args| self.mutation_raw(&path, &args));
+        async move { from_value(started?.await?).map_err(ClientError::decode) }
+    }
+
+    /// Runs a mutation with an untyped argument object.
+    pub fn mutation_raw(
+        &self,
+        path: &str,
+        args: &Object,
+    ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
+        let rx = self.request(|core| core.mutation(path, args));
+        settle(path.to_owned(), rx)
+    }
+
+    /// Runs an action (queued at once, like [`mutation`](Self::mutation)). An action in flight
+    /// when the connection drops fails with [`ClientError::is_connection_lost`]: actions are not
+    /// idempotent, so they are never retried.
+    pub fn action<A: Serialize, R: DeserializeOwned + 'static>(
+        &self,
+        action: &Action<A, R>,
+        args: &A,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        let path = action.path().to_owned();
+        let started = encode_args(&path, args).map(|args| self.action_raw(&path, &args));
+        async move { from_value(started?.await?).map_err(ClientError::decode) }
+    }
+
+    /// Runs an action with an untyped argument object.
+    pub fn action_raw(
+        &self,
+        path: &str,
+        args: &Object,
+    ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
+        let rx = self.request(|core| core.action(path, args));
+        settle(path.to_owned(), rx)
+    }
+
+    fn request(
+        &self,
+        start: impl FnOnce(&mut SyncClient) -> RequestId,
+    ) -> oneshot::Receiver<Result<Value, FunctionError>> {
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut me = self.inner.borrow_mut();
+            if me.closed {
+                drop(tx);
+                return rx;
+            }
+            let id = start(&mut me.core);
+            me.pending.insert(id, tx);
+        }
+        drive(&self.inner);
+        rx
+    }
+
+    /// Authenticates with tokens from `fetch_token(force_refresh)`, which returns a token,
+    /// [`TokenFetch::SignedOut`], or [`TokenFetch::Transient`] (keep the session and retry).
+    /// `on_change(true)` fires once the server has confirmed a token, `on_change(false)` when
+    /// auth ends. Queries wait for the first token, so none runs without it.
+    pub fn set_auth(
+        &self,
+        fetch_token: impl Fn(bool) -> TokenFuture + 'static,
+        on_change: impl Fn(bool) + 'static,
+    ) {
+        self.set_auth_with_refreshing(fetch_token, on_change, |_| {});
+    }
+
+    /// [`set_auth`](Self::set_auth) with a callback for "a rejected token is being replaced".
+    pub fn set_auth_with_refreshing(
+        &self,
+        fetch_token: impl Fn(bool) -> TokenFuture + 'static,
+        on_change: impl Fn(bool) + 'static,
+        on_refreshing: impl Fn(bool) + 'static,
+    ) {
+        {
+            let mut me = self.inner.borrow_mut();
+            me.auth = Some(AuthHooks {
+                fetch: Rc::new(fetch_token),
+                on_change: Rc::new(on_change),
+                on_refreshing: Rc::new(on_refreshing),
+            });
+            me.core.set_auth(browser::now());
+        }
+        drive(&self.inner);
+    }
+
+    /// Returns to anonymous: sends an anonymous Authenticate and cancels token refreshes.
+    pub fn clear_auth(&self) {
+        {
+            let mut me = self.inner.borrow_mut();
+            me.core.clear_auth(browser::now());
+            me.auth = None;
+        }
+        drive(&self.inner);
+    }
+
+    /// Whether the server has confirmed the current token.
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.borrow().core.is_authenticated()
+    }
+
+    /// The connection as a UI may show it.
+    pub fn connection_state(&self) -> ConnectionState {
+        self.inner.borrow().core.connection_state()
+    }
+
+    /// Calls `listener` whenever [`connection_state`](Self::connection_state) changes; returns an
+    /// id for [`remove_connection_listener`](Self::remove_connection_listener).
+    pub fn on_connection_change(&self, listener: impl Fn(&ConnectionState) + 'static) -> u64 {
+        let mut me = self.inner.borrow_mut();
+        me.next_listener += 1;
+        let id = me.next_listener;
+        me.connection_listeners.push((id, Rc::new(listener)));
+        id
+    }
+
+    /// Removes a connection listener.
+    pub fn remove_connection_listener(&self, id: u64) {
+        self.inner
+            .borrow_mut()
+            .connection_listeners
+            .retain(|(l, _)| *l != id);
+    }
+
+    /// Closes the socket for good; pending requests fail.
+    pub fn close(&self) {
+        {
+            let mut me = self.inner.borrow_mut();
+            me.closed = true;
+            me.core.close();
+            me.timer = None;
+            me._clock_watch = None;
+            me._wake = None;
+        }
+        drive(&self.inner);
+    }
+}
+
+fn encode_args<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
+    match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
+        Value::Object(o) => Ok(o),
+        Value::Null => Ok(Object::new()),
+        other => Err(ClientError::invalid_args(
+            path,
+            convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
+        )),
+    }
+}
+
+async fn settle(
+    path: String,
+    rx: oneshot::Receiver<Result<Value, FunctionError>>,
+) -> Result<Value, ClientError> {
+    match rx.await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(ClientError::from_function(&path, e)),
+        Err(_) => Err(ClientError::closed()),
+    }
+}
+
+fn wake(weak: &Weak<RefCell<Inner>>) {
+    if let Some(inner) = weak.upgrade() {
+        inner.borrow_mut().core.handle_wake(browser::now());
+        drive(&inner);
+    }
+}
+
+fn on_socket_event(weak: &Weak<RefCell<Inner>>, id: SocketId, event: SocketEvent) {
+    let Some(inner) = weak.upgrade() else { return };
+    {
+        let mut me = inner.borrow_mut();
+        let now = browser::now();
+        if me.options.verbose {
+            let what = match &event {
+                SocketEvent::Open => "open".to_string(),
+                SocketEvent::Message(m) => format!("received {}", m.get(..60).unwrap_or(m)),
+                SocketEvent::Closed { code, reason } => format!("closed {code} {reason}"),
+            };
+            browser::log(
+                Level::Info,
+                &format!("[convex-yew] socket {}: {what}", id.0),
+            );
+        }
+        match event {
+            SocketEvent::Open => me.core.handle_open(id, now),
+            SocketEvent::Message(text) => me.core.handle_message(id, &text, now),
+            SocketEvent::Closed { code, reason } => {
+                if me.socket.as_ref().is_some_and(|(s, _)| *s == id) {
+                    me.socket = None;
+                }
+                me.core.handle_close(id, code, &reason, now)
+            }
+        }
+    }
+    drive(&inner);
+}
+
+/// Carries out the core's I/O, dispatches its events, and arms the next timer. User callbacks
+/// run after the state is released, so they may call back into the client.
+fn drive(inner: &Rc<RefCell<Inner>>) {
+    let mut callbacks: Vec<Box<dyn FnOnce()>> = Vec::new();
+    {
+        let mut me = inner.borrow_mut();
+        let weak = Rc::downgrade(inner);
+        while let Some(io) = me.core.poll_io() {
+            match io {
+                Io::Connect { socket } => {
+                    let w = weak.clone();
+                    let url = me.url.clone();
+                    match Socket::open(&url, move |e| on_socket_event(&w, socket, e)) {
+                        Ok(s) => me.socket = Some((socket, s)),
+                        Err(e) => {
+                            browser::log(Level::Error, &format!("[convex-yew] {e}"));
+                            me.core
+                                .handle_close(socket, 1006, "FailedToConnect", browser::now());
+                        }
+                    }
+                }
+                Io::Send { socket, text } => {
+                    let sent = match &me.socket {
+                        Some((id, s)) if *id == socket => s.send(&text).is_ok(),
+                        _ => false,
+                    };
+                    if !sent {
+                        me.socket = None;
+                        me.core
+                            .handle_close(socket, 1006, "FailedToSendMessage", browser::now());
+                    }
+                }
+                Io::Close { socket, reason } => {
+                    if me.options.verbose {
+                        browser::log(
+                            Level::Info,
+                            &format!("[convex-yew] closing socket {}: {reason}", socket.0),
+                        );
+                    }
+                    if me.socket.as_ref().is_some_and(|(id, _)| *id == socket) {
+                        me.socket = None; // dropping the Socket closes it and detaches its handlers
+                    }
+                }
+                Io::FetchToken {
+                    fetch,
+                    force_refresh,
+                } => {
+                    if let Some(hooks) = &me.auth {
+                        let fetcher = hooks.fetch.clone();
+                        let w = weak.clone();
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let outcome = fetcher(force_refresh).await;
+                            token_fetched(&w, fetch, outcome);
+                        });
+                    }
+                }
+            }
+        }
+        while let Some(event) = me.core.poll_event() {
+            dispatch(&mut me, event, &mut callbacks);
+        }
+        let state = me.core.connection_state();
+        if state != me.last_connection_state {
+            me.last_connection_state = state.clone();
+            for (_, l) in &me.connection_listeners {
+                let l = l.clone();
+                let s = state.clone();
+                callbacks.push(Box::new(move || l(&s)));
+            }
+        }
+        me.timer = me.core.poll_timeout().map(|at| {
+            let delay = at
+                .as_millis()
+                .saturating_sub(browser::now().as_millis())
+                .min(u32::MAX as u64 / 2) as u32;
+            let w = weak.clone();
+            Timeout::new(delay, move || {
+                if let Some(inner) = w.upgrade() {
+                    inner.borrow_mut().core.handle_timeout(browser::now());
+                    drive(&inner);
+                }
+            })
+        });
+    }
+    for cb in callbacks {
+        cb();
+    }
+}
+
+fn token_fetched(weak: &Weak<RefCell<Inner>>, fetch: FetchId, outcome: TokenFetch) {
+    if let Some(inner) = weak.upgrade() {
+        inner
+            .borrow_mut()
+            .core
+            .token_fetched(fetch, outcome, browser::now());
+        drive(&inner);
+    }
+}
+
+fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>) {
+    match event {
+        Event::QueriesUpdated(ids) => {
+            for id in ids {
+                for (_, l) in me.listeners.get(&id).into_iter().flatten() {
+                    let l = l.clone();
+                    callbacks.push(Box::new(move || l()));
+                }
+            }
+        }
+        Event::MutationSettled { request, result } | Event::ActionSettled { request, result } => {
+            if let Some(tx) = me.pending.remove(&request) {
+                let _ = tx.send(result);
+            }
+        }
+        Event::AuthChanged { is_authenticated } => {
+            if let Some(hooks) = &me.auth {
+                let f = hooks.on_change.clone();
+                callbacks.push(Box::new(move || f(is_authenticated)));
+            }
+        }
+        Event::AuthRefreshing(refreshing) => {
+            if let Some(hooks) = &me.auth {
+                let f = hooks.on_refreshing.clone();
+                callbacks.push(Box::new(move || f(refreshing)));
+            }
+        }
+        Event::AuthRejected {
+            error,
+            token_claims,
+        } => {
+            let claims = token_claims
+                .map(|c| format!(" The rejected token has iss={:?}, aud={}, exp={:?}; check them against your auth.config.ts providers.", c.iss, c.aud.map_or("none".into(), |a| a.to_string()), c.exp))
+                .unwrap_or_default();
+            browser::log(
+                Level::Error,
+                &format!("[convex-yew] the server rejected the auth token: {error}.{claims}"),
+            );
+        }
+        Event::ProtocolViolation(message) => {
+            browser::log(Level::Warn, &format!("[convex-yew] {message}"))
+        }
+        Event::LogLines(lines) => {
+            for line in lines {
+                browser::log(Level::Info, &format!("[CONVEX] {line}"));
+            }
+        }
+        Event::ConnectionChanged => {}
+    }
+}

@@ -1,0 +1,149 @@
+//! [`ConvexHttpClient`]: one-shot queries, mutations and actions over `/api/*`, for code outside
+//! a live session.
+
+use std::cell::RefCell;
+
+use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
+use convex_yew_core::value::Object;
+use convex_yew_core::{from_value, to_value, Value};
+use gloo_net::http::Request;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::error::ClientError;
+
+/// A stateless client for `POST /api/query|mutation|action`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), convex_yew::ClientError> {
+/// use convex_yew::runtime::ConvexHttpClient;
+/// use convex_yew::core::protocol::udf_path::Query;
+/// let http = ConvexHttpClient::new("https://happy-otter-123.convex.cloud")?;
+/// let who: convex_yew::Value = http.query(&Query::<(), _>::new("users:me"), &()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ConvexHttpClient {
+    base: String,
+    token: RefCell<Option<String>>,
+}
+
+impl ConvexHttpClient {
+    /// A client for a deployment URL (`http(s)://...`).
+    pub fn new(deployment_url: &str) -> Result<ConvexHttpClient, ClientError> {
+        super::url::sync_url(deployment_url)?; // same validation as the live client
+        Ok(ConvexHttpClient {
+            base: deployment_url.trim_end_matches('/').to_owned(),
+            token: RefCell::new(None),
+        })
+    }
+
+    /// Sends `Authorization: Bearer <token>` from now on (`None` for anonymous).
+    pub fn set_auth(&self, token: Option<String>) {
+        *self.token.borrow_mut() = token;
+    }
+
+    /// Runs a query.
+    pub async fn query<A: Serialize, R: DeserializeOwned>(
+        &self,
+        q: &Query<A, R>,
+        args: &A,
+    ) -> Result<R, ClientError> {
+        self.call("query", q.path(), args).await
+    }
+
+    /// Runs a mutation.
+    pub async fn mutation<A: Serialize, R: DeserializeOwned>(
+        &self,
+        m: &Mutation<A, R>,
+        args: &A,
+    ) -> Result<R, ClientError> {
+        self.call("mutation", m.path(), args).await
+    }
+
+    /// Runs an action.
+    pub async fn action<A: Serialize, R: DeserializeOwned>(
+        &self,
+        a: &Action<A, R>,
+        args: &A,
+    ) -> Result<R, ClientError> {
+        self.call("action", a.path(), args).await
+    }
+
+    async fn call<A: Serialize, R: DeserializeOwned>(
+        &self,
+        kind: &str,
+        path: &str,
+        args: &A,
+    ) -> Result<R, ClientError> {
+        let args = match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
+            Value::Object(o) => o,
+            Value::Null => Object::new(),
+            other => {
+                return Err(ClientError::invalid_args(
+                    path,
+                    convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
+                ))
+            }
+        };
+        let body = json!({"path": path, "format": "convex_encoded_json", "args": [Value::Object(args).to_json()]});
+        let mut request = Request::post(&format!("{}/api/{kind}", self.base))
+            .header("Content-Type", "application/json")
+            .header(
+                "Convex-Client",
+                &format!("npm-{}", convex_yew_core::protocol::PROTOCOL_CLIENT_VERSION),
+            );
+        if let Some(token) = self.token.borrow().as_deref() {
+            request = request.header("Authorization", &format!("Bearer {token}"));
+        }
+        let response = request
+            .body(body.to_string())
+            .map_err(|e| ClientError::network(e.to_string()))?
+            .send()
+            .await
+            .map_err(|e| ClientError::network(e.to_string()))?;
+        let status = response.status();
+        let text = response
+            .text()
+            .await
+            .map_err(|e| ClientError::network(e.to_string()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        if !(status == 200 || status == 560) {
+            let code = json
+                .get("code")
+                .and_then(|c| c.as_str())
+                .unwrap_or("")
+                .to_owned();
+            let message = json
+                .get("message")
+                .and_then(|c| c.as_str())
+                .map_or_else(|| text.chars().take(200).collect(), str::to_owned);
+            return Err(ClientError::http(status, code, message));
+        }
+        match json.get("status").and_then(|s| s.as_str()) {
+            Some("success") => {
+                let value = Value::from_json(json.get("value").unwrap_or(&serde_json::Value::Null))
+                    .map_err(ClientError::decode)?;
+                from_value(value).map_err(ClientError::decode)
+            }
+            Some("error") => {
+                let message = json
+                    .get("errorMessage")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+                    .to_owned();
+                let data = json.get("errorData").and_then(|d| Value::from_json(d).ok());
+                Err(ClientError::from_function(
+                    path,
+                    convex_yew_core::sync::FunctionError::Failed { message, data },
+                ))
+            }
+            _ => Err(ClientError::network(format!(
+                "unexpected response: {}",
+                text.chars().take(200).collect::<String>()
+            ))),
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! [`Subscription`]: one query's live result, as a value, a callback and a `Stream`.
+
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use convex_yew_core::from_value;
+use convex_yew_core::sync::QueryId;
+use convex_yew_core::value::Object;
+use futures::channel::mpsc;
+use futures::Stream;
+use serde::de::DeserializeOwned;
+
+use super::client::ConvexClient;
+use crate::error::ClientError;
+
+type Callbacks = Rc<RefCell<Vec<Rc<dyn Fn()>>>>;
+
+/// A live query. Dropping it unsubscribes (the server query goes away with its last
+/// subscriber).
+pub struct Subscription<R> {
+    client: ConvexClient,
+    query: QueryId,
+    listener: u64,
+    callbacks: Callbacks,
+    changes: mpsc::UnboundedReceiver<()>,
+    _result: PhantomData<fn() -> R>,
+}
+
+impl<R: DeserializeOwned> Subscription<R> {
+    pub(crate) fn new(client: ConvexClient, path: &str, args: Object) -> Subscription<R> {
+        let (tx, rx) = mpsc::unbounded();
+        let callbacks: Callbacks = Rc::new(RefCell::new(Vec::new()));
+        let cbs = callbacks.clone();
+        let notify: Rc<dyn Fn()> = Rc::new(move || {
+            let _ = tx.unbounded_send(());
+            let list: Vec<_> = cbs.borrow().clone();
+            for cb in list {
+                cb();
+            }
+        });
+        let (query, listener) = client.watch(path, &args, notify);
+        Subscription {
+            client,
+            query,
+            listener,
+            callbacks,
+            changes: rx,
+            _result: PhantomData,
+        }
+    }
+
+    /// The latest result: `None` while loading, then the value or the query's error.
+    pub fn latest(&self) -> Option<Result<R, ClientError>> {
+        self.client
+            .query_result(self.query)
+            .map(|r| r.and_then(|v| from_value(v).map_err(ClientError::decode)))
+    }
+
+    /// Calls `callback` after every change of [`latest`](Self::latest).
+    pub fn on_update(&self, callback: impl Fn() + 'static) {
+        self.callbacks.borrow_mut().push(Rc::new(callback));
+    }
+
+    /// The query's id (shared by identical subscriptions).
+    pub fn query_id(&self) -> QueryId {
+        self.query
+    }
+}
+
+impl<R: DeserializeOwned> Stream for Subscription<R> {
+    type Item = Result<R, ClientError>;
+
+    /// Yields each new result (skipping changes that have no result yet).
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            match Pin::new(&mut self.changes).poll_next(cx) {
+                Poll::Ready(Some(())) => {
+                    // Coalesce a burst of changes into the latest result.
+                    while self.changes.try_recv().is_ok() {}
+                    if let Some(r) = self.latest() {
+                        return Poll::Ready(Some(r));
+                    }
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+impl<R> Drop for Subscription<R> {
+    fn drop(&mut self) {
+        self.client.unwatch(self.query, self.listener);
+    }
+}
