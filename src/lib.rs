@@ -16,6 +16,7 @@ pub use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 pub use convex_yew_core::sync::{ConnectionState, TokenFetch};
 pub use convex_yew_core::{from_value, to_value, Value};
 
+pub mod authkit;
 pub mod error;
 pub mod runtime;
 

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod authkit;
 pub mod protocol;
 pub mod sync;
 pub mod value;

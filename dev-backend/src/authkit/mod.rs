@@ -216,7 +216,41 @@ pub fn routes(authkit: Arc<AuthKit>) -> Router {
 pub fn test_routes(authkit: Arc<AuthKit>) -> Router {
     Router::new()
         .route("/_test/issue_token", axum::routing::post(issue_token))
+        .route("/_test/issue_code", axum::routing::post(issue_code))
         .with_state(authkit)
+}
+
+/// `POST /_test/issue_code {"email", "code_challenge"}`: the code the hosted page would put in
+/// the redirect, for browser tests of the callback.
+async fn issue_code(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> Response {
+    let email = body
+        .get("email")
+        .and_then(Json_::as_str)
+        .unwrap_or("ada@example.com");
+    let Some(challenge) = body.get("code_challenge").and_then(Json_::as_str) else {
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "code_challenge is required",
+        );
+    };
+    let user = match a.storage.user_by_email(email) {
+        Ok(Some(u)) => u,
+        Ok(None) => return oauth_error(StatusCode::NOT_FOUND, "not_found", "no such user"),
+        Err(e) => return internal(e),
+    };
+    let code = random_id(32);
+    a.codes.lock().unwrap_or_else(|p| p.into_inner()).insert(
+        code.clone(),
+        PendingCode {
+            user_id: user.id,
+            organization_id: memberships(email).first().map(|m| m.org.to_string()),
+            challenge: challenge.to_string(),
+            client_id: a.client_id.clone(),
+            expires: Instant::now() + Duration::from_secs(600),
+        },
+    );
+    Json(json!({"code": code})).into_response()
 }
 
 async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> Response {

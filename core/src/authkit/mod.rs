@@ -1,0 +1,19 @@
+//! AuthKit session logic without I/O: what `@workos-inc/authkit-js` decides, as pure functions
+//! the browser runtime calls.
+//!
+//! - [`config`]: the client configuration and its defaults (dev mode, refresh buffer).
+//! - [`pkce`]: the S256 verifier and challenge.
+//! - [`urls`]: the authorize and logout URLs, callback detection, URL clean-up.
+//! - [`claims`]: the access token's claims (decoded with jwt-compact, not verified).
+//! - [`session`]: the authenticate response, expiry on the local clock, refresh decisions and
+//!   failure classes.
+
+pub mod claims;
+pub mod config;
+pub mod pkce;
+pub mod session;
+pub mod urls;
+
+pub use claims::Claims;
+pub use config::{AuthKitConfig, ConfigError};
+pub use session::{AuthResponse, Impersonator, RefreshError, User};

@@ -1,0 +1,266 @@
+//! The authenticate response, expiry on the local clock, refresh decisions and failure classes.
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+use super::claims::Claims;
+use crate::sync::Instant;
+
+/// A signed-in user (from the API's snake_case user object).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct User {
+    /// `user_...`
+    pub id: String,
+    /// Email.
+    pub email: String,
+    /// Whether the email is verified.
+    #[serde(default)]
+    pub email_verified: bool,
+    /// First name.
+    #[serde(default)]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default)]
+    pub last_name: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub profile_picture_url: Option<String>,
+    /// Last sign-in, RFC 3339.
+    #[serde(default)]
+    pub last_sign_in_at: Option<String>,
+    /// The app's own id for the user.
+    #[serde(default)]
+    pub external_id: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// RFC 3339.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// Who is impersonating the user.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Impersonator {
+    /// The admin's email.
+    pub email: String,
+    /// Why.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A successful code exchange or refresh.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct AuthResponse {
+    /// The user.
+    pub user: User,
+    /// The organization the session is in.
+    #[serde(default)]
+    pub organization_id: Option<String>,
+    /// The access token (a JWT).
+    pub access_token: String,
+    /// The next refresh token (dev mode keeps it; production relies on the cookie).
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// How the user signed in, e.g. `Password`, `GoogleOAuth`.
+    #[serde(default)]
+    pub authentication_method: Option<String>,
+    /// Set during impersonation.
+    #[serde(default)]
+    pub impersonator: Option<Impersonator>,
+}
+
+impl AuthResponse {
+    /// Parses a response body.
+    pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
+        serde_json::from_str(body).map_err(|e| RefreshError::Malformed(e.to_string()))
+    }
+}
+
+/// When a token counts as expired, on the local clock: now + its lifetime (`exp - iat`),
+/// which is immune to a skewed device clock. Tokens without `iat`/`exp` expire at once.
+pub fn expires_at(now: Instant, claims: &Claims) -> Instant {
+    let lifetime = match (claims.iat, claims.exp) {
+        (Some(iat), Some(exp)) if exp > iat => exp - iat,
+        _ => 0.0,
+    };
+    Instant::from_millis(now.as_millis() + (lifetime * 1000.0) as u64)
+}
+
+/// Whether a token expiring at `expires_at` needs a refresh now, with `buffer_secs` of margin.
+pub fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_secs: u64) -> bool {
+    match expires_at {
+        None => true,
+        Some(at) => at.as_millis().saturating_sub(buffer_secs * 1000) < now.as_millis(),
+    }
+}
+
+/// Why a refresh (or code exchange) failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefreshError {
+    /// 408, 429 or 5xx: the session is kept and the call can be retried.
+    #[error("AuthKit is unavailable (HTTP {status}{}); the session is kept", error.as_deref().map(|e| format!(", {e}")).unwrap_or_default())]
+    Transient {
+        /// HTTP status.
+        status: u16,
+        /// The OAuth `error` code, if any.
+        error: Option<String>,
+    },
+    /// Any other non-2xx (e.g. 400 `invalid_grant`): the session is over.
+    #[error("AuthKit refused the session (HTTP {status}{}{})", error.as_deref().map(|e| format!(", {e}")).unwrap_or_default(), description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    Terminal {
+        /// HTTP status.
+        status: u16,
+        /// The OAuth `error` code.
+        error: Option<String>,
+        /// The `error_description`.
+        description: Option<String>,
+    },
+    /// `fetch` itself failed (offline, DNS, CORS): transient.
+    #[error("network error talking to AuthKit: {0}")]
+    Network(String),
+    /// The cross-tab refresh lock was not acquired in time: transient.
+    #[error("timed out waiting for another tab's token refresh")]
+    LockTimeout,
+    /// A 2xx body that is not an authenticate response.
+    #[error("AuthKit answered with an unexpected body: {0}")]
+    Malformed(String),
+}
+
+impl RefreshError {
+    /// Classifies a non-2xx answer, as authkit-js does (the body's `error` and
+    /// `error_description` are kept when it is JSON).
+    pub fn from_status(status: u16, body: &str) -> RefreshError {
+        let json: Option<Json> = serde_json::from_str(body).ok();
+        let field = |k: &str| {
+            json.as_ref()
+                .and_then(|j| j.get(k))
+                .and_then(Json::as_str)
+                .map(str::to_owned)
+        };
+        let error = field("error").or_else(|| field("code"));
+        if matches!(status, 408 | 429 | 500 | 502 | 503 | 504) {
+            RefreshError::Transient { status, error }
+        } else {
+            RefreshError::Terminal {
+                status,
+                error,
+                description: field("error_description").or_else(|| field("message")),
+            }
+        }
+    }
+
+    /// Whether the session survives this failure.
+    pub fn is_transient(&self) -> bool {
+        !matches!(
+            self,
+            RefreshError::Terminal { .. } | RefreshError::Malformed(_)
+        )
+    }
+}
+
+/// What `get_access_token` does after a failed refresh (authkit-js's decision tree).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Hand out the token in memory: the refresh was not forced and it is still valid.
+    UseCurrentToken,
+    /// Try once more (after a lock timeout).
+    RetryOnce,
+    /// Report the transient error; the session is kept.
+    Transient,
+    /// The session ended: the caller must sign in.
+    LoginRequired,
+}
+
+/// The decision after a failed refresh. `already_retried` is true on the second attempt.
+pub fn after_failure(
+    error: &RefreshError,
+    forced: bool,
+    token_still_valid: bool,
+    already_retried: bool,
+) -> AfterFailure {
+    match error {
+        RefreshError::Terminal { .. } | RefreshError::Malformed(_) => AfterFailure::LoginRequired,
+        _ if !forced && token_still_valid => AfterFailure::UseCurrentToken,
+        RefreshError::LockTimeout if !already_retried => AfterFailure::RetryOnce,
+        _ => AfterFailure::Transient,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_and_decisions() {
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert!(RefreshError::from_status(s, "").is_transient(), "{s}");
+        }
+        let e = RefreshError::from_status(
+            400,
+            r#"{"error":"invalid_grant","error_description":"used"}"#,
+        );
+        assert!(!e.is_transient());
+        assert!(e.to_string().contains("invalid_grant: used"));
+        assert!(!RefreshError::from_status(401, "not json").is_transient());
+        assert_eq!(
+            after_failure(&e, false, true, false),
+            AfterFailure::LoginRequired
+        );
+        let t = RefreshError::Transient {
+            status: 500,
+            error: None,
+        };
+        assert_eq!(
+            after_failure(&t, false, true, false),
+            AfterFailure::UseCurrentToken
+        );
+        assert_eq!(
+            after_failure(&t, true, true, false),
+            AfterFailure::Transient
+        );
+        assert_eq!(
+            after_failure(&RefreshError::LockTimeout, true, true, false),
+            AfterFailure::RetryOnce
+        );
+        assert_eq!(
+            after_failure(&RefreshError::LockTimeout, true, true, true),
+            AfterFailure::Transient
+        );
+        assert_eq!(
+            after_failure(&RefreshError::Network("x".into()), false, false, false),
+            AfterFailure::Transient
+        );
+    }
+
+    #[test]
+    fn expiry_on_the_local_clock() {
+        let claims = Claims {
+            iat: Some(1000.0),
+            exp: Some(1300.0),
+            ..Default::default()
+        };
+        let now = Instant::from_millis(50_000);
+        let at = expires_at(now, &claims);
+        assert_eq!(at.as_millis(), 350_000);
+        assert!(!needs_refresh(Some(at), Instant::from_millis(339_999), 10));
+        assert!(needs_refresh(Some(at), Instant::from_millis(340_001), 10));
+        assert!(needs_refresh(None, now, 10));
+        assert_eq!(expires_at(now, &Claims::default()), now);
+    }
+
+    #[test]
+    fn parses_responses() {
+        let body = r#"{"user":{"object":"user","id":"user_1","email":"a@b.c","email_verified":true,"first_name":"A","last_name":null,"metadata":{}},
+          "organization_id":"org_1","access_token":"t","refresh_token":"r","authentication_method":"Password",
+          "impersonator":{"email":"admin@x","reason":null},"sealed_session":"ignored"}"#;
+        let r = AuthResponse::parse(body).unwrap();
+        assert_eq!(r.user.first_name.as_deref(), Some("A"));
+        assert_eq!(r.impersonator.unwrap().email, "admin@x");
+        assert!(matches!(
+            AuthResponse::parse("{}"),
+            Err(RefreshError::Malformed(_))
+        ));
+    }
+}

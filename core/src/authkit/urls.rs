@@ -1,0 +1,289 @@
+//! The authorize and logout URLs, and the callback page.
+
+use serde_json::Value as Json;
+
+use super::config::AuthKitConfig;
+
+/// Options of `sign_in` / `sign_up`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignInOptions {
+    /// Any value; comes back to the app after the redirect (JSON round trip; untrusted).
+    pub state: Option<Json>,
+    /// Pre-fills the email field.
+    pub login_hint: Option<String>,
+    /// Signs into this organization.
+    pub organization_id: Option<String>,
+    /// Accepts an invitation.
+    pub invitation_token: Option<String>,
+    /// Continues a password reset.
+    pub password_reset_token: Option<String>,
+}
+
+/// `application/x-www-form-urlencoded`, as `URLSearchParams` writes it.
+pub fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Decodes one form-encoded component (`+` is a space); invalid escapes stay as written.
+pub fn form_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                match u8::from_str_radix(
+                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
+                    16,
+                ) {
+                    Ok(b) => {
+                        out.push(b);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Parses a query string (with or without the leading `?`) into ordered pairs.
+pub fn parse_query(search: &str) -> Vec<(String, String)> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (form_decode(k), form_decode(v)),
+            None => (form_decode(kv), String::new()),
+        })
+        .collect()
+}
+
+fn join(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The authorize URL authkit-js builds: keys sorted, empty values left out.
+pub fn authorize_url(
+    config: &AuthKitConfig,
+    options: &SignInOptions,
+    code_challenge: &str,
+    sign_up: bool,
+) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![
+        ("client_id", config.client_id.clone()),
+        ("code_challenge", code_challenge.to_owned()),
+        ("code_challenge_method", "S256".into()),
+        (
+            "invitation_token",
+            options.invitation_token.clone().unwrap_or_default(),
+        ),
+        ("login_hint", options.login_hint.clone().unwrap_or_default()),
+        (
+            "organization_id",
+            options.organization_id.clone().unwrap_or_default(),
+        ),
+        (
+            "password_reset_token",
+            options.password_reset_token.clone().unwrap_or_default(),
+        ),
+        ("provider", "authkit".into()),
+        ("redirect_uri", config.redirect_uri.clone()),
+        ("response_type", "code".into()),
+        (
+            "screen_hint",
+            if sign_up {
+                "sign-up".into()
+            } else {
+                String::new()
+            },
+        ),
+        (
+            "state",
+            options
+                .state
+                .as_ref()
+                .filter(|s| truthy(s))
+                .map(Json::to_string)
+                .unwrap_or_default(),
+        ),
+    ];
+    pairs.retain(|(_, v)| !v.is_empty());
+    pairs.sort_by_key(|(k, _)| *k);
+    format!(
+        "{}/user_management/authorize?{}",
+        config.base_url(),
+        join(&pairs)
+    )
+}
+
+fn truthy(v: &Json) -> bool {
+    match v {
+        Json::Null => false,
+        Json::Bool(b) => *b,
+        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Json::String(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+/// The logout URL for a session; `return_to` only when given.
+pub fn logout_url(config: &AuthKitConfig, session_id: &str, return_to: Option<&str>) -> String {
+    let mut pairs = vec![("session_id", session_id.to_owned())];
+    if let Some(r) = return_to {
+        pairs.push(("return_to", r.to_owned()));
+    }
+    format!(
+        "{}/user_management/sessions/logout?{}",
+        config.base_url(),
+        join(&pairs)
+    )
+}
+
+/// The path part of an absolute URL (`/` when there is none).
+pub fn path_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    rest.find('/').map_or("/", |i| &rest[i..])
+}
+
+/// What a callback page carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Callback {
+    /// The one-time code.
+    pub code: String,
+    /// The app's state, parsed from JSON (absent when missing or not JSON).
+    pub state: Option<Json>,
+}
+
+/// A page is a callback when it has `?code=` and its path is the redirect URI's path (with or
+/// without one trailing `/`).
+pub fn callback(config: &AuthKitConfig, pathname: &str, search: &str) -> Option<Callback> {
+    let want = path_of(&config.redirect_uri);
+    let same = |a: &str, b: &str| {
+        a == b || a.strip_suffix('/') == Some(b) || b.strip_suffix('/') == Some(a)
+    };
+    if !same(pathname, want) {
+        return None;
+    }
+    let q = parse_query(search);
+    let code = q
+        .iter()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.clone())
+        .filter(|c| !c.is_empty())?;
+    let state = q
+        .iter()
+        .find(|(k, _)| k == "state")
+        .and_then(|(_, v)| serde_json::from_str(v).ok());
+    Some(Callback { code, state })
+}
+
+/// The query string without `code` and `state` (other parameters stay), for `replaceState`.
+pub fn clean_search(search: &str) -> String {
+    let kept: Vec<String> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|kv| !kv.is_empty())
+        .filter(|kv| {
+            let key = form_decode(kv.split('=').next().unwrap_or(""));
+            key != "code" && key != "state"
+        })
+        .map(str::to_owned)
+        .collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config() -> AuthKitConfig {
+        AuthKitConfig {
+            client_id: "client_01ABC".into(),
+            api_hostname: "auth.example.test".into(),
+            https: true,
+            port: None,
+            redirect_uri: "https://app.example.test/callback".into(),
+            dev_mode: false,
+            refresh_buffer_secs: 10,
+        }
+    }
+
+    #[test]
+    fn authorize_url_matches_authkit_js() {
+        let opts = SignInOptions {
+            state: Some(json!({"returnTo": "/docs"})),
+            ..Default::default()
+        };
+        let url = authorize_url(&config(), &opts, "q1w2", true);
+        assert_eq!(
+            url,
+            "https://auth.example.test/user_management/authorize?client_id=client_01ABC&code_challenge=q1w2&code_challenge_method=S256&provider=authkit&redirect_uri=https%3A%2F%2Fapp.example.test%2Fcallback&response_type=code&screen_hint=sign-up&state=%7B%22returnTo%22%3A%22%2Fdocs%22%7D"
+        );
+        let plain = authorize_url(
+            &config(),
+            &SignInOptions {
+                login_hint: Some("a b@c".into()),
+                state: Some(json!(false)),
+                ..Default::default()
+            },
+            "x",
+            false,
+        );
+        assert!(plain.contains("login_hint=a+b%40c"));
+        assert!(!plain.contains("screen_hint") && !plain.contains("state="));
+    }
+
+    #[test]
+    fn callbacks_and_clean_up() {
+        let c = config();
+        let cb = callback(&c, "/callback/", "?code=abc&state=%7B%22x%22%3A1%7D&keep=1").unwrap();
+        assert_eq!(cb.code, "abc");
+        assert_eq!(cb.state, Some(json!({"x": 1})));
+        assert_eq!(callback(&c, "/other", "?code=abc"), None);
+        assert_eq!(callback(&c, "/callback", "?state=1"), None);
+        assert_eq!(
+            callback(&c, "/callback", "?code=abc&state=not-json")
+                .unwrap()
+                .state,
+            None
+        );
+        assert_eq!(clean_search("?code=abc&state=x&keep=1"), "?keep=1");
+        assert_eq!(clean_search("?code=abc"), "");
+        assert_eq!(path_of("http://127.0.0.1:8080"), "/");
+        assert_eq!(form_decode("%zz%4"), "%zz%4");
+    }
+
+    #[test]
+    fn logout_url_shape() {
+        assert_eq!(
+            logout_url(&config(), "session_1", Some("https://app.example.test/")),
+            "https://auth.example.test/user_management/sessions/logout?session_id=session_1&return_to=https%3A%2F%2Fapp.example.test%2F"
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! The browser AuthKit client against the dev backend's AuthKit side, in headless Chromium.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use convex_yew::authkit::{AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions};
+use convex_yew::core::authkit::{pkce, AuthKitConfig};
+use serde_json::json;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn config() -> AuthKitConfig {
+    let backend = common::backend_url().trim_start_matches("http://");
+    let (host, port) = backend.split_once(':').unwrap();
+    let origin = web_sys::window().unwrap().location().origin().unwrap();
+    AuthKitConfig {
+        client_id: "client_local_dev".into(),
+        api_hostname: host.into(),
+        https: false,
+        port: Some(port.trim_end_matches('/').parse().unwrap()),
+        redirect_uri: format!("{origin}/callback"),
+        dev_mode: true,
+        refresh_buffer_secs: 10,
+    }
+}
+
+fn storage() -> (web_sys::Storage, web_sys::Storage) {
+    let w = web_sys::window().unwrap();
+    (
+        w.local_storage().unwrap().unwrap(),
+        w.session_storage().unwrap().unwrap(),
+    )
+}
+
+fn reset() {
+    let (local, session) = storage();
+    local.clear().unwrap();
+    session.clear().unwrap();
+    set_url("/");
+}
+
+fn set_url(url: &str) {
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+        .unwrap();
+}
+
+fn refresh_token() -> Option<String> {
+    storage()
+        .0
+        .get_item("workos:refresh-token:client_local_dev")
+        .unwrap()
+}
+
+async fn backend_refresh(rt: &str) -> serde_json::Value {
+    let response = gloo_net::http::Request::post(&format!("{}/user_management/authenticate", common::backend_url()))
+        .header("Content-Type", "application/json")
+        .body(json!({"client_id": "client_local_dev", "grant_type": "refresh_token", "refresh_token": rt}).to_string())
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    json!({"status": response.status(), "body": response.json::<serde_json::Value>().await.unwrap_or_default()})
+}
+
+/// Lands on the callback page with a real code for `email`, as after the hosted sign-in.
+async fn signed_in(email: &str, options: AuthKitOptions) -> AuthKitClient {
+    reset();
+    let probe = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    let url = probe.sign_in_url(
+        &SignInOptions {
+            state: Some(json!({"returnTo": "/numbers"})),
+            ..Default::default()
+        },
+        false,
+    );
+    probe.dispose();
+    let challenge = url
+        .split("code_challenge=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
+    let code = common::post(
+        "/_test/issue_code",
+        json!({"email": email, "code_challenge": challenge}),
+    )
+    .await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    set_url(&format!(
+        "/callback?code={code}&state=%7B%22returnTo%22%3A%22%2Fnumbers%22%7D&keep=1"
+    ));
+    let client = AuthKitClient::create(options).await.unwrap();
+    assert_eq!(client.callback_error(), None);
+    client
+}
+
+#[wasm_bindgen_test]
+async fn sign_in_url_uses_a_fresh_s256_verifier_kept_in_session_storage() {
+    reset();
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    let url = client.sign_in_url(
+        &SignInOptions {
+            login_hint: Some("ada@example.com".into()),
+            ..Default::default()
+        },
+        true,
+    );
+    let verifier = storage()
+        .1
+        .get_item("workos:code-verifier")
+        .unwrap()
+        .unwrap();
+    assert_eq!(verifier.len(), 128);
+    assert!(url.contains(&format!("code_challenge={}", pkce::challenge(&verifier))));
+    assert!(url.contains("screen_hint=sign-up") && url.contains("login_hint=ada%40example.com"));
+    let second = client.sign_in_url(&SignInOptions::default(), false);
+    assert_ne!(
+        storage()
+            .1
+            .get_item("workos:code-verifier")
+            .unwrap()
+            .unwrap(),
+        verifier,
+        "each URL has its own verifier"
+    );
+    assert!(!second.contains("screen_hint"));
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn the_callback_exchanges_the_code_and_cleans_the_url() {
+    let state = Rc::new(RefCell::new(None));
+    let s = state.clone();
+    let mut options = AuthKitOptions::new(config());
+    options.on_redirect_callback = Some(Rc::new(move |p| *s.borrow_mut() = p.state));
+    let client = signed_in("ada@example.com", options).await;
+    let snap = client.snapshot();
+    assert_eq!(snap.user.as_ref().unwrap().email, "ada@example.com");
+    assert_eq!(snap.organization_id.as_deref(), Some("org_acme"));
+    assert_eq!(snap.role.as_deref(), Some("admin"));
+    assert_eq!(snap.permissions, vec!["numbers:read", "numbers:write"]);
+    assert_eq!(snap.feature_flags, vec!["beta-ui"]);
+    assert_eq!(*state.borrow(), Some(json!({"returnTo": "/numbers"})));
+    let location = web_sys::window().unwrap().location();
+    assert_eq!(
+        location.search().unwrap(),
+        "?keep=1",
+        "code and state removed, other parameters kept"
+    );
+    assert_eq!(storage().1.get_item("workos:code-verifier").unwrap(), None);
+    assert!(
+        refresh_token().is_some(),
+        "dev mode keeps the refresh token in localStorage"
+    );
+    let token = client.get_access_token(false).await.unwrap();
+    assert_eq!(token.split('.').count(), 3);
+    client.dispose();
+    set_url("/");
+}
+
+#[wasm_bindgen_test]
+async fn a_wrong_verifier_a_replayed_code_and_a_missing_verifier_are_typed_errors() {
+    reset();
+    let challenge = pkce::challenge(&"a".repeat(128));
+    let code = common::post(
+        "/_test/issue_code",
+        json!({"email": "ada@example.com", "code_challenge": challenge}),
+    )
+    .await["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    storage()
+        .1
+        .set_item("workos:code-verifier", &"b".repeat(128))
+        .unwrap();
+    set_url(&format!("/callback?code={code}"));
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    match client.callback_error() {
+        Some(AuthKitError::CodeExchange(e)) => {
+            assert!(e.to_string().contains("invalid_grant"), "{e}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(client.user(), None);
+    // The same code again, now with the right verifier: single use.
+    storage()
+        .1
+        .set_item("workos:code-verifier", &"a".repeat(128))
+        .unwrap();
+    set_url(&format!("/callback?code={code}"));
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        client.callback_error(),
+        Some(AuthKitError::CodeExchange(_))
+    ));
+    // No verifier in this tab: nothing is sent.
+    set_url("/callback?code=whatever");
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    assert_eq!(client.callback_error(), Some(AuthKitError::MissingVerifier));
+    set_url("/");
+}
+
+#[wasm_bindgen_test]
+async fn the_session_is_restored_on_reload_and_refresh_tokens_rotate() {
+    let first = signed_in("ada@example.com", AuthKitOptions::new(config())).await;
+    let token1 = first.get_access_token(false).await.unwrap();
+    first.dispose();
+    set_url("/");
+    // A reload: a new client with only localStorage to go on.
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    assert_eq!(client.user().unwrap().email, "ada@example.com");
+    let rt1 = refresh_token().unwrap();
+    let token2 = client.get_access_token(true).await.unwrap();
+    assert_ne!(token1, token2);
+    let rt2 = refresh_token().unwrap();
+    assert_ne!(rt1, rt2);
+    assert_eq!(
+        backend_refresh(&rt1).await["status"],
+        400,
+        "the used refresh token is dead"
+    );
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn two_tabs_refreshing_at_once_end_with_one_valid_session() {
+    let a = signed_in("grace@example.com", AuthKitOptions::new(config())).await;
+    set_url("/");
+    let b = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    assert!(b.user().is_some());
+    // Both force a refresh at the same moment; the lock serialises them and each re-reads the
+    // newest refresh token inside it, so neither presents a used one.
+    let (ra, rb) = futures::join!(a.get_access_token(true), b.get_access_token(true));
+    assert!(ra.is_ok(), "{ra:?}");
+    assert!(rb.is_ok(), "{rb:?}");
+    let rt = refresh_token().unwrap();
+    assert_eq!(
+        backend_refresh(&rt).await["status"],
+        200,
+        "the stored refresh token still works"
+    );
+    a.dispose();
+    b.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_transient_500_keeps_the_user_signed_in() {
+    let failures = Rc::new(Cell::new(0));
+    let f = failures.clone();
+    let mut options = AuthKitOptions::new(config());
+    options.on_refresh_failure = Some(Rc::new(move |_| f.set(f.get() + 1)));
+    let client = signed_in("ada@example.com", options).await;
+    common::post(
+        "/_test/refresh_failures",
+        json!({"count": 1, "status": 500}),
+    )
+    .await;
+    let err = client.get_access_token(true).await.unwrap_err();
+    assert!(err.is_transient(), "{err}");
+    assert!(client.user().is_some());
+    assert!(refresh_token().is_some());
+    assert_eq!(failures.get(), 0);
+    // Not forced: the still-valid token in memory is handed out.
+    assert!(client.get_access_token(false).await.is_ok());
+    assert!(client.get_access_token(true).await.is_ok(), "recovered");
+    common::post(
+        "/_test/refresh_failures",
+        json!({"count": 0, "status": 500}),
+    )
+    .await;
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_terminal_400_signs_out_and_fires_the_callback() {
+    let failures = Rc::new(RefCell::new(Vec::new()));
+    let f = failures.clone();
+    let mut options = AuthKitOptions::new(config());
+    options.on_refresh_failure = Some(Rc::new(move |e| f.borrow_mut().push(e.to_string())));
+    let client = signed_in("ada@example.com", options).await;
+    let changes = Rc::new(Cell::new(0));
+    let c = changes.clone();
+    client.subscribe(move || c.set(c.get() + 1));
+    common::post(
+        "/_test/refresh_failures",
+        json!({"count": 1, "status": 400}),
+    )
+    .await;
+    assert_eq!(
+        client.get_access_token(true).await,
+        Err(AuthKitError::LoginRequired)
+    );
+    assert_eq!(client.user(), None);
+    assert_eq!(refresh_token(), None);
+    assert_eq!(failures.borrow().len(), 1);
+    assert!(changes.get() >= 1, "listeners were told");
+    assert_eq!(
+        client.get_access_token(false).await,
+        Err(AuthKitError::LoginRequired),
+        "no request after a terminal failure"
+    );
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn sign_out_revokes_the_session_at_the_backend() {
+    let client = signed_in("grace@example.com", AuthKitOptions::new(config())).await;
+    let rt = refresh_token().unwrap();
+    client.sign_out(None, false).await.unwrap();
+    assert_eq!(client.user(), None);
+    assert_eq!(refresh_token(), None);
+    assert_eq!(backend_refresh(&rt).await["status"], 400);
+    assert_eq!(
+        client.sign_out(None, false).await,
+        Err(AuthKitError::NoSession)
+    );
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn switch_to_organization_changes_role_and_claims() {
+    let client = signed_in("ada@example.com", AuthKitOptions::new(config())).await;
+    client.switch_to_organization("org_globex").await.unwrap();
+    let snap = client.snapshot();
+    assert_eq!(snap.organization_id.as_deref(), Some("org_globex"));
+    assert_eq!(snap.role.as_deref(), Some("member"));
+    assert_eq!(snap.roles, Some(vec!["member".to_string()]));
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn garbage_config_is_a_typed_error() {
+    let mut bad = config();
+    bad.client_id = String::new();
+    assert!(matches!(
+        AuthKitClient::create(AuthKitOptions::new(bad)).await,
+        Err(AuthKitError::Config(_))
+    ));
+    let mut bad = config();
+    bad.api_hostname = "http://x/y".into();
+    assert!(matches!(
+        AuthKitClient::create(AuthKitOptions::new(bad)).await,
+        Err(AuthKitError::Config(_))
+    ));
+}
