@@ -19,6 +19,7 @@ pub use convex_yew_core::{from_value, to_value, Value};
 pub mod authkit;
 pub mod error;
 pub mod runtime;
+pub mod yew;
 
 pub use error::ClientError;
 pub use runtime::{ConvexClient, ConvexHttpClient, Subscription};

@@ -353,7 +353,8 @@ fn user_json(user: &UserRow) -> Json_ {
         "last_name": user.last_name,
         "name": display_name(user),
         "profile_picture_url": null,
-        "last_sign_in_at": rfc3339(now_secs()),
+        // Stable across refreshes, as WorkOS reports it.
+        "last_sign_in_at": user.created_at,
         "external_id": null,
         "metadata": {},
         "locale": null,

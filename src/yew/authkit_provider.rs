@@ -1,0 +1,319 @@
+//! [`AuthKitProvider`] and [`use_auth`]: the authkit-react API in Yew.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use convex_yew_core::authkit::{AuthKitConfig, Impersonator, RefreshError, User};
+use yew::prelude::*;
+
+use crate::authkit::{
+    AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, RedirectParams, SignInOptions,
+};
+
+/// Props of [`AuthKitProvider`]: the whole AuthKit configuration, as authkit-react takes it.
+#[derive(Properties, PartialEq, Clone)]
+pub struct AuthKitProviderProps {
+    /// The WorkOS client id.
+    pub client_id: AttrValue,
+    /// API host (default `api.workos.com`; a custom auth domain in production).
+    #[prop_or_default]
+    pub api_hostname: Option<AttrValue>,
+    /// `https` (default true).
+    #[prop_or_default]
+    pub https: Option<bool>,
+    /// API port.
+    #[prop_or_default]
+    pub port: Option<u16>,
+    /// Where AuthKit sends users back (default: the page's origin).
+    #[prop_or_default]
+    pub redirect_uri: Option<AttrValue>,
+    /// Dev mode (default: on for localhost and 127.0.0.1).
+    #[prop_or_default]
+    pub dev_mode: Option<bool>,
+    /// Refresh this many seconds before expiry (default 10).
+    #[prop_or_default]
+    pub refresh_buffer_secs: Option<u64>,
+    /// After a successful sign-in, with the state passed to `sign_in`.
+    #[prop_or_default]
+    pub on_redirect_callback: Option<Callback<RedirectParams>>,
+    /// When the session ends because a refresh was refused.
+    #[prop_or_default]
+    pub on_refresh_failure: Option<Callback<RefreshError>>,
+    /// The app.
+    pub children: Html,
+}
+
+impl AuthKitProviderProps {
+    fn config(&self) -> Option<AuthKitConfig> {
+        let location = web_sys::window()?.location();
+        let origin = location.origin().ok()?;
+        let hostname = location.hostname().ok()?;
+        let mut c = AuthKitConfig::new(self.client_id.to_string(), &origin, &hostname);
+        if let Some(h) = &self.api_hostname {
+            c.api_hostname = h.to_string();
+        }
+        if let Some(h) = self.https {
+            c.https = h;
+        }
+        c.port = self.port;
+        if let Some(r) = &self.redirect_uri {
+            c.redirect_uri = r.to_string();
+        }
+        if let Some(d) = self.dev_mode {
+            c.dev_mode = d;
+        }
+        if let Some(b) = self.refresh_buffer_secs {
+            c.refresh_buffer_secs = b;
+        }
+        Some(c)
+    }
+}
+
+/// The context [`use_auth`] reads: loading flag, session snapshot and the client.
+#[derive(Clone, PartialEq)]
+struct AuthContext {
+    is_loading: bool,
+    snapshot: Rc<AuthSnapshot>,
+    client: Option<AuthKitClient>,
+    error: Option<AuthKitError>,
+}
+
+/// Signs users in with AuthKit and provides [`use_auth`] to the app.
+///
+/// The client is created once per configuration (the old one is disposed when the config
+/// changes). Consumers re-render only when a field they can see changes: routine token
+/// refreshes re-render nothing.
+///
+/// ```no_run
+/// use convex_yew::yew::{use_auth, AuthKitProvider};
+/// use yew::prelude::*;
+/// #[component]
+/// fn Header() -> Html {
+///     let auth = use_auth();
+///     let sign_in = { let auth = auth.clone(); Callback::from(move |_| { let _ = auth.sign_in(Default::default()); }) };
+///     match &auth.user {
+///         Some(user) => html! { <span>{ &user.email }</span> },
+///         None => html! { <button onclick={sign_in}>{ "Sign in" }</button> },
+///     }
+/// }
+/// #[component]
+/// fn Root() -> Html {
+///     html! { <AuthKitProvider client_id="client_01ABC"><Header /></AuthKitProvider> }
+/// }
+/// ```
+#[component]
+pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
+    let ctx = use_state_eq(|| AuthContext {
+        is_loading: true,
+        snapshot: Rc::default(),
+        client: None,
+        error: None,
+    });
+    {
+        let ctx = ctx.clone();
+        let props = props.clone();
+        let key = (
+            props.client_id.clone(),
+            props.api_hostname.clone(),
+            props.https,
+            props.port,
+            props.redirect_uri.clone(),
+            props.dev_mode,
+            props.refresh_buffer_secs,
+        );
+        use_effect_with(key, move |_| {
+            let cancelled = Rc::new(std::cell::Cell::new(false));
+            let created: Rc<std::cell::RefCell<Option<AuthKitClient>>> = Rc::default();
+            ctx.set(AuthContext {
+                is_loading: true,
+                snapshot: Rc::default(),
+                client: None,
+                error: None,
+            });
+            match props.config() {
+                None => ctx.set(AuthContext {
+                    is_loading: false,
+                    snapshot: Rc::default(),
+                    client: None,
+                    error: Some(AuthKitError::NoWindow),
+                }),
+                Some(config) => {
+                    let mut options = AuthKitOptions::new(config);
+                    if let Some(cb) = props.on_redirect_callback.clone() {
+                        options.on_redirect_callback = Some(Rc::new(move |p| cb.emit(p)));
+                    }
+                    if let Some(cb) = props.on_refresh_failure.clone() {
+                        options.on_refresh_failure =
+                            Some(Rc::new(move |e: &RefreshError| cb.emit(e.clone())));
+                    }
+                    let (c2, created2) = (cancelled.clone(), created.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let result = AuthKitClient::create(options).await;
+                        if c2.get() {
+                            if let Ok(client) = result {
+                                client.dispose();
+                            }
+                            return;
+                        }
+                        match result {
+                            Ok(client) => {
+                                let publish = {
+                                    let ctx = ctx.clone();
+                                    let client = client.clone();
+                                    move || {
+                                        ctx.set(AuthContext {
+                                            is_loading: false,
+                                            snapshot: Rc::new(client.snapshot()),
+                                            client: Some(client.clone()),
+                                            error: client.callback_error(),
+                                        })
+                                    }
+                                };
+                                publish();
+                                client.subscribe(publish);
+                                *created2.borrow_mut() = Some(client);
+                            }
+                            Err(e) => {
+                                web_sys::console::error_1(
+                                    &format!("[convex-yew] AuthKit: {e}").into(),
+                                );
+                                ctx.set(AuthContext {
+                                    is_loading: false,
+                                    snapshot: Rc::default(),
+                                    client: None,
+                                    error: Some(e),
+                                });
+                            }
+                        }
+                    });
+                }
+            }
+            move || {
+                cancelled.set(true);
+                if let Some(client) = created.borrow_mut().take() {
+                    client.dispose();
+                }
+            }
+        });
+    }
+    html! {
+        <ContextProvider<AuthContext> context={(*ctx).clone()}>
+            { props.children.clone() }
+        </ContextProvider<AuthContext>>
+    }
+}
+
+/// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions.
+#[derive(Clone, PartialEq)]
+pub struct UseAuth {
+    /// True until the session is restored (or known absent).
+    pub is_loading: bool,
+    /// The signed-in user.
+    pub user: Option<User>,
+    /// The session's organization.
+    pub organization_id: Option<String>,
+    /// The membership's role.
+    pub role: Option<String>,
+    /// The membership's roles.
+    pub roles: Option<Vec<String>>,
+    /// Permissions.
+    pub permissions: Vec<String>,
+    /// Feature flags.
+    pub feature_flags: Vec<String>,
+    /// Set during impersonation.
+    pub impersonator: Option<Impersonator>,
+    /// How the user signed in.
+    pub authentication_method: Option<String>,
+    /// Why sign-in failed on this page load (a failed code exchange), if it did.
+    pub error: Option<AuthKitError>,
+    client: Option<AuthKitClient>,
+}
+
+impl UseAuth {
+    /// The AuthKit client, once created.
+    pub fn client(&self) -> Option<&AuthKitClient> {
+        self.client.as_ref()
+    }
+
+    /// Goes to the hosted sign-in page.
+    pub fn sign_in(&self, options: SignInOptions) -> Result<(), AuthKitError> {
+        self.client
+            .as_ref()
+            .ok_or(AuthKitError::LoginRequired)?
+            .sign_in(options)
+    }
+
+    /// Goes to the hosted sign-up page.
+    pub fn sign_up(&self, options: SignInOptions) -> Result<(), AuthKitError> {
+        self.client
+            .as_ref()
+            .ok_or(AuthKitError::LoginRequired)?
+            .sign_up(options)
+    }
+
+    /// Signs out and goes to AuthKit's logout (then to `return_to`).
+    pub fn sign_out(
+        &self,
+        return_to: Option<String>,
+    ) -> impl Future<Output = Result<(), AuthKitError>> + 'static {
+        let client = self.client.clone();
+        async move {
+            client
+                .ok_or(AuthKitError::NoSession)?
+                .sign_out(return_to.as_deref(), true)
+                .await
+        }
+    }
+
+    /// An access token (see [`AuthKitClient::get_access_token`]). Calling it never re-renders.
+    pub fn get_access_token(
+        &self,
+        force_refresh: bool,
+    ) -> impl Future<Output = Result<String, AuthKitError>> + 'static {
+        let client = self.client.clone();
+        async move {
+            client
+                .ok_or(AuthKitError::LoginRequired)?
+                .get_access_token(force_refresh)
+                .await
+        }
+    }
+
+    /// Moves the session to another organization.
+    pub fn switch_to_organization(
+        &self,
+        organization_id: String,
+    ) -> impl Future<Output = Result<(), AuthKitError>> + 'static {
+        let client = self.client.clone();
+        async move {
+            client
+                .ok_or(AuthKitError::LoginRequired)?
+                .switch_to_organization(&organization_id)
+                .await
+        }
+    }
+}
+
+/// The AuthKit session and its actions.
+///
+/// # Panics
+/// Outside an [`AuthKitProvider`] (a programming error, as authkit-react throws).
+#[hook]
+pub fn use_auth() -> UseAuth {
+    let ctx =
+        use_context::<AuthContext>().expect("use_auth must be used within an AuthKitProvider");
+    let s = &*ctx.snapshot;
+    UseAuth {
+        is_loading: ctx.is_loading,
+        user: s.user.clone(),
+        organization_id: s.organization_id.clone(),
+        role: s.role.clone(),
+        roles: s.roles.clone(),
+        permissions: s.permissions.clone(),
+        feature_flags: s.feature_flags.clone(),
+        impersonator: s.impersonator.clone(),
+        authentication_method: s.authentication_method.clone(),
+        error: ctx.error.clone(),
+        client: ctx.client.clone(),
+    }
+}

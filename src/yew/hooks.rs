@@ -1,0 +1,283 @@
+//! Query, mutation, action and connection hooks.
+
+use std::cell::Cell;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
+use convex_yew_core::sync::{ConnectionState, QueryId};
+use convex_yew_core::value::Object;
+use convex_yew_core::{from_value, to_value, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use yew::prelude::*;
+
+use super::convex_provider::use_convex;
+use crate::error::ClientError;
+use crate::runtime::ConvexClient;
+
+/// A query's state as a component sees it.
+#[derive(Debug)]
+pub enum QueryState<R> {
+    /// No result yet (or the query is skipped).
+    Loading,
+    /// The latest result.
+    Ok(Rc<R>),
+    /// The query threw, or its result did not fit `R`.
+    Err(ClientError),
+}
+
+impl<R> Clone for QueryState<R> {
+    fn clone(&self) -> Self {
+        match self {
+            QueryState::Loading => QueryState::Loading,
+            QueryState::Ok(r) => QueryState::Ok(r.clone()),
+            QueryState::Err(e) => QueryState::Err(e.clone()),
+        }
+    }
+}
+
+impl<R> PartialEq for QueryState<R> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (QueryState::Loading, QueryState::Loading) => true,
+            (QueryState::Ok(a), QueryState::Ok(b)) => Rc::ptr_eq(a, b),
+            (QueryState::Err(a), QueryState::Err(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl<R> QueryState<R> {
+    /// The value, if loaded and successful.
+    pub fn data(&self) -> Option<&R> {
+        match self {
+            QueryState::Ok(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The error, if the query failed.
+    pub fn error(&self) -> Option<&ClientError> {
+        match self {
+            QueryState::Err(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Still loading.
+    pub fn is_loading(&self) -> bool {
+        matches!(self, QueryState::Loading)
+    }
+}
+
+fn encode<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
+    match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
+        Value::Object(o) => Ok(o),
+        Value::Null => Ok(Object::new()),
+        other => Err(ClientError::invalid_args(
+            path,
+            convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
+        )),
+    }
+}
+
+fn to_state<R: DeserializeOwned>(raw: &Option<Result<Value, ClientError>>) -> QueryState<R> {
+    match raw {
+        None => QueryState::Loading,
+        Some(Ok(v)) => match from_value::<R>(v.clone()) {
+            Ok(r) => QueryState::Ok(Rc::new(r)),
+            Err(e) => QueryState::Err(ClientError::decode(e)),
+        },
+        Some(Err(e)) => QueryState::Err(e.clone()),
+    }
+}
+
+/// Subscribes to a query for as long as the component is mounted. `None` args skip the query
+/// (it stays [`QueryState::Loading`] and nothing is sent). The component re-renders only when
+/// the result changes: an identical result (e.g. after a reconnect) does not re-render it.
+///
+/// ```no_run
+/// use convex_yew::yew::{use_query, QueryState};
+/// use convex_yew::Query;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Args { count: u32 }
+/// const LIST: Query<Args, Vec<f64>> = Query::new("numbers:list");
+/// #[component]
+/// fn Numbers() -> Html {
+///     match use_query(&LIST, Some(Args { count: 5 })) {
+///         QueryState::Ok(numbers) => html! { { format!("{numbers:?}") } },
+///         QueryState::Loading => html! { "loading" },
+///         QueryState::Err(e) => html! { { e.to_string() } },
+///     }
+/// }
+/// ```
+#[hook]
+pub fn use_query<A, R>(query: &Query<A, R>, args: Option<A>) -> QueryState<R>
+where
+    A: Serialize + 'static,
+    R: DeserializeOwned + 'static,
+{
+    let client = use_convex();
+    let path = query.path().to_owned();
+    let encoded = args.map(|a| encode(&path, &a));
+    let raw = use_mut_ref(|| None::<Result<Value, ClientError>>);
+    let state = use_state(|| QueryState::<R>::Loading);
+    {
+        let state = state.clone();
+        use_effect_with((client, path, encoded), move |(client, path, encoded)| {
+            if raw.borrow().is_some() {
+                *raw.borrow_mut() = None;
+                state.set(QueryState::Loading);
+            }
+            let mut watching: Option<(QueryId, u64)> = None;
+            match encoded {
+                None => {}
+                Some(Err(e)) => {
+                    *raw.borrow_mut() = Some(Err(e.clone()));
+                    state.set(QueryState::Err(e.clone()));
+                }
+                Some(Ok(args)) => {
+                    let id: Rc<Cell<Option<QueryId>>> = Rc::default();
+                    let update: Rc<dyn Fn()> = {
+                        let (client, id, raw, state) =
+                            (client.clone(), id.clone(), raw.clone(), state.clone());
+                        Rc::new(move || {
+                            let Some(q) = id.get() else { return };
+                            let latest = client.query_result(q);
+                            if latest != *raw.borrow() {
+                                state.set(to_state::<R>(&latest));
+                                *raw.borrow_mut() = latest;
+                            }
+                        })
+                    };
+                    let (q, listener) = client.watch(path, args, update.clone());
+                    id.set(Some(q));
+                    update();
+                    watching = Some((q, listener));
+                }
+            }
+            let client = client.clone();
+            move || {
+                if let Some((q, listener)) = watching {
+                    client.unwatch(q, listener);
+                }
+            }
+        });
+    }
+    (*state).clone()
+}
+
+/// A mutation bound to the client in context; calling it never re-renders anything.
+pub struct UseMutation<A, R> {
+    client: ConvexClient,
+    mutation: Mutation<A, R>,
+}
+
+impl<A: Serialize, R: DeserializeOwned + 'static> UseMutation<A, R> {
+    /// Runs the mutation; resolves once its writes are visible to this client's queries.
+    pub fn call(&self, args: &A) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        self.client.mutation(&self.mutation, args)
+    }
+}
+
+impl<A, R> Clone for UseMutation<A, R> {
+    fn clone(&self) -> Self {
+        UseMutation {
+            client: self.client.clone(),
+            mutation: self.mutation.clone(),
+        }
+    }
+}
+
+impl<A, R> PartialEq for UseMutation<A, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.client == other.client && self.mutation == other.mutation
+    }
+}
+
+/// A callable for a mutation.
+///
+/// ```no_run
+/// use convex_yew::yew::use_mutation;
+/// use convex_yew::Mutation;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Add { value: f64 }
+/// const ADD: Mutation<Add, ()> = Mutation::new("myFunctions:addNumber");
+/// #[component]
+/// fn AddButton() -> Html {
+///     let add = use_mutation(&ADD);
+///     let onclick = Callback::from(move |_| {
+///         let done = add.call(&Add { value: 1.0 });
+///         wasm_bindgen_futures::spawn_local(async move { let _ = done.await; });
+///     });
+///     html! { <button {onclick}>{ "Add" }</button> }
+/// }
+/// ```
+#[hook]
+pub fn use_mutation<A: 'static, R: 'static>(mutation: &Mutation<A, R>) -> UseMutation<A, R> {
+    UseMutation {
+        client: use_convex(),
+        mutation: mutation.clone(),
+    }
+}
+
+/// An action bound to the client in context.
+pub struct UseAction<A, R> {
+    client: ConvexClient,
+    action: Action<A, R>,
+    _types: PhantomData<fn(A) -> R>,
+}
+
+impl<A: Serialize, R: DeserializeOwned + 'static> UseAction<A, R> {
+    /// Runs the action.
+    pub fn call(&self, args: &A) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        self.client.action(&self.action, args)
+    }
+}
+
+impl<A, R> Clone for UseAction<A, R> {
+    fn clone(&self) -> Self {
+        UseAction {
+            client: self.client.clone(),
+            action: self.action.clone(),
+            _types: PhantomData,
+        }
+    }
+}
+
+impl<A, R> PartialEq for UseAction<A, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.client == other.client && self.action == other.action
+    }
+}
+
+/// A callable for an action (see [`use_mutation`]).
+#[hook]
+pub fn use_action<A: 'static, R: 'static>(action: &Action<A, R>) -> UseAction<A, R> {
+    UseAction {
+        client: use_convex(),
+        action: action.clone(),
+        _types: PhantomData,
+    }
+}
+
+/// The connection state; re-renders when it changes.
+#[hook]
+pub fn use_connection_state() -> ConnectionState {
+    let client = use_convex();
+    let state = use_state_eq(|| client.connection_state());
+    {
+        let setter = state.setter();
+        use_effect_with(client, move |client| {
+            setter.set(client.connection_state());
+            let id = client.on_connection_change(move |s| setter.set(s.clone()));
+            let client = client.clone();
+            move || client.remove_connection_listener(id)
+        });
+    }
+    (*state).clone()
+}

@@ -1,0 +1,372 @@
+//! The Yew layer mounted in headless Chromium against the dev backend: what users see, and
+//! render counts where no re-render is promised.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use convex_yew::core::sync::TokenFetch;
+use convex_yew::yew::*;
+use convex_yew::{ConvexClient, Mutation, Query};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen_test::*;
+use yew::prelude::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[derive(Serialize, Clone, PartialEq)]
+struct ListArgs {
+    count: u32,
+}
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+struct List {
+    viewer: Option<String>,
+    numbers: Vec<f64>,
+}
+#[derive(Serialize)]
+struct AddArgs {
+    value: f64,
+}
+#[derive(Deserialize, Debug, Clone, PartialEq)]
+struct Who {
+    name: Option<String>,
+}
+
+const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
+const ADD: Mutation<AddArgs, ()> = Mutation::new("myFunctions:addNumber");
+const WHOAMI: Query<(), Option<Who>> = Query::new("testing:whoami");
+
+/// A shared counter, compared by identity so props stay equal.
+#[derive(Clone, Default)]
+struct Counter(Rc<Cell<u32>>);
+impl PartialEq for Counter {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+impl Counter {
+    fn bump(&self) {
+        self.0.set(self.0.get() + 1)
+    }
+    fn get(&self) -> u32 {
+        self.0.get()
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct CountedProps {
+    renders: Counter,
+    #[prop_or_default]
+    count: Option<u32>,
+}
+
+#[component]
+fn Latest(props: &CountedProps) -> Html {
+    props.renders.bump();
+    let list = use_query(&LIST, props.count.map(|count| ListArgs { count }));
+    let add = use_mutation(&ADD);
+    let onclick = Callback::from(move |_| {
+        let done = add.call(&AddArgs {
+            value: common::marker(),
+        });
+        wasm_bindgen_futures::spawn_local(async move { done.await.expect("mutation") });
+    });
+    html! {
+        <div>
+            <span class="state">{ match &list { QueryState::Loading => "loading".to_string(), QueryState::Ok(l) => format!("{:?}", l.numbers), QueryState::Err(e) => e.to_string() } }</span>
+            <button {onclick}>{ "add" }</button>
+        </div>
+    }
+}
+
+#[component]
+fn Viewer(props: &CountedProps) -> Html {
+    props.renders.bump();
+    let who = use_query(&WHOAMI, Some(()));
+    html! { <span class="viewer">{ match who.data() { Some(Some(w)) => w.name.clone().unwrap_or_default(), Some(None) => "anonymous".into(), None => "loading".into() } }</span> }
+}
+
+#[derive(Properties, PartialEq)]
+struct AppProps {
+    client: ConvexClient,
+    list_renders: Counter,
+    viewer_renders: Counter,
+    count: Option<u32>,
+}
+
+#[component]
+fn App(props: &AppProps) -> Html {
+    html! {
+        <ConvexProvider client={props.client.clone()}>
+            <Latest renders={props.list_renders.clone()} count={props.count} />
+            <Viewer renders={props.viewer_renders.clone()} />
+        </ConvexProvider>
+    }
+}
+
+fn text(root: &web_sys::Element, selector: &str) -> String {
+    common::query(root, selector)
+        .map(|e| e.inner_text())
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn use_query_and_use_mutation_update_live_and_only_the_changed_query_re_renders() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let (list_renders, viewer_renders) = (Counter::default(), Counter::default());
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            client: client.clone(),
+            list_renders: list_renders.clone(),
+            viewer_renders: viewer_renders.clone(),
+            count: Some(3),
+        },
+    )
+    .render();
+    common::wait_until(|| {
+        text(&root, ".state").starts_with('[') && text(&root, ".viewer") == "anonymous"
+    })
+    .await;
+    let before = text(&root, ".state");
+    let viewer_before = viewer_renders.get();
+    let list_before = list_renders.get();
+    common::query(&root, "button").unwrap().click();
+    common::wait_until(|| text(&root, ".state") != before).await;
+    common::settle().await;
+    assert_eq!(
+        viewer_renders.get(),
+        viewer_before,
+        "the unchanged query's component did not re-render"
+    );
+    assert!(list_renders.get() > list_before);
+    assert!(
+        list_renders.get() <= list_before + 2,
+        "one re-render per change: {} -> {}",
+        list_before,
+        list_renders.get()
+    );
+    client.close();
+}
+
+#[wasm_bindgen_test]
+async fn a_skipped_query_sends_nothing() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    yew::Renderer::<App>::with_root_and_props(
+        root.clone(),
+        AppProps {
+            client: client.clone(),
+            list_renders: Counter::default(),
+            viewer_renders: Counter::default(),
+            count: None,
+        },
+    )
+    .render();
+    common::wait_until(|| text(&root, ".viewer") == "anonymous").await;
+    assert_eq!(text(&root, ".state"), "loading");
+    assert_eq!(
+        client.connection_state().subscribed_queries,
+        1,
+        "only the viewer query"
+    );
+    client.close();
+}
+
+#[derive(Properties, PartialEq)]
+struct GatedProps {
+    client: ConvexClient,
+    auth: AuthSource,
+    unauthenticated_renders: Counter,
+}
+
+#[component]
+fn Gated(props: &GatedProps) -> Html {
+    html! {
+        <ConvexProviderWithAuth client={props.client.clone()} auth={props.auth.clone()}>
+            <AuthLoading><p class="gate">{ "loading" }</p></AuthLoading>
+            <Authenticated><p class="gate">{ "in" }</p><Viewer renders={Counter::default()} /></Authenticated>
+            <Unauthenticated><Probe renders={props.unauthenticated_renders.clone()} /></Unauthenticated>
+        </ConvexProviderWithAuth>
+    }
+}
+
+#[component]
+fn Probe(props: &CountedProps) -> Html {
+    props.renders.bump();
+    html! { <p class="gate">{ "out" }</p> }
+}
+
+fn fetcher_for(email: &'static str) -> TokenFetcher {
+    TokenFetcher::new(move |_force| {
+        Box::pin(async move { TokenFetch::Token(common::issue_token(email, None).await) })
+    })
+}
+
+#[wasm_bindgen_test]
+async fn convex_provider_with_auth_gates_on_server_confirmation() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let unauth = Counter::default();
+    let fetch = fetcher_for("grace@example.com");
+    let mut handle = yew::Renderer::<Gated>::with_root_and_props(
+        root.clone(),
+        GatedProps {
+            client: client.clone(),
+            auth: AuthSource {
+                is_loading: true,
+                is_authenticated: false,
+                fetch_access_token: fetch.clone(),
+            },
+            unauthenticated_renders: unauth.clone(),
+        },
+    )
+    .render();
+    common::settle().await;
+    assert_eq!(text(&root, ".gate"), "loading");
+    // The provider finishes restoring a session: Convex is asked, and only the server's
+    // confirmation shows the signed-in UI. "out" never flashes.
+    handle.update(GatedProps {
+        client: client.clone(),
+        auth: AuthSource {
+            is_loading: false,
+            is_authenticated: true,
+            fetch_access_token: fetch.clone(),
+        },
+        unauthenticated_renders: unauth.clone(),
+    });
+    common::wait_until(|| text(&root, ".gate") == "in").await;
+    common::wait_until(|| text(&root, ".viewer") == "Grace Hopper").await;
+    assert_eq!(
+        unauth.get(),
+        0,
+        "no flash of Unauthenticated while the session was being confirmed"
+    );
+    assert!(client.is_authenticated());
+    // Sign-out: the gate flips and the client goes back to anonymous.
+    handle.update(GatedProps {
+        client: client.clone(),
+        auth: AuthSource {
+            is_loading: false,
+            is_authenticated: false,
+            fetch_access_token: fetch,
+        },
+        unauthenticated_renders: unauth.clone(),
+    });
+    common::wait_until(|| text(&root, ".gate") == "out").await;
+    common::wait_until(|| !client.is_authenticated()).await;
+    client.close();
+}
+
+#[derive(Properties, PartialEq)]
+struct KitProps {
+    client: ConvexClient,
+    port: u16,
+    auth_renders: Counter,
+    unauthenticated_renders: Counter,
+}
+
+#[component]
+fn AuthConsumer(props: &CountedProps) -> Html {
+    props.renders.bump();
+    let auth = use_auth();
+    let convex = use_convex_auth();
+    let token = {
+        let auth = auth.clone();
+        Callback::from(move |_| {
+            let t = auth.get_access_token(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                t.await.expect("refresh");
+            });
+        })
+    };
+    html! {
+        <div>
+            <span class="email">{ auth.user.as_ref().map(|u| u.email.clone()).unwrap_or_default() }</span>
+            <span class="convex">{ format!("{}/{}", convex.is_loading, convex.is_authenticated) }</span>
+            <button class="refresh" onclick={token}>{ "refresh" }</button>
+        </div>
+    }
+}
+
+#[component]
+fn Kit(props: &KitProps) -> Html {
+    html! {
+        <AuthKitProvider client_id="client_local_dev" api_hostname="127.0.0.1" https={false} port={props.port} dev_mode={true}>
+            <ConvexProviderWithAuthKit client={props.client.clone()}>
+                <AuthConsumer renders={props.auth_renders.clone()} />
+                <Authenticated><Viewer renders={Counter::default()} /></Authenticated>
+                <Unauthenticated><Probe renders={props.unauthenticated_renders.clone()} /></Unauthenticated>
+            </ConvexProviderWithAuthKit>
+        </AuthKitProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn authkit_provider_restores_a_session_without_a_flash_and_refreshes_without_re_rendering() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let tokens = common::post(
+        "/_test/issue_token",
+        serde_json::json!({"email": "ada@example.com"}),
+    )
+    .await;
+    storage
+        .set_item(
+            "workos:refresh-token:client_local_dev",
+            tokens["refresh_token"].as_str().unwrap(),
+        )
+        .unwrap();
+    let port: u16 = common::backend_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let (auth_renders, unauth) = (Counter::default(), Counter::default());
+    yew::Renderer::<Kit>::with_root_and_props(
+        root.clone(),
+        KitProps {
+            client: client.clone(),
+            port,
+            auth_renders: auth_renders.clone(),
+            unauthenticated_renders: unauth.clone(),
+        },
+    )
+    .render();
+    common::wait_until(|| text(&root, ".viewer") == "Ada Lovelace").await;
+    assert_eq!(text(&root, ".email"), "ada@example.com");
+    assert_eq!(text(&root, ".convex"), "false/true");
+    assert_eq!(
+        unauth.get(),
+        0,
+        "the restored session never showed the signed-out UI"
+    );
+    common::settle().await;
+    let renders = auth_renders.get();
+    let rt = storage
+        .get_item("workos:refresh-token:client_local_dev")
+        .unwrap();
+    common::query(&root, ".refresh").unwrap().click();
+    common::wait_until(|| {
+        storage
+            .get_item("workos:refresh-token:client_local_dev")
+            .unwrap()
+            != rt
+    })
+    .await;
+    common::sleep_ms(300).await;
+    assert_eq!(
+        auth_renders.get(),
+        renders,
+        "a token refresh re-renders no consumer"
+    );
+    client.close();
+    storage.clear().unwrap();
+}
