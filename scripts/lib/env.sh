@@ -1,6 +1,6 @@
 # Shared environment for the scripts: tool paths and the shared cargo target dir.
 # Sourced, not run.
-export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PWD/node_modules/.bin:$PATH"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Chromium on a closed network, as root: flags for anything that starts it by hand.
 export CHROMIUM_BIN="${CHROMIUM_BIN:-/usr/bin/chromium}"
