@@ -13,7 +13,7 @@ use convex_yew_core::sync::{
     RequestId, SocketId, SyncClient, TokenFetch,
 };
 use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, to_value, Value};
+use convex_yew_core::{from_value, Value};
 use futures::channel::oneshot;
 use gloo_timers::callback::{Interval, Timeout};
 use serde::de::DeserializeOwned;
@@ -401,15 +401,9 @@ impl ConvexClient {
     }
 }
 
-fn encode_args<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
-    match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
-        Value::Object(o) => Ok(o),
-        Value::Null => Ok(Object::new()),
-        other => Err(ClientError::invalid_args(
-            path,
-            convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
-        )),
-    }
+/// Encodes arguments, naming the function in the error.
+pub(crate) fn encode_args<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
+    convex_yew_core::value::to_args(args).map_err(|e| ClientError::invalid_args(path, e))
 }
 
 async fn settle(

@@ -4,8 +4,7 @@
 use std::cell::RefCell;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, to_value, Value};
+use convex_yew_core::{from_value, Value};
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -77,16 +76,7 @@ impl ConvexHttpClient {
         path: &str,
         args: &A,
     ) -> Result<R, ClientError> {
-        let args = match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
-            Value::Object(o) => o,
-            Value::Null => Object::new(),
-            other => {
-                return Err(ClientError::invalid_args(
-                    path,
-                    convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
-                ))
-            }
-        };
+        let args = super::client::encode_args(path, args)?;
         let body = json!({"path": path, "format": "convex_encoded_json", "args": [Value::Object(args).to_json()]});
         let mut request = Request::post(&format!("{}/api/{kind}", self.base))
             .header("Content-Type", "application/json")

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::rc::Rc;
 
-use convex_yew_core::authkit::{AuthKitConfig, Impersonator, RefreshError, User};
+use convex_yew_core::authkit::{AuthKitConfig, RefreshError};
 use yew::prelude::*;
 
 use crate::authkit::{
@@ -203,30 +203,25 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
     }
 }
 
-/// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions.
+/// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions. The session's
+/// fields (`user`, `organization_id`, `role`, `roles`, `permissions`, `feature_flags`,
+/// `impersonator`, `authentication_method`) are read through [`AuthSnapshot`] (`Deref`), so
+/// `auth.user` works as in React.
 #[derive(Clone, PartialEq)]
 pub struct UseAuth {
     /// True until the session is restored (or known absent).
     pub is_loading: bool,
-    /// The signed-in user.
-    pub user: Option<User>,
-    /// The session's organization.
-    pub organization_id: Option<String>,
-    /// The membership's role.
-    pub role: Option<String>,
-    /// The membership's roles.
-    pub roles: Option<Vec<String>>,
-    /// Permissions.
-    pub permissions: Vec<String>,
-    /// Feature flags.
-    pub feature_flags: Vec<String>,
-    /// Set during impersonation.
-    pub impersonator: Option<Impersonator>,
-    /// How the user signed in.
-    pub authentication_method: Option<String>,
     /// Why sign-in failed on this page load (a failed code exchange), if it did.
     pub error: Option<AuthKitError>,
+    snapshot: Rc<AuthSnapshot>,
     client: Option<AuthKitClient>,
+}
+
+impl std::ops::Deref for UseAuth {
+    type Target = AuthSnapshot;
+    fn deref(&self) -> &AuthSnapshot {
+        &self.snapshot
+    }
 }
 
 impl UseAuth {
@@ -302,18 +297,10 @@ impl UseAuth {
 pub fn use_auth() -> UseAuth {
     let ctx =
         use_context::<AuthContext>().expect("use_auth must be used within an AuthKitProvider");
-    let s = &*ctx.snapshot;
     UseAuth {
         is_loading: ctx.is_loading,
-        user: s.user.clone(),
-        organization_id: s.organization_id.clone(),
-        role: s.role.clone(),
-        roles: s.roles.clone(),
-        permissions: s.permissions.clone(),
-        feature_flags: s.feature_flags.clone(),
-        impersonator: s.impersonator.clone(),
-        authentication_method: s.authentication_method.clone(),
-        error: ctx.error.clone(),
-        client: ctx.client.clone(),
+        error: ctx.error,
+        snapshot: ctx.snapshot,
+        client: ctx.client,
     }
 }

@@ -7,8 +7,7 @@ use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{ConnectionState, QueryId};
-use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, to_value, Value};
+use convex_yew_core::{from_value, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
@@ -72,17 +71,6 @@ impl<R> QueryState<R> {
     }
 }
 
-fn encode<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
-    match to_value(args).map_err(|e| ClientError::invalid_args(path, e))? {
-        Value::Object(o) => Ok(o),
-        Value::Null => Ok(Object::new()),
-        other => Err(ClientError::invalid_args(
-            path,
-            convex_yew_core::value::ValueError::ArgsNotObject(other.type_name()),
-        )),
-    }
-}
-
 fn to_state<R: DeserializeOwned>(raw: &Option<Result<Value, ClientError>>) -> QueryState<R> {
     match raw {
         None => QueryState::Loading,
@@ -122,7 +110,7 @@ where
 {
     let client = use_convex();
     let path = query.path().to_owned();
-    let encoded = args.map(|a| encode(&path, &a));
+    let encoded = args.map(|a| crate::runtime::client::encode_args(&path, &a));
     let raw = use_mut_ref(|| None::<Result<Value, ClientError>>);
     let state = use_state(|| QueryState::<R>::Loading);
     {

@@ -10,7 +10,7 @@ pub mod serde;
 
 use std::collections::BTreeMap;
 
-pub use self::serde::{from_value, to_value};
+pub use self::serde::{from_value, to_args, to_value};
 
 /// A Convex object: string keys in sorted order (as the official client sorts them on the wire).
 pub type Object = BTreeMap<String, Value>;

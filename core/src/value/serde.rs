@@ -36,6 +36,25 @@ pub fn to_value<T: Serialize + ?Sized>(value: &T) -> Result<Value, ValueError> {
     Ok(value.serialize(ValueSerializer)?.unwrap_or(Value::Null))
 }
 
+/// Converts function arguments into the argument object: a struct or map, or `()` / `None`
+/// for no arguments.
+///
+/// ```
+/// use convex_yew_core::value::to_args;
+/// #[derive(serde::Serialize)]
+/// struct Args { count: u32 }
+/// assert_eq!(to_args(&Args { count: 1 }).unwrap().len(), 1);
+/// assert!(to_args(&()).unwrap().is_empty());
+/// assert!(to_args(&5).is_err());
+/// ```
+pub fn to_args<T: Serialize + ?Sized>(args: &T) -> Result<Object, ValueError> {
+    match to_value(args)? {
+        Value::Object(o) => Ok(o),
+        Value::Null => Ok(Object::new()),
+        other => Err(ValueError::ArgsNotObject(other.type_name())),
+    }
+}
+
 /// Converts a Convex [`Value`] into any `DeserializeOwned` type.
 ///
 /// ```

@@ -1,0 +1,54 @@
+// The demo app written with the official React SDKs, bundled only to measure its size against
+// the Yew demo. Same features: AuthKit sign-in, live query, mutation, action, auth gates.
+import React, { useState } from "react";
+import { createRoot } from "react-dom/client";
+import { ConvexReactClient, Authenticated, Unauthenticated, AuthLoading, useQuery, useMutation, useAction } from "convex/react";
+import { ConvexProviderWithAuthKit } from "@convex-dev/workos";
+import { AuthKitProvider, useAuth } from "@workos-inc/authkit-react";
+import { anyApi as api } from "convex/server";
+
+const convex = new ConvexReactClient("http://127.0.0.1:3210", { skipConvexDeploymentUrlCheck: true });
+
+function Header() {
+  const { user, signIn, signUp, signOut } = useAuth();
+  return (
+    <header className="topbar">
+      <h1>Convex + AuthKit + React</h1>
+      {user ? <button onClick={() => signOut()}>Sign out</button> : <><button onClick={() => signIn()}>Sign in</button><button onClick={() => signUp()}>Sign up</button></>}
+    </header>
+  );
+}
+
+function Content() {
+  const list = useQuery(api.myFunctions.listNumbers, { count: 10 });
+  const add = useMutation(api.myFunctions.addNumber);
+  const run = useAction(api.myFunctions.myAction);
+  const [result, setResult] = useState(null);
+  if (list === undefined) return <p>Loading…</p>;
+  return (
+    <section className="card">
+      <h2>Welcome {list.viewer ?? "Anonymous"}!</h2>
+      <button onClick={() => add({ value: Math.floor(Math.random() * 10) })}>Add a random number</button>
+      <button onClick={() => run({ first: 1, second: "hello" }).then((r) => setResult(r.numbers.length))}>Run an action</button>
+      <ul>{list.numbers.map((n, i) => <li key={i}>{n}</li>)}</ul>
+      {result !== null && <p>The action read {result} numbers.</p>}
+    </section>
+  );
+}
+
+function App() {
+  return (
+    <AuthKitProvider clientId="client_local_dev" apiHostname="127.0.0.1" port={3210} https={false}>
+      <ConvexProviderWithAuthKit client={convex} useAuth={useAuth}>
+        <Header />
+        <main>
+          <AuthLoading><p>Loading…</p></AuthLoading>
+          <Unauthenticated><p>Sign in to see the numbers</p></Unauthenticated>
+          <Authenticated><Content /></Authenticated>
+        </main>
+      </ConvexProviderWithAuthKit>
+    </AuthKitProvider>
+  );
+}
+
+createRoot(document.getElementById("root")).render(<App />);
