@@ -370,3 +370,62 @@ async fn garbage_config_is_a_typed_error() {
         Err(AuthKitError::Config(_))
     ));
 }
+
+fn document_cookie() -> String {
+    use wasm_bindgen::JsCast;
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .dyn_into::<web_sys::HtmlDocument>()
+        .unwrap()
+        .cookie()
+        .unwrap_or_default()
+}
+
+#[wasm_bindgen_test]
+async fn production_cookie_mode_keeps_the_refresh_token_out_of_storage() {
+    let mut production = config();
+    production.dev_mode = false;
+    let client = signed_in("ada@example.com", AuthKitOptions::new(production.clone())).await;
+    assert_eq!(client.user().unwrap().email, "ada@example.com");
+    assert_eq!(
+        refresh_token(),
+        None,
+        "production mode never writes the refresh token to localStorage"
+    );
+    assert!(
+        document_cookie().contains("workos-has-session=client_local_dev"),
+        "hint cookie: {}",
+        document_cookie()
+    );
+    assert!(
+        !document_cookie().contains("wos-session"),
+        "the refresh cookie is HTTP-only"
+    );
+    client.dispose();
+    set_url("/");
+    // A reload: the hint cookie says there is a session; the HTTP-only cookie refreshes it.
+    let client = AuthKitClient::create(AuthKitOptions::new(production.clone()))
+        .await
+        .unwrap();
+    assert_eq!(
+        client.user().map(|u| u.email),
+        Some("ada@example.com".into())
+    );
+    let t1 = client.get_access_token(false).await.unwrap();
+    let t2 = client.get_access_token(true).await.unwrap();
+    assert_ne!(t1, t2, "refresh through the cookie");
+    client.sign_out(None, false).await.unwrap();
+    assert!(
+        !document_cookie().contains("workos-has-session"),
+        "sign-out cleared the hint: {}",
+        document_cookie()
+    );
+    client.dispose();
+    let client = AuthKitClient::create(AuthKitOptions::new(production))
+        .await
+        .unwrap();
+    assert_eq!(client.user(), None);
+    client.dispose();
+}

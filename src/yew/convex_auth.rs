@@ -73,6 +73,24 @@ struct Applied {
 /// Connects any auth provider to Convex. `set_auth` happens while this provider renders, so
 /// before any child subscribes; `clear_auth` is deferred until unmounting children have
 /// unsubscribed, so their queries never re-run without auth.
+///
+/// ```no_run
+/// use convex_yew::yew::{AuthSource, ConvexProviderWithAuth, TokenFetcher, Authenticated};
+/// use convex_yew::{ConvexClient, TokenFetch};
+/// use yew::prelude::*;
+/// #[component]
+/// fn Root() -> Html {
+///     let client = use_memo((), |_| ConvexClient::new("https://happy-otter-123.convex.cloud").unwrap());
+///     // One fetcher per auth client: its identity is what re-runs set_auth.
+///     let fetcher = use_memo((), |_| TokenFetcher::new(|_force| Box::pin(async { TokenFetch::Token("a.jwt.token".into()) })));
+///     let auth = AuthSource { is_loading: false, is_authenticated: true, fetch_access_token: (*fetcher).clone() };
+///     html! {
+///         <ConvexProviderWithAuth client={(*client).clone()} {auth}>
+///             <Authenticated><p>{ "the server accepted the token" }</p></Authenticated>
+///         </ConvexProviderWithAuth>
+///     }
+/// }
+/// ```
 #[component]
 pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
     let convex_authed = use_state_eq(|| None::<bool>);
@@ -202,6 +220,16 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
 }
 
 /// Convex's view of auth: authenticated only once the server confirmed the token.
+///
+/// ```no_run
+/// use convex_yew::yew::use_convex_auth;
+/// use yew::prelude::*;
+/// #[component]
+/// fn Status() -> Html {
+///     let auth = use_convex_auth();
+///     html! { <span>{ if auth.is_loading { "…" } else if auth.is_authenticated { "signed in" } else { "signed out" } }</span> }
+/// }
+/// ```
 ///
 /// # Panics
 /// Outside a [`ConvexProviderWithAuth`] / [`ConvexProviderWithAuthKit`] (as `useConvexAuth`

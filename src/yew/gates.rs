@@ -1,4 +1,20 @@
 //! Components that render their children only in one auth state.
+//!
+//! ```no_run
+//! use convex_yew::yew::{AuthLoading, AuthRefreshing, Authenticated, Unauthenticated};
+//! use yew::prelude::*;
+//! #[component]
+//! fn Body() -> Html {
+//!     html! {
+//!         <>
+//!             <AuthLoading><p>{ "Loading…" }</p></AuthLoading>
+//!             <Unauthenticated><p>{ "Please sign in" }</p></Unauthenticated>
+//!             <Authenticated><p>{ "Hello!" }</p></Authenticated>
+//!             <AuthRefreshing><p>{ "Reconnecting your session…" }</p></AuthRefreshing>
+//!         </>
+//!     }
+//! }
+//! ```
 
 use yew::prelude::*;
 

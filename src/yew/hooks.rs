@@ -243,7 +243,32 @@ impl<A, R> PartialEq for UseAction<A, R> {
     }
 }
 
-/// A callable for an action (see [`use_mutation`]).
+/// A callable for an action.
+///
+/// ```no_run
+/// use convex_yew::yew::use_action;
+/// use convex_yew::Action;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Args { first: f64, second: String }
+/// const MY_ACTION: Action<Args, convex_yew::Value> = Action::new("myFunctions:myAction");
+/// #[component]
+/// fn RunButton() -> Html {
+///     let run = use_action(&MY_ACTION);
+///     let result = use_state(String::new);
+///     let onclick = {
+///         let result = result.clone();
+///         Callback::from(move |_| {
+///             let done = run.call(&Args { first: 1.0, second: "hi".into() });
+///             let result = result.clone();
+///             wasm_bindgen_futures::spawn_local(async move {
+///                 result.set(match done.await { Ok(v) => format!("{v:?}"), Err(e) => e.to_string() });
+///             });
+///         })
+///     };
+///     html! { <><button {onclick}>{ "Run" }</button><p>{ (*result).clone() }</p></> }
+/// }
+/// ```
 #[hook]
 pub fn use_action<A: 'static, R: 'static>(action: &Action<A, R>) -> UseAction<A, R> {
     UseAction {
@@ -254,6 +279,20 @@ pub fn use_action<A: 'static, R: 'static>(action: &Action<A, R>) -> UseAction<A,
 }
 
 /// The connection state; re-renders when it changes.
+///
+/// ```no_run
+/// use convex_yew::yew::use_connection_state;
+/// use yew::prelude::*;
+/// #[component]
+/// fn Offline() -> Html {
+///     let state = use_connection_state();
+///     if state.has_ever_connected && !state.is_websocket_connected {
+///         html! { <p class="banner">{ format!("Reconnecting… ({} pending changes)", state.inflight_mutations) }</p> }
+///     } else {
+///         html! {}
+///     }
+/// }
+/// ```
 #[hook]
 pub fn use_connection_state() -> ConnectionState {
     let client = use_convex();

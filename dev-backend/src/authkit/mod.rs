@@ -605,7 +605,16 @@ async fn authenticate(State(a): State<Arc<AuthKit>>, headers: HeaderMap, body: B
     }
     match f.get("grant_type").map(String::as_str) {
         Some("authorization_code") => code_grant(&a, &f),
-        Some("refresh_token") => refresh_grant(&a, &f),
+        Some("refresh_token") => {
+            let mut f = f;
+            if !f.contains_key("refresh_token") {
+                // Production (cookie) mode: the credential is the HTTP-only session cookie.
+                if let Some(rt) = cookie(&headers, SESSION_COOKIE) {
+                    f.insert("refresh_token".into(), rt);
+                }
+            }
+            refresh_grant(&a, &f)
+        }
         _ => oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -689,7 +698,7 @@ fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
-            "refresh_token is required (convex-dev-backend supports the devMode flow)",
+            "refresh_token is required, in the body (dev mode) or in the session cookie (production mode)",
         );
     };
     let session_id = match a.storage.use_refresh_token(token) {
@@ -756,7 +765,45 @@ fn session_response(a: &AuthKit, user: &UserRow, session: &SessionRow) -> Respon
     if let Some(org) = &session.organization_id {
         body["organization_id"] = json!(org);
     }
-    Json(body).into_response()
+    // Production mode: the refresh credential as an HTTP-only cookie, plus the JS-readable
+    // hint authkit-js looks for. Browsers keep them only for credentialed requests, so dev-mode
+    // clients are unaffected.
+    let cookies = [
+        format!("{SESSION_COOKIE}={refresh_token}; Path=/; HttpOnly; SameSite=Lax"),
+        format!("{HINT_COOKIE}={}; Path=/; SameSite=Lax", a.client_id),
+    ];
+    let mut response = Json(body).into_response();
+    for c in cookies {
+        if let Ok(v) = c.parse() {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// The HTTP-only cookie holding the refresh token in production (cookie) mode.
+pub const SESSION_COOKIE: &str = "wos-session";
+/// The JS-readable hint that a session exists (`workos-has-session=<client ids>`).
+pub const HINT_COOKIE: &str = "workos-has-session";
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn clear_cookies(mut response: Response) -> Response {
+    for name in [SESSION_COOKIE, HINT_COOKIE] {
+        if let Ok(v) = format!("{name}=; Path=/; Max-Age=0; SameSite=Lax").parse() {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
 }
 
 async fn logout(
@@ -775,7 +822,7 @@ async fn logout(
         Err(e) => return internal(e),
     }
     eprintln!("[authkit] session {session_id} signed out");
-    match q.get("return_to") {
+    clear_cookies(match q.get("return_to") {
         Some(to) if a.redirect_allowed(to) => found(to).into_response(),
         Some(_) => (
             StatusCode::BAD_REQUEST,
@@ -783,7 +830,7 @@ async fn logout(
         )
             .into_response(),
         None => Json(json!({"success": true})).into_response(),
-    }
+    })
 }
 
 async fn jwks(State(a): State<Arc<AuthKit>>, Path(client_id): Path<String>) -> Response {
