@@ -429,3 +429,24 @@ async fn production_cookie_mode_keeps_the_refresh_token_out_of_storage() {
     assert_eq!(client.user(), None);
     client.dispose();
 }
+
+#[wasm_bindgen_test]
+async fn the_session_refreshes_itself_before_the_token_expires() {
+    // Tokens live 12 s; with the 10 s buffer the client refreshes about 2 s after each one.
+    common::post("/_test/token_lifetime", json!({"seconds": 12})).await;
+    let refreshed = Rc::new(Cell::new(0));
+    let r = refreshed.clone();
+    let mut options = AuthKitOptions::new(config());
+    options.on_refresh = Some(Rc::new(move |_| r.set(r.get() + 1)));
+    let client = signed_in("grace@example.com", options).await;
+    let rt = refresh_token().unwrap();
+    let after_sign_in = refreshed.get();
+    common::wait_until(|| refresh_token().is_some_and(|now| now != rt)).await;
+    assert!(
+        refreshed.get() > after_sign_in,
+        "on_refresh fired for the automatic refresh"
+    );
+    assert!(client.user().is_some());
+    client.dispose();
+    common::post("/_test/token_lifetime", json!({"seconds": 60})).await;
+}
