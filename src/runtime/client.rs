@@ -83,8 +83,8 @@ struct Inner {
 /// A live connection to a Convex deployment: subscriptions, mutations, actions and auth.
 ///
 /// Cheap to clone (a handle to shared state); every clone drives the same socket. Identical
-/// subscriptions share one server query. Dropping the last handle does not close the socket:
-/// call [`close`](Self::close).
+/// subscriptions share one server query. Dropping the last handle (subscriptions hold one)
+/// closes the socket; [`close`](Self::close) also fails pending requests.
 ///
 /// ```no_run
 /// use convex_yew::runtime::ConvexClient;

@@ -116,8 +116,14 @@ pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
         if a.with != want {
             if let Some((old_client, _)) = a.with.take() {
                 if want.is_none() {
-                    // After this render pass: unmounting children unsubscribe first.
-                    wasm_bindgen_futures::spawn_local(async move { old_client.clear_auth() });
+                    // After this render pass: unmounting children unsubscribe first. Skipped if
+                    // auth was set again in the meantime.
+                    let applied = applied.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if applied.borrow().with.is_none() {
+                            old_client.clear_auth();
+                        }
+                    });
                 }
             }
             a.generation += 1;
