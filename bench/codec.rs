@@ -6,7 +6,7 @@ fn decode(text: &str) -> usize {
     if let Ok(convex_yew_core::protocol::ServerMessage::Transition { modifications, .. }) = convex_yew_core::protocol::ServerMessage::parse(text) {
         for m in modifications {
             if let convex_yew_core::protocol::StateModification::QueryUpdated { value, .. } = m {
-                if let Ok(convex_yew_core::Value::Array(items)) = convex_yew_core::Value::from_json(&value) {
+                if let Ok(convex_yew_core::Value::Array(items)) = convex_yew_core::Value::from_json_owned(value) {
                     sink += items.len();
                 }
             }
@@ -31,7 +31,7 @@ fn decoded_values(text: &str) -> Vec<convex_yew_core::Value> {
         Ok(convex_yew_core::protocol::ServerMessage::Transition { modifications, .. }) => modifications
             .into_iter()
             .filter_map(|m| match m {
-                convex_yew_core::protocol::StateModification::QueryUpdated { value, .. } => convex_yew_core::Value::from_json(&value).ok(),
+                convex_yew_core::protocol::StateModification::QueryUpdated { value, .. } => convex_yew_core::Value::from_json_owned(value).ok(),
                 _ => None,
             })
             .collect(),

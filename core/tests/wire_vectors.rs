@@ -261,6 +261,15 @@ fn server_messages_parse_as_the_backend_sends_them() {
 }
 
 #[test]
+fn the_hand_written_parser_agrees_with_the_derived_one() {
+    for (msg, wire) in server_vectors() {
+        let derived: ServerMessage = serde_json::from_value(wire.clone()).unwrap();
+        assert_eq!(derived, msg);
+        assert_eq!(ServerMessage::parse(&wire.to_string()).unwrap(), derived);
+    }
+}
+
+#[test]
 fn unknown_and_malformed_frames_are_typed_errors() {
     for bad in [
         "",

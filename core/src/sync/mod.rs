@@ -1090,7 +1090,7 @@ impl SyncClient {
                     journal,
                 } => {
                     logs.extend(log_lines);
-                    let result = match Value::from_json(&value) {
+                    let result = match Value::from_json_owned(value) {
                         Ok(v) => QueryResult::Value(v),
                         Err(e) => QueryResult::Error {
                             message: format!("malformed result from the server: {e}"),
@@ -1107,7 +1107,7 @@ impl SyncClient {
                     error_data,
                 } => {
                     logs.extend(log_lines);
-                    let data = error_data.and_then(|d| Value::from_json(&d).ok());
+                    let data = error_data.and_then(|d| Value::from_json_owned(d).ok());
                     (
                         QueryId(query_id),
                         QueryResult::Error {
@@ -1197,7 +1197,7 @@ impl SyncClient {
             self.events.push_back(Event::LogLines(log_lines));
         }
         let outcome = if success {
-            Value::from_json(&result).map_err(FunctionError::MalformedResult)
+            Value::from_json_owned(result).map_err(FunctionError::MalformedResult)
         } else {
             Err(FunctionError::Failed {
                 message: result

@@ -69,6 +69,36 @@ impl Value {
     }
 }
 
+impl Value {
+    /// [`from_json`](Value::from_json) for an owned value: strings, arrays and objects are moved,
+    /// not copied (the client's hot path: every query result goes through here).
+    pub fn from_json_owned(json: Json) -> Result<Value, ValueError> {
+        Ok(match json {
+            Json::String(s) => Value::String(s),
+            Json::Array(items) => Value::Array(
+                items
+                    .into_iter()
+                    .map(Value::from_json_owned)
+                    .collect::<Result<_, _>>()?,
+            ),
+            Json::Object(map) => {
+                if map.len() == 1 && map.keys().next().is_some_and(|k| k.starts_with('$')) {
+                    let (key, inner) = map.into_iter().next().unwrap_or_default();
+                    return decode_wrapper(&key, &inner);
+                }
+                let mut fields = Object::new();
+                for (k, v) in map {
+                    validate_field_name(&k)?;
+                    let v = Value::from_json_owned(v)?;
+                    fields.insert(k, v);
+                }
+                Value::Object(fields)
+            }
+            other => Value::from_json(&other)?,
+        })
+    }
+}
+
 fn wrapper(key: &str, content: String) -> Json {
     let mut m = Map::new();
     m.insert(key.to_owned(), Json::String(content));
@@ -196,6 +226,22 @@ mod tests {
             assert_eq!(
                 v.to_json().to_string().parse::<f64>().unwrap(),
                 text.parse::<f64>().unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn owned_and_borrowed_decoding_agree() {
+        for j in [
+            json!({"a": [1, {"$integer": "AQAAAAAAAAA="}, "s"], "b": {"$bytes": "AQID"}}),
+            json!({"$set": []}),
+            json!({"$x": 1, "y": 2}),
+            json!(null),
+        ] {
+            assert_eq!(
+                Value::from_json(&j),
+                Value::from_json_owned(j.clone()),
+                "{j}"
             );
         }
     }
