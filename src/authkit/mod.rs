@@ -313,6 +313,12 @@ impl AuthKitClient {
         }
     }
 
+    /// The current access token's claims (`sid`, `org_id`, `role`, `roles`, `permissions`,
+    /// `feature_flags`, `exp`, ...), decoded without verification; empty when signed out.
+    pub fn claims(&self) -> Claims {
+        self.inner.claims.borrow().clone()
+    }
+
     /// The signed-in user.
     pub fn user(&self) -> Option<User> {
         self.inner

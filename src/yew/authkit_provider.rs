@@ -291,6 +291,32 @@ impl UseAuth {
 
 /// The AuthKit session and its actions.
 ///
+/// ```no_run
+/// use convex_yew::yew::use_auth;
+/// use yew::prelude::*;
+/// #[component]
+/// fn Account() -> Html {
+///     let auth = use_auth();
+///     if auth.is_loading {
+///         return html! { "…" };
+///     }
+///     let sign_out = {
+///         let auth = auth.clone();
+///         Callback::from(move |_| {
+///             let done = auth.sign_out(Some("https://app.example.com/".into()));
+///             wasm_bindgen_futures::spawn_local(async move { let _ = done.await; });
+///         })
+///     };
+///     match &auth.user {
+///         Some(user) => html! {
+///             <p>{ format!("{} ({})", user.email, auth.role.clone().unwrap_or_default()) }
+///                <button onclick={sign_out}>{ "Sign out" }</button></p>
+///         },
+///         None => html! { <p>{ "Signed out" }</p> },
+///     }
+/// }
+/// ```
+///
 /// # Panics
 /// Outside an [`AuthKitProvider`] (a programming error, as authkit-react throws).
 #[hook]

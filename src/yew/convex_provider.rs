@@ -35,6 +35,16 @@ pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
 
 /// The [`ConvexClient`] of the nearest provider.
 ///
+/// ```no_run
+/// use convex_yew::yew::use_convex;
+/// use yew::prelude::*;
+/// #[component]
+/// fn Status() -> Html {
+///     let client = use_convex();
+///     html! { <span>{ format!("{} queries", client.connection_state().subscribed_queries) }</span> }
+/// }
+/// ```
+///
 /// # Panics
 /// Outside a `ConvexProvider` (a programming error, as `useConvex` throws in React).
 #[hook]

@@ -108,6 +108,16 @@ impl AuthConfig {
     }
 }
 
+/// Why a token was rejected; the message is what the client receives in its AuthError.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TokenRejected(pub String);
+
+/// Why a JWKS could not be fetched.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct JwksError(pub String);
+
 /// Verifies tokens against a config, caching JWKS documents.
 pub struct Verifier {
     config: AuthConfig,
@@ -170,7 +180,11 @@ impl Verifier {
 
     /// Verifies a token and returns the identity functions will see, or the error message
     /// the client gets in its AuthError.
-    pub async fn verify(&self, token: &str) -> Result<Identity, String> {
+    pub async fn verify(&self, token: &str) -> Result<Identity, TokenRejected> {
+        self.verify_inner(token).await.map_err(TokenRejected)
+    }
+
+    async fn verify_inner(&self, token: &str) -> Result<Identity, String> {
         let t = Untrusted::parse(token).map_err(|e| format!("Could not parse JWT: {e}"))?;
         let iss = t
             .claims
@@ -258,7 +272,7 @@ impl Verifier {
                 return Ok(doc.clone());
             }
         }
-        let doc = fetch_jwks(url)
+        let doc = fetch_jwks_inner(url)
             .await
             .map_err(|e| format!("Could not fetch the JWKS at {url}: {e}"))?;
         self.cache
@@ -271,7 +285,11 @@ impl Verifier {
 
 /// Fetches a JWKS: `data:application/json,...` / `data:...;base64,...` inline, or plain
 /// `http://` (this backend runs on loopback; it has no TLS client).
-pub async fn fetch_jwks(url: &str) -> Result<Json, String> {
+pub async fn fetch_jwks(url: &str) -> Result<Json, JwksError> {
+    fetch_jwks_inner(url).await.map_err(JwksError)
+}
+
+async fn fetch_jwks_inner(url: &str) -> Result<Json, String> {
     if let Some(rest) = url.strip_prefix("data:") {
         let (meta, data) = rest.split_once(',').ok_or("malformed data: URL")?;
         let bytes = if meta.ends_with(";base64") {

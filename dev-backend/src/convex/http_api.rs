@@ -55,7 +55,7 @@ async fn identity(d: &Deployment, headers: &HeaderMap) -> Result<Option<Identity
         .verify(token)
         .await
         .map(Some)
-        .map_err(|e| rejected(StatusCode::UNAUTHORIZED, "Unauthenticated", e))
+        .map_err(|e| rejected(StatusCode::UNAUTHORIZED, "Unauthenticated", e.0))
 }
 
 async fn run(

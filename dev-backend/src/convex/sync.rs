@@ -394,7 +394,8 @@ impl Session {
                     );
                     Some(identity)
                 }
-                Err(error) => {
+                Err(rejected) => {
+                    let error = rejected.0;
                     eprintln!("[sync] {} AuthError: {error}", self.label());
                     self.send(&ServerMessage::AuthError {
                         error,
