@@ -76,6 +76,26 @@ struct Lifetime {
     seconds: u64,
 }
 
+/// Refuses test-control calls from anywhere but loopback, whatever address the server binds.
+pub async fn loopback_only(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    match peer {
+        Some(ip) if ip.is_loopback() => next.run(request).await,
+        _ => (
+            StatusCode::FORBIDDEN,
+            Json(json!({"error": "test controls answer loopback callers only"})),
+        )
+            .into_response(),
+    }
+}
+
 /// The `/_test/*` routes.
 pub fn routes(controls: Arc<Controls>) -> Router {
     Router::new()
@@ -129,4 +149,37 @@ pub fn routes(controls: Arc<Controls>) -> Router {
             }),
         )
         .with_state(controls)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn call_from(peer: &str) -> StatusCode {
+        let app =
+            routes(Arc::new(Controls::new(300))).layer(axum::middleware::from_fn(loopback_only));
+        let mut request = Request::get("/_test/authenticate_count")
+            .body(Body::empty())
+            .unwrap();
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        app.oneshot(request).await.unwrap().status()
+    }
+
+    #[tokio::test]
+    async fn only_loopback_callers_reach_the_controls() {
+        assert_eq!(call_from("127.0.0.1:5000").await, StatusCode::OK);
+        assert_eq!(call_from("[::1]:5000").await, StatusCode::OK);
+        // In-process requests with a made-up peer address: no traffic leaves the process.
+        assert_eq!(call_from("10.1.2.3:5000").await, StatusCode::FORBIDDEN);
+        assert_eq!(call_from("203.0.113.7:5000").await, StatusCode::FORBIDDEN);
+    }
 }

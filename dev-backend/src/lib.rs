@@ -96,9 +96,11 @@ pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
         .max_age(std::time::Duration::from_secs(86400));
     let mut router = convex::routes(deployment).merge(authkit::routes(authkit.clone()));
     if test_controls {
-        router = router
-            .merge(controls::routes(controls))
-            .merge(authkit::test_routes(authkit));
+        router = router.merge(
+            controls::routes(controls)
+                .merge(authkit::test_routes(authkit))
+                .layer(axum::middleware::from_fn(controls::loopback_only)),
+        );
     }
     Ok(router.layer(cors))
 }
@@ -110,6 +112,10 @@ pub async fn serve(listener: tokio::net::TcpListener, config: Config) -> Result<
         None => format!("http://{}", listener.local_addr()?),
     };
     let router = app(config, base_url)?;
-    axum::serve(listener, router).await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await?;
     Ok(())
 }
