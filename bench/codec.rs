@@ -1,7 +1,12 @@
 // Shared by the native and the wasm codec benchmarks (included with `include!`).
 
-/// Parses the Transition and decodes every query result; returns a checksum.
+/// Parses the Transition and decodes every query result, as the client does; returns a checksum.
 fn decode(text: &str) -> usize {
+    convex_yew_core::bench_decode_transition(text)
+}
+
+#[allow(dead_code)]
+fn decode_via_public_types(text: &str) -> usize {
     let mut sink = 0;
     if let Ok(convex_yew_core::protocol::ServerMessage::Transition { modifications, .. }) = convex_yew_core::protocol::ServerMessage::parse(text) {
         for m in modifications {

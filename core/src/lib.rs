@@ -15,3 +15,23 @@ pub mod sync;
 pub mod value;
 
 pub use value::{from_value, to_value, Value};
+
+/// The client's Transition decoding on its own, for `scripts/bench`: returns how many array
+/// elements the query results hold. Not part of the API.
+#[doc(hidden)]
+pub fn bench_decode_transition(text: &str) -> usize {
+    match protocol::transition::parse(text) {
+        Ok(protocol::transition::Incoming::Transition(t)) => t
+            .changes
+            .iter()
+            .map(|c| match c {
+                protocol::transition::Change::Updated {
+                    value: Ok(Value::Array(items)),
+                    ..
+                } => items.len(),
+                _ => 0,
+            })
+            .sum(),
+        _ => 0,
+    }
+}

@@ -220,7 +220,12 @@ impl Sim {
                 } else {
                     StateModification::QueryUpdated {
                         query_id: query as u32,
-                        value: json!(value),
+                        // Nulls and wrappers too: every result shape the server sends.
+                        value: match value.rem_euclid(4) {
+                            0 => json!(null),
+                            1 => json!({"$integer": "AQAAAAAAAAA="}),
+                            _ => json!(value),
+                        },
                         log_lines: vec![],
                         journal: Some("j".into()),
                     }

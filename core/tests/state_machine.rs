@@ -149,6 +149,19 @@ fn results_changing_notify_and_identical_results_do_not() {
 }
 
 #[test]
+fn a_null_result_is_a_result() {
+    let mut net = Net::connected();
+    let q = net.client.subscribe("m:q", &args(json!({})));
+    let t = net.transition(2, 0, 1, vec![updated(q.0, json!(null))]);
+    net.deliver(t);
+    assert_eq!(
+        net.client.query_result(q),
+        Some(&QueryResult::Value(Value::Null))
+    );
+    assert!(net.socket.is_some());
+}
+
+#[test]
 fn failed_queries_carry_convex_error_data() {
     let mut net = Net::connected();
     let q = net.client.subscribe("m:q", &args(json!({})));

@@ -8,6 +8,7 @@ mod client_message;
 mod server_message;
 mod server_parse;
 mod timestamp;
+pub(crate) mod transition;
 pub mod udf_path;
 
 pub use client_message::{AuthTokenType, ClientMessage, QuerySetModification};

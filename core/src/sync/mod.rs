@@ -42,9 +42,10 @@ pub mod time;
 use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
+use crate::protocol::transition::{self, Change, Incoming, Transition};
 use crate::protocol::{
-    AuthTokenType, ClientMessage, ProtocolError, QuerySetModification, ServerMessage,
-    StateModification, StateVersion, Ts,
+    AuthTokenType, ClientMessage, ProtocolError, QuerySetModification, ServerMessage, StateVersion,
+    Ts,
 };
 use crate::value::json::args_to_wire;
 use crate::value::{Object, Value, ValueError};
@@ -701,8 +702,15 @@ impl SyncClient {
             return;
         }
         self.last_server_activity = now;
-        let msg = match ServerMessage::parse(text) {
-            Ok(m) => m,
+        let msg = match transition::parse(text) {
+            Ok(Incoming::Transition(t)) => {
+                if !self.chunks.is_empty() {
+                    self.chunks.clear();
+                    self.events.push_back(Event::ProtocolViolation("a message arrived between the chunks of a Transition; the partial Transition was dropped".into()));
+                }
+                return self.apply_transition(t, now);
+            }
+            Ok(Incoming::Other(m)) => m,
             Err(ProtocolError::Malformed(e)) => {
                 let preview: String = text.chars().take(80).collect();
                 return self
@@ -714,12 +722,8 @@ impl SyncClient {
             self.events.push_back(Event::ProtocolViolation("a message arrived between the chunks of a Transition; the partial Transition was dropped".into()));
         }
         match msg {
-            ServerMessage::Transition {
-                start_version,
-                end_version,
-                modifications,
-                ..
-            } => self.apply_transition(start_version, end_version, modifications, now),
+            // Transitions take the fast path above.
+            ServerMessage::Transition { .. } => {}
             ServerMessage::TransitionChunk {
                 chunk,
                 part_number,
@@ -731,13 +735,8 @@ impl SyncClient {
                     .push(chunk, part_number, total_parts, transition_id)
                 {
                     Ok(None) => {}
-                    Ok(Some(whole)) => match ServerMessage::parse(&whole) {
-                        Ok(ServerMessage::Transition {
-                            start_version,
-                            end_version,
-                            modifications,
-                            ..
-                        }) => self.apply_transition(start_version, end_version, modifications, now),
+                    Ok(Some(whole)) => match transition::parse(&whole) {
+                        Ok(Incoming::Transition(t)) => self.apply_transition(t, now),
                         _ => self.protocol_violation(
                             "reassembled chunks are not a Transition".into(),
                             now,
@@ -1060,13 +1059,12 @@ impl SyncClient {
         }
     }
 
-    fn apply_transition(
-        &mut self,
-        start: StateVersion,
-        end: StateVersion,
-        modifications: Vec<StateModification>,
-        now: Instant,
-    ) {
+    fn apply_transition(&mut self, transition: Transition, now: Instant) {
+        let Transition {
+            start,
+            end,
+            changes,
+        } = transition;
         if start != self.remote_version {
             return self.protocol_violation(
                 format!(
@@ -1081,16 +1079,16 @@ impl SyncClient {
             end.identity > start.identity && end.identity >= self.sent.identity_version;
         let mut changed = Vec::new();
         let mut logs = Vec::new();
-        for m in modifications {
-            let (id, result, journal) = match m {
-                StateModification::QueryUpdated {
+        for change in changes {
+            let (id, result, journal) = match change {
+                Change::Updated {
                     query_id,
                     value,
                     log_lines,
                     journal,
                 } => {
                     logs.extend(log_lines);
-                    let result = match Value::from_json_owned(value) {
+                    let result = match value {
                         Ok(v) => QueryResult::Value(v),
                         Err(e) => QueryResult::Error {
                             message: format!("malformed result from the server: {e}"),
@@ -1099,25 +1097,21 @@ impl SyncClient {
                     };
                     (QueryId(query_id), result, journal)
                 }
-                StateModification::QueryFailed {
+                Change::Failed {
                     query_id,
-                    error_message,
+                    message,
+                    data,
                     log_lines,
                     journal,
-                    error_data,
                 } => {
                     logs.extend(log_lines);
-                    let data = error_data.and_then(|d| Value::from_json_owned(d).ok());
                     (
                         QueryId(query_id),
-                        QueryResult::Error {
-                            message: error_message,
-                            data,
-                        },
+                        QueryResult::Error { message, data },
                         journal,
                     )
                 }
-                StateModification::QueryRemoved { query_id } => {
+                Change::Removed { query_id } => {
                     let id = QueryId(query_id);
                     if !self.queries.contains(id) {
                         self.results.remove(&id);

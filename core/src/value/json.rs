@@ -137,7 +137,7 @@ fn decode_eight(wrapper: &'static str, inner: &Json) -> Result<[u8; 8], ValueErr
         })
 }
 
-fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueError> {
+pub(crate) fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueError> {
     match key {
         "$integer" => Ok(Value::Int64(i64::from_le_bytes(decode_eight(
             "$integer", inner,

@@ -6,6 +6,7 @@
 //! Rust types through [`to_value`] and [`from_value`].
 
 pub mod json;
+pub mod seed;
 pub mod serde;
 
 use std::collections::BTreeMap;

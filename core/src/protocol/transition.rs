@@ -1,0 +1,177 @@
+//! The client's fast path for Transitions, the one bulky message: query results are kept as
+//! borrowed raw JSON slices while the frame is read, then decoded straight into [`Value`]s,
+//! so no intermediate JSON tree is built. Other messages go through [`ServerMessage::parse`].
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use super::{ProtocolError, ServerMessage, StateVersion};
+use crate::value::{Value, ValueError};
+
+/// One query's change in a Transition, decoded.
+#[derive(Debug)]
+pub(crate) enum Change {
+    /// A new result (or a value that failed to decode).
+    Updated {
+        query_id: u32,
+        value: Result<Value, ValueError>,
+        log_lines: Vec<String>,
+        journal: Option<String>,
+    },
+    /// The query threw.
+    Failed {
+        query_id: u32,
+        message: String,
+        data: Option<Value>,
+        log_lines: Vec<String>,
+        journal: Option<String>,
+    },
+    /// The query left the set.
+    Removed { query_id: u32 },
+}
+
+/// A decoded Transition.
+#[derive(Debug)]
+pub(crate) struct Transition {
+    pub(crate) start: StateVersion,
+    pub(crate) end: StateVersion,
+    pub(crate) changes: Vec<Change>,
+}
+
+/// A server frame as the client reads it.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    Transition(Transition),
+    Other(ServerMessage),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawChange<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    query_id: u32,
+    // `null` is a result like any other: keep it as raw `null`, not as a missing value.
+    #[serde(borrow, default, deserialize_with = "present")]
+    value: Option<&'a RawValue>,
+    #[serde(default)]
+    error_message: Option<String>,
+    #[serde(default)]
+    log_lines: Option<Vec<String>>,
+    #[serde(default)]
+    journal: Option<String>,
+    #[serde(borrow, default)]
+    error_data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawTop<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(borrow, default)]
+    modifications: Option<Vec<RawChange<'a>>>,
+    #[serde(default)]
+    start_version: Option<StateVersion>,
+    #[serde(default)]
+    end_version: Option<StateVersion>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+fn malformed(e: impl ToString) -> ProtocolError {
+    ProtocolError::Malformed(e.to_string())
+}
+
+/// Reads one server frame.
+pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
+    let top: RawTop = serde_json::from_str(text).map_err(malformed)?;
+    if top.kind != "Transition" {
+        return ServerMessage::parse(text).map(Incoming::Other);
+    }
+    let (Some(start), Some(end), Some(raw)) =
+        (top.start_version, top.end_version, top.modifications)
+    else {
+        return Err(malformed(
+            "a Transition needs startVersion, endVersion and modifications",
+        ));
+    };
+    let changes = raw
+        .into_iter()
+        .map(|c| {
+            let log_lines = c.log_lines.unwrap_or_default();
+            match c.kind.as_str() {
+                "QueryUpdated" => {
+                    let raw = c
+                        .value
+                        .ok_or_else(|| malformed("QueryUpdated needs a value"))?;
+                    Ok(Change::Updated {
+                        query_id: c.query_id,
+                        value: Value::from_json_str(raw.get()),
+                        log_lines,
+                        journal: c.journal,
+                    })
+                }
+                "QueryFailed" => Ok(Change::Failed {
+                    query_id: c.query_id,
+                    message: c
+                        .error_message
+                        .ok_or_else(|| malformed("QueryFailed needs an errorMessage"))?,
+                    data: c
+                        .error_data
+                        .and_then(|d| Value::from_json_str(d.get()).ok())
+                        .filter(|d| *d != Value::Null),
+                    log_lines,
+                    journal: c.journal,
+                }),
+                "QueryRemoved" => Ok(Change::Removed {
+                    query_id: c.query_id,
+                }),
+                other => Err(malformed(format!("unknown modification type {other:?}"))),
+            }
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Incoming::Transition(Transition {
+        start,
+        end,
+        changes,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn null_results_and_errors() {
+        let text = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[
+            {"type":"QueryUpdated","queryId":0,"value":null,"logLines":[],"journal":null},
+            {"type":"QueryUpdated","queryId":1,"value":{"$bytes":"%%"}},
+            {"type":"QueryFailed","queryId":2,"errorMessage":"boom","errorData":null},
+            {"type":"QueryRemoved","queryId":3}]}"#;
+        let Ok(Incoming::Transition(t)) = parse(text) else {
+            panic!()
+        };
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated {
+                value: Ok(Value::Null),
+                ..
+            }
+        ));
+        assert!(
+            matches!(&t.changes[1], Change::Updated { value: Err(_), .. }),
+            "a bad value fails only its own query"
+        );
+        assert!(matches!(&t.changes[2], Change::Failed { data: None, .. }));
+        assert!(matches!(&t.changes[3], Change::Removed { query_id: 3 }));
+        let missing = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[{"type":"QueryUpdated","queryId":0}]}"#;
+        assert!(parse(missing).is_err());
+        assert!(matches!(
+            parse(r#"{"type":"Ping"}"#),
+            Ok(Incoming::Other(ServerMessage::Ping))
+        ));
+    }
+}
