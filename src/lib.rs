@@ -8,7 +8,7 @@
 //! - [`core`] (the `convex-yew-core` crate, re-exported): the sans-IO protocol, values and
 //!   client state machine. No I/O, no clock, no async.
 //! - [`runtime`]: the browser side that drives the core: WebSocket, timers, fetch, storage.
-//! - [`yew`](crate::yew): providers, hooks and components.
+//! - [`yew`]: providers, hooks and components.
 #![warn(missing_docs)]
 
 pub use convex_yew_core as core;

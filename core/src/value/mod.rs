@@ -2,7 +2,7 @@
 //!
 //! [`Value`] mirrors Convex's types one to one (null, boolean, int64, float64, string, bytes,
 //! array, object). [`json`] holds the `convex_encoded_json` wire encoding (with the `$integer`,
-//! `$float` and `$bytes` wrappers) and [`serde`](self::serde) lets callers pass and receive plain
+//! `$float` and `$bytes` wrappers) and [`serde`] lets callers pass and receive plain
 //! Rust types through [`to_value`] and [`from_value`].
 
 pub mod json;
