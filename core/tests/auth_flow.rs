@@ -239,7 +239,7 @@ fn auth_error_forces_a_refresh_on_a_stopped_socket_and_recovers() {
     );
     let (f, force) = net.take_fetches()[0];
     assert!(force);
-    net.advance(60_000);
+    net.advance(20_000); // within the 30 s fetch deadline
     assert_eq!(net.connects, connects, "no reconnect without a token");
     let newer = jwt(secs(&net), secs(&net) + 300, "newer");
     net.fetched(f, TokenFetch::Token(newer.clone()));
@@ -404,4 +404,157 @@ fn reconnect_re_authenticates_with_the_same_token_first() {
     assert_eq!(authenticate(&sent[1]), Some((0, Some(fresh))));
     assert!(matches!(sent[2], ClientMessage::ModifyQuerySet { .. }));
     let _ = q;
+}
+
+// ----- regressions: defects found by reading (issue 11); each failed before its fix -----
+
+#[test]
+fn clear_auth_after_the_socket_opened_while_paused_sends_connect() {
+    let mut net = Net::new();
+    net.client.set_auth(net.now);
+    let q = net.client.subscribe("m:q", &args(json!({})));
+    net.open();
+    assert!(net.take_sent().is_empty(), "paused for the token");
+    net.client.clear_auth(net.now);
+    net.advance(5_000);
+    let sent = net.take_sent();
+    assert!(
+        matches!(sent.first(), Some(ClientMessage::Connect { .. })),
+        "Connect must go out once auth is cleared: {sent:?}"
+    );
+    assert!(sent
+        .iter()
+        .any(|m| matches!(m, ClientMessage::ModifyQuerySet { .. })));
+    let _ = q;
+}
+
+#[test]
+fn set_auth_while_the_socket_is_stopped_for_reauth_reconnects_with_the_new_token() {
+    let (mut net, _) = signed_in(300);
+    net.deliver(ServerMessage::AuthError {
+        error: "expired".into(),
+        base_version: Some(2),
+        auth_update_attempted: Some(false),
+    });
+    assert!(net.socket.is_none(), "stopped for re-auth");
+    net.take_fetches();
+    let connects = net.connects;
+    net.client.set_auth(net.now); // a new token source
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    let newer = jwt(secs(&net), secs(&net) + 300, "newer");
+    net.fetched(f, TokenFetch::Token(newer.clone()));
+    assert_eq!(net.connects, connects + 1, "the stopped socket restarts");
+    net.open();
+    let sent = net.take_sent();
+    assert!(matches!(sent[0], ClientMessage::Connect { .. }));
+    assert_eq!(authenticate(&sent[1]), Some((0, Some(newer))));
+}
+
+#[test]
+fn an_auth_error_during_a_new_initial_fetch_never_resends_the_old_token() {
+    let (mut net, old) = signed_in(300);
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.deliver(ServerMessage::AuthError {
+        error: "expired".into(),
+        base_version: Some(2),
+        auth_update_attempted: Some(false),
+    });
+    net.pump();
+    // Whatever the client fetched meanwhile, the answer to the new source's first fetch wins.
+    let newer = jwt(secs(&net), secs(&net) + 300, "newer");
+    net.fetched(f, TokenFetch::Token(newer.clone()));
+    for (f, _) in net.take_fetches() {
+        net.fetched(f, TokenFetch::Token(newer.clone()));
+    }
+    net.advance(2_000);
+    if net.socket.is_some() && !net.opened {
+        net.open();
+    }
+    let sent = net.take_sent();
+    assert!(
+        sent.iter()
+            .all(|m| authenticate(m).is_none_or(|(_, t)| t.as_deref() != Some(old.as_str()))),
+        "the old token was sent again: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .any(|m| authenticate(m).is_some_and(|(_, t)| t.as_deref() == Some(newer.as_str()))),
+        "the new token was never sent: {sent:?}"
+    );
+}
+
+#[test]
+fn set_auth_that_finds_the_user_signed_out_drops_the_old_identity() {
+    let (mut net, _) = signed_in(300);
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(f, TokenFetch::SignedOut);
+    let (f, force) = net.take_fetches()[0];
+    assert!(force);
+    net.fetched(f, TokenFetch::SignedOut);
+    let sent = net.take_sent();
+    assert!(
+        sent.iter().any(|m| matches!(
+            m,
+            ClientMessage::Authenticate {
+                token_type: AuthTokenType::None,
+                ..
+            }
+        )),
+        "the server must be told the user is gone: {sent:?}"
+    );
+    assert!(!net.client.is_authenticated());
+}
+
+#[test]
+fn a_token_fetch_that_never_answers_is_abandoned_and_retried() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (first, _) = net.take_fetches()[0];
+    net.advance(120_000);
+    let retries = net.take_fetches();
+    assert!(!retries.is_empty(), "a hung fetch must not wait forever");
+    // The hung fetch's late answer is ignored; the retry's is used.
+    net.fetched(first, TokenFetch::Token("late.hung.token".into()));
+    assert!(net.take_sent().is_empty());
+    let (f, _) = *retries.last().unwrap();
+    let t = jwt(secs(&net), secs(&net) + 300, "retry");
+    net.fetched(f, TokenFetch::Token(t.clone()));
+    let sent = net.take_sent();
+    assert!(sent
+        .iter()
+        .any(|m| authenticate(m).is_some_and(|(_, v)| v.as_deref() == Some(t.as_str()))));
+}
+
+#[test]
+fn tokens_with_absurd_timing_claims_do_not_panic() {
+    for (iat, exp) in [(1.0, 1e300), (1.0, f64::MAX), (-1e300, 1e300), (1e18, 1e19)] {
+        let mut net = Net::connected();
+        net.client.set_auth(net.now);
+        net.pump();
+        let (f, _) = net.take_fetches()[0];
+        let header = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            br#"{"alg":"RS256"}"#,
+        );
+        let payload = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            format!(r#"{{"iat":{iat:e},"exp":{exp:e}}}"#),
+        );
+        let token = format!("{header}.{payload}.sig");
+        net.fetched(f, TokenFetch::Token(token));
+        let t = net.transition(1, 1, 1, vec![]);
+        net.deliver(t);
+        for (f, _) in net.take_fetches() {
+            net.fetched(f, TokenFetch::Token(format!("{header}.{payload}.sig2")));
+        }
+        let t = net.transition(1, 2, 2, vec![]);
+        net.deliver(t);
+        net.advance(60_000);
+    }
 }

@@ -592,6 +592,10 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
                 &format!("[convex-yew] the server rejected the auth token: {error}.{claims}"),
             );
         }
+        Event::AuthGaveUp(why) => browser::log(
+            Level::Warn,
+            &format!("[convex-yew] authentication given up, continuing anonymous: {why}"),
+        ),
         Event::ProtocolViolation(message) => {
             browser::log(Level::Warn, &format!("[convex-yew] {message}"))
         }

@@ -1,7 +1,19 @@
-//! Authentication state: the official `AuthenticationManager`'s states, with two fixes: a
-//! transient token-fetch failure keeps the session (and retries) instead of dropping to
-//! anonymous, and a refetch that returns the same still-valid token re-arms a refresh from its
-//! `exp` instead of stopping refreshes for good (get-convex/convex-js#184).
+//! Authentication state of the sync client: the official `AuthenticationManager`'s states as
+//! one enum whose variants carry their own data, and the transitions between them.
+//!
+//! The state owns its transitions: every input (`set`, `clear`, a fetch outcome, the server's
+//! confirmation, an `AuthError`, a timer) is a method that moves the state and returns the
+//! [`Effect`]s the client must carry out. The token to present to the server is *derived* from
+//! the state ([`AuthState::presented`]), so a state that keeps an old token after `set_auth`,
+//! or a socket held for a token that nobody is fetching, cannot be written.
+//!
+//! Differences from the official client, on purpose:
+//! - a transient token-fetch failure keeps the session and retries with backoff instead of
+//!   dropping to anonymous;
+//! - a refetch that returns the same still-valid token re-arms the refresh from its `exp`
+//!   instead of stopping refreshes for good (get-convex/convex-js#184);
+//! - every fetch has a deadline: a fetcher that never answers is abandoned and retried, and its
+//!   late answer is ignored by its [`FetchId`].
 
 use std::time::Duration;
 
@@ -9,12 +21,12 @@ use super::jwt::decode_claims;
 use super::time::Instant;
 
 /// Identifies one token fetch. A result for an older fetch (after `clear_auth`, a new
-/// `set_auth` or a newer fetch) is ignored.
+/// `set_auth`, a deadline or a newer fetch) is ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FetchId(pub u64);
 
 /// What the app's token fetcher returned: the three outcomes the core tells apart.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum TokenFetch {
     /// A token.
     Token(String),
@@ -25,49 +37,14 @@ pub enum TokenFetch {
     Transient,
 }
 
-/// Where a retry after a transient failure goes back to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Retry {
-    Initial { force: bool },
-    Refetch,
-    Reauth,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// No auth configured, or it was abandoned.
-    NoAuth,
-    /// `set_auth` is fetching its first token; the socket is paused.
-    FetchingInitial { force: bool },
-    /// The first (possibly cached) token was sent; waiting for the server.
-    WaitingCached,
-    /// A refetch is in flight while the current token stays in place.
-    Refetching,
-    /// A force-refreshed token was sent; waiting for the server.
-    WaitingFresh,
-    /// Confirmed; the next refetch is due at `at`.
-    Scheduled { at: Instant },
-    /// Confirmed; the token has no usable `iat`/`exp`, so nothing is scheduled.
-    Confirmed,
-    /// The server rejected the token; the socket is stopped while a new one is fetched.
-    Reauthenticating,
-    /// A transient fetch failure; retry at `at`.
-    RetryWait { at: Instant, retry: Retry },
-}
-
-/// Auth bookkeeping of one client.
-#[derive(Debug)]
-pub(crate) struct Auth {
-    pub(crate) phase: Phase,
-    pub(crate) token: Option<String>,
-    pub(crate) in_flight: Option<FetchId>,
-    pub(crate) next_fetch: u64,
-    /// What `AuthChanged` last reported since the last `set_auth` (`None`: nothing yet).
-    pub(crate) reported: Option<bool>,
-    /// Failed confirmations of fresh tokens (the official limit is 2).
-    pub(crate) attempts: u32,
-    pub(crate) transient_failures: u32,
-    pub(crate) refreshing: bool,
+impl std::fmt::Debug for TokenFetch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenFetch::Token(_) => f.write_str("Token([redacted])"),
+            TokenFetch::SignedOut => f.write_str("SignedOut"),
+            TokenFetch::Transient => f.write_str("Transient"),
+        }
+    }
 }
 
 /// The official client's limit on confirmations of forced tokens after AuthErrors.
@@ -75,36 +52,488 @@ pub(crate) const MAX_CONFIRMATION_ATTEMPTS: u32 = 2;
 /// The longest refresh delay (the official client's cap, from 32-bit `setTimeout`).
 pub(crate) const MAX_REFRESH_DELAY: Duration = Duration::from_secs(20 * 24 * 3600);
 
-impl Default for Auth {
-    fn default() -> Self {
-        Auth {
-            phase: Phase::NoAuth,
-            token: None,
-            in_flight: None,
-            next_fetch: 0,
-            reported: None,
-            attempts: 0,
-            transient_failures: 0,
-            refreshing: false,
+/// A token fetch that is either running or waiting out a backoff.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum Fetch {
+    /// Asked for; abandoned at `deadline`.
+    InFlight { id: FetchId, deadline: Instant },
+    /// A transient failure; ask again at `at`.
+    Backoff { at: Instant },
+}
+
+impl Fetch {
+    fn deadline(&self) -> Instant {
+        match self {
+            Fetch::InFlight { deadline, .. } => *deadline,
+            Fetch::Backoff { at } => *at,
         }
     }
 }
 
+/// Where auth stands. Tokens live only in the variants that use them.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum AuthState {
+    /// No auth configured (or it was given up): the socket runs anonymous.
+    Anonymous,
+    /// `set_auth` is fetching its first token; the socket holds its handshake until then.
+    /// `force`: the fetch asks the provider for a fresh token (after a cached one was refused).
+    Initial { fetch: Fetch, force: bool },
+    /// `token` was presented; waiting for the server to confirm it. A `cached` token is
+    /// followed by a fresh one once confirmed. `attempts`: AuthErrors on fresh tokens so far.
+    Confirming {
+        token: String,
+        cached: bool,
+        attempts: u32,
+    },
+    /// The server confirmed `token`; a refresh is due at `refresh_at` (`None`: the token has
+    /// no usable timing claims, so it is never refreshed on a timer).
+    Confirmed {
+        token: String,
+        refresh_at: Option<Instant>,
+    },
+    /// A replacement is being fetched while `token` stays in place.
+    Refetching { token: String, fetch: Fetch },
+    /// The server rejected `rejected`; the socket is stopped until a new token arrives.
+    Reauthenticating {
+        rejected: String,
+        fetch: Fetch,
+        attempts: u32,
+    },
+}
+
+/// What the client must do after a transition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Effect {
+    /// Ask the app for a token.
+    Fetch { id: FetchId, force_refresh: bool },
+    /// Tell the app the server confirmed (`true`) or auth ended (`false`).
+    Report(bool),
+    /// A rejected token is being replaced (`true`) or that is over (`false`).
+    Refreshing(bool),
+    /// The server rejected a token (for the app's log).
+    Rejected(String),
+    /// Auth was given up for this reason.
+    GaveUp(String),
+}
+
+/// Auth bookkeeping of one client: the state and the counters that outlive a state.
+pub(crate) struct Auth {
+    state: AuthState,
+    next_fetch: u64,
+    /// What `AuthChanged` last reported since the last `set_auth` (`None`: nothing yet).
+    reported: Option<bool>,
+    refreshing: bool,
+    transient_failures: u32,
+    leeway: Duration,
+    fetch_timeout: Duration,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("state", &self.state_name())
+            .field("reported", &self.reported)
+            .field("refreshing", &self.refreshing)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Auth {
-    pub(crate) fn new_fetch(&mut self) -> FetchId {
+    pub(crate) fn new(leeway: Duration, fetch_timeout: Duration) -> Auth {
+        Auth {
+            state: AuthState::Anonymous,
+            next_fetch: 0,
+            reported: None,
+            refreshing: false,
+            transient_failures: 0,
+            leeway,
+            fetch_timeout,
+        }
+    }
+
+    // ----- derived views -----
+
+    /// The state's name, for logs (never a token).
+    pub(crate) fn state_name(&self) -> &'static str {
+        match self.state {
+            AuthState::Anonymous => "Anonymous",
+            AuthState::Initial { .. } => "Initial",
+            AuthState::Confirming { .. } => "Confirming",
+            AuthState::Confirmed { .. } => "Confirmed",
+            AuthState::Refetching { .. } => "Refetching",
+            AuthState::Reauthenticating { .. } => "Reauthenticating",
+        }
+    }
+
+    /// What the server should hold: `None` while the first token is awaited (the socket holds
+    /// its handshake), `Some(None)` anonymous, `Some(Some(token))` a user.
+    pub(crate) fn presented(&self) -> Option<Option<&str>> {
+        match &self.state {
+            AuthState::Anonymous => Some(None),
+            AuthState::Initial { .. } | AuthState::Reauthenticating { .. } => None,
+            AuthState::Confirming { token, .. }
+            | AuthState::Confirmed { token, .. }
+            | AuthState::Refetching { token, .. } => Some(Some(token)),
+        }
+    }
+
+    /// The socket must wait before its handshake (no token yet).
+    pub(crate) fn holds_handshake(&self) -> bool {
+        matches!(self.state, AuthState::Initial { .. })
+    }
+
+    /// The socket must stay closed (the server rejected the token; a new one is coming).
+    pub(crate) fn stops_socket(&self) -> bool {
+        matches!(self.state, AuthState::Reauthenticating { .. })
+    }
+
+    /// Whether the server has confirmed the current token.
+    pub(crate) fn is_authenticated(&self) -> bool {
+        self.reported == Some(true)
+    }
+
+    /// A presented token awaits the server's confirmation.
+    pub(crate) fn awaits_confirmation(&self) -> bool {
+        matches!(self.state, AuthState::Confirming { .. })
+    }
+
+    /// The token the server last saw from us, for readable AuthError logs.
+    pub(crate) fn current_token(&self) -> Option<&str> {
+        match &self.state {
+            AuthState::Anonymous | AuthState::Initial { .. } => None,
+            AuthState::Reauthenticating { rejected, .. } => Some(rejected),
+            AuthState::Confirming { token, .. }
+            | AuthState::Confirmed { token, .. }
+            | AuthState::Refetching { token, .. } => Some(token),
+        }
+    }
+
+    /// When [`on_timeout`](Self::on_timeout) must run next.
+    pub(crate) fn next_timeout(&self) -> Option<Instant> {
+        match &self.state {
+            AuthState::Anonymous | AuthState::Confirming { .. } => None,
+            AuthState::Confirmed { refresh_at, .. } => *refresh_at,
+            AuthState::Initial { fetch, .. }
+            | AuthState::Refetching { fetch, .. }
+            | AuthState::Reauthenticating { fetch, .. } => Some(fetch.deadline()),
+        }
+    }
+
+    // ----- inputs -----
+
+    /// `set_auth`: a new token source. Whatever was presented before is forgotten.
+    pub(crate) fn set(&mut self, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        self.reported = None;
+        self.transient_failures = 0;
+        if self.refreshing {
+            self.refreshing = false;
+            fx.push(Effect::Refreshing(false));
+        }
+        let fetch = self.start_fetch(false, now, &mut fx);
+        self.state = AuthState::Initial {
+            fetch,
+            force: false,
+        };
+        fx
+    }
+
+    /// `clear_auth`: back to anonymous; refreshes stop.
+    pub(crate) fn clear(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.reported == Some(true) {
+            fx.push(Effect::Report(false));
+        }
+        if self.refreshing {
+            fx.push(Effect::Refreshing(false));
+        }
+        self.state = AuthState::Anonymous;
+        self.reported = None;
+        self.refreshing = false;
+        self.transient_failures = 0;
+        fx
+    }
+
+    /// The app's fetcher answered fetch `id`.
+    pub(crate) fn on_fetched(
+        &mut self,
+        id: FetchId,
+        outcome: TokenFetch,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let current = match &self.state {
+            AuthState::Initial { fetch, .. }
+            | AuthState::Refetching { fetch, .. }
+            | AuthState::Reauthenticating { fetch, .. } => {
+                matches!(fetch, Fetch::InFlight { id: f, .. } if *f == id)
+            }
+            _ => false,
+        };
+        if !current {
+            return Vec::new(); // superseded: clear_auth, set_auth, a deadline or a newer fetch
+        }
+        if outcome != TokenFetch::Transient {
+            self.transient_failures = 0;
+        }
+        let mut fx = Vec::new();
+        let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
+        self.state = match (state, outcome) {
+            (AuthState::Initial { force, .. }, TokenFetch::Transient) => AuthState::Initial {
+                fetch: self.backoff(now),
+                force,
+            },
+            (AuthState::Initial { force: false, .. }, TokenFetch::SignedOut) => {
+                AuthState::Initial {
+                    fetch: self.start_fetch(true, now, &mut fx),
+                    force: true,
+                }
+            }
+            (AuthState::Initial { force, .. }, TokenFetch::Token(token)) => AuthState::Confirming {
+                token,
+                cached: !force,
+                attempts: 0,
+            },
+            (AuthState::Initial { force: true, .. }, TokenFetch::SignedOut) => {
+                self.report(false, &mut fx);
+                AuthState::Anonymous
+            }
+            (AuthState::Refetching { token, .. }, TokenFetch::Token(new)) if new == token => {
+                self.held(token, now)
+            }
+            (AuthState::Refetching { .. }, TokenFetch::Token(token)) => AuthState::Confirming {
+                token,
+                cached: false,
+                attempts: 0,
+            },
+            (AuthState::Refetching { token, .. }, TokenFetch::Transient) => AuthState::Refetching {
+                token,
+                fetch: self.backoff(now),
+            },
+            (
+                AuthState::Reauthenticating {
+                    rejected, attempts, ..
+                },
+                TokenFetch::Transient,
+            ) => AuthState::Reauthenticating {
+                rejected,
+                fetch: self.backoff(now),
+                attempts,
+            },
+            (AuthState::Reauthenticating { rejected, .. }, TokenFetch::Token(token))
+                if token == rejected =>
+            {
+                self.give_up(
+                    "the auth provider returned the same rejected token".into(),
+                    &mut fx,
+                )
+            }
+            (AuthState::Reauthenticating { attempts, .. }, TokenFetch::Token(token)) => {
+                AuthState::Confirming {
+                    token,
+                    cached: false,
+                    attempts,
+                }
+            }
+            (
+                AuthState::Refetching { .. } | AuthState::Reauthenticating { .. },
+                TokenFetch::SignedOut,
+            ) => self.give_up("the auth provider has no session".into(), &mut fx),
+            (other, _) => other,
+        };
+        fx
+    }
+
+    /// The server's Transition covered the presented token.
+    pub(crate) fn on_confirmed(&mut self, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
+        self.state = match state {
+            AuthState::Confirming {
+                token,
+                cached: true,
+                ..
+            } => {
+                self.report(true, &mut fx);
+                AuthState::Refetching {
+                    token,
+                    fetch: self.start_fetch(true, now, &mut fx),
+                }
+            }
+            AuthState::Confirming {
+                token,
+                cached: false,
+                ..
+            } => {
+                if self.refreshing {
+                    self.refreshing = false;
+                    fx.push(Effect::Refreshing(false));
+                }
+                self.report(true, &mut fx);
+                let refresh_at = fresh_refresh_at(&token, now, self.leeway);
+                AuthState::Confirmed { token, refresh_at }
+            }
+            other => other,
+        };
+        fx
+    }
+
+    /// The server rejected the presented token. `stale`: the error is about an older auth
+    /// attempt and must be ignored.
+    pub(crate) fn on_rejected(&mut self, error: String, now: Instant) -> Vec<Effect> {
+        let mut fx = vec![Effect::Rejected(error.clone())];
+        let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
+        self.state = match state {
+            // Nothing of ours is on the server: the error is about a token from before set_auth.
+            s @ AuthState::Initial { .. } => s,
+            s @ AuthState::Reauthenticating { .. } => s,
+            AuthState::Anonymous => self.give_up(error, &mut fx),
+            AuthState::Confirming {
+                cached: false,
+                attempts,
+                ..
+            } if attempts >= MAX_CONFIRMATION_ATTEMPTS => self.give_up(error, &mut fx),
+            AuthState::Confirming {
+                token,
+                cached,
+                attempts,
+            } => {
+                let attempts = if cached { attempts } else { attempts + 1 };
+                self.start_reauth(token, attempts, now, &mut fx)
+            }
+            AuthState::Confirmed { token, .. } | AuthState::Refetching { token, .. } => {
+                self.start_reauth(token, 0, now, &mut fx)
+            }
+        };
+        fx
+    }
+
+    /// Timers: a scheduled refresh, a backoff that ended, a fetch past its deadline.
+    pub(crate) fn on_timeout(&mut self, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let due = self.next_timeout().is_some_and(|t| t <= now);
+        if !due {
+            return fx;
+        }
+        let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
+        self.state = match state {
+            AuthState::Confirmed { token, .. } => AuthState::Refetching {
+                token,
+                fetch: self.start_fetch(true, now, &mut fx),
+            },
+            AuthState::Initial { fetch, force } => AuthState::Initial {
+                fetch: self.retry(fetch, force, now, &mut fx),
+                force,
+            },
+            AuthState::Refetching { token, fetch } => AuthState::Refetching {
+                token,
+                fetch: self.retry(fetch, true, now, &mut fx),
+            },
+            AuthState::Reauthenticating {
+                rejected,
+                fetch,
+                attempts,
+            } => AuthState::Reauthenticating {
+                rejected,
+                fetch: self.retry(fetch, true, now, &mut fx),
+                attempts,
+            },
+            other => other,
+        };
+        fx
+    }
+
+    // ----- helpers -----
+
+    fn start_fetch(&mut self, force_refresh: bool, now: Instant, fx: &mut Vec<Effect>) -> Fetch {
         self.next_fetch += 1;
         let id = FetchId(self.next_fetch);
-        self.in_flight = Some(id);
-        id
+        fx.push(Effect::Fetch { id, force_refresh });
+        Fetch::InFlight {
+            id,
+            deadline: now.saturating_add(self.fetch_timeout),
+        }
+    }
+
+    /// A due fetch timer: a backoff ended (fetch again) or a fetch hung (back off).
+    fn retry(&mut self, fetch: Fetch, force: bool, now: Instant, fx: &mut Vec<Effect>) -> Fetch {
+        match fetch {
+            Fetch::Backoff { .. } => self.start_fetch(force, now, fx),
+            Fetch::InFlight { .. } => self.backoff(now),
+        }
     }
 
     /// Backoff after a transient failure: 1 s doubling to 30 s.
-    pub(crate) fn transient_delay(&mut self) -> Duration {
-        let d = Duration::from_millis(1000u64.saturating_mul(1 << self.transient_failures.min(5)))
+    fn backoff(&mut self, now: Instant) -> Fetch {
+        let d = Duration::from_millis(1000u64 << self.transient_failures.min(5))
             .min(Duration::from_secs(30));
-        self.transient_failures += 1;
-        d
+        self.transient_failures = self.transient_failures.saturating_add(1);
+        Fetch::Backoff {
+            at: now.saturating_add(d),
+        }
     }
+
+    fn start_reauth(
+        &mut self,
+        rejected: String,
+        attempts: u32,
+        now: Instant,
+        fx: &mut Vec<Effect>,
+    ) -> AuthState {
+        if !self.refreshing {
+            self.refreshing = true;
+            fx.push(Effect::Refreshing(true));
+        }
+        AuthState::Reauthenticating {
+            rejected,
+            fetch: self.start_fetch(true, now, fx),
+            attempts,
+        }
+    }
+
+    /// The same token came back from a refetch: re-arm from its `exp`, or retry later if it
+    /// is already inside the leeway.
+    fn held(&mut self, token: String, now: Instant) -> AuthState {
+        match held_refresh_at(&token, now, self.leeway) {
+            Some(at) => AuthState::Confirmed {
+                token,
+                refresh_at: Some(at),
+            },
+            None => AuthState::Refetching {
+                token,
+                fetch: self.backoff(now),
+            },
+        }
+    }
+
+    fn give_up(&mut self, why: String, fx: &mut Vec<Effect>) -> AuthState {
+        fx.push(Effect::GaveUp(why));
+        if self.refreshing {
+            self.refreshing = false;
+            fx.push(Effect::Refreshing(false));
+        }
+        self.report(false, fx);
+        AuthState::Anonymous
+    }
+
+    fn report(&mut self, is_authenticated: bool, fx: &mut Vec<Effect>) {
+        if self.reported != Some(is_authenticated) {
+            self.reported = Some(is_authenticated);
+            fx.push(Effect::Report(is_authenticated));
+        }
+    }
+}
+
+/// `now + secs`, for any `secs` a token may claim (negative, huge, NaN), capped at the
+/// longest refresh delay: never panics.
+fn after_secs(now: Instant, secs: f64) -> Instant {
+    let capped = if secs.is_nan() || secs <= 0.0 {
+        Duration::ZERO
+    } else if secs >= MAX_REFRESH_DELAY.as_secs_f64() {
+        MAX_REFRESH_DELAY
+    } else {
+        Duration::from_secs_f64(secs)
+    };
+    now.saturating_add(capped)
 }
 
 /// When to refetch a freshly fetched token: its full lifetime (`exp - iat`, counted from now,
@@ -113,19 +542,38 @@ impl Auth {
 pub(crate) fn fresh_refresh_at(token: &str, now: Instant, leeway: Duration) -> Option<Instant> {
     let c = decode_claims(token)?;
     let (iat, exp) = (c.iat?, c.exp?);
-    if iat <= 0.0 || exp <= 0.0 || exp - iat <= 2.0 {
+    if !(iat > 0.0 && exp > 0.0 && exp - iat > 2.0) {
         return None;
     }
-    let delay = ((exp - iat) - leeway.as_secs_f64()).max(0.0);
-    Some(now.saturating_add(Duration::from_secs_f64(delay).min(MAX_REFRESH_DELAY)))
+    Some(after_secs(now, (exp - iat) - leeway.as_secs_f64()))
 }
 
 /// When to refetch a token already held for a while: from its `exp` against `now`.
 pub(crate) fn held_refresh_at(token: &str, now: Instant, leeway: Duration) -> Option<Instant> {
     let exp = decode_claims(token)?.exp?;
     let remaining = exp - now.as_millis() as f64 / 1000.0 - leeway.as_secs_f64();
-    if remaining <= 0.0 {
+    if remaining.is_nan() || remaining <= 0.0 {
         return None;
     }
-    Some(now.saturating_add(Duration::from_secs_f64(remaining).min(MAX_REFRESH_DELAY)))
+    Some(after_secs(now, remaining))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_timing_claims_never_panic() {
+        let now = Instant::from_millis(1_000);
+        for secs in [f64::NAN, f64::INFINITY, -1.0, 1e300, f64::MAX, 0.5] {
+            let at = after_secs(now, secs);
+            assert!(at >= now && at <= now.saturating_add(MAX_REFRESH_DELAY));
+        }
+    }
+
+    #[test]
+    fn a_token_fetch_debug_never_shows_the_token() {
+        let s = format!("{:?}", TokenFetch::Token("eyJ.secret.sig".into()));
+        assert!(!s.contains("secret"), "{s}");
+    }
 }

@@ -10,8 +10,10 @@
 //!   [`poll_event`](SyncClient::poll_event) (results changed, requests settled, auth changed) and
 //!   [`poll_timeout`](SyncClient::poll_timeout) (when to call `handle_timeout` next).
 //!
-//! Modules: [`query_set`] (wanted queries), [`requests`] (mutations and actions), [`auth`]
-//! (token states), [`backoff`] (reconnect delays), [`chunks`] (TransitionChunk reassembly),
+//! Modules: [`types`] (settings, `Io`, `Event`, `ConnectionState`), `socket` (the socket's
+//! lifecycle), `auth` (token states and their transitions), [`query_set`] (wanted queries),
+//! [`requests`] (mutations and actions),
+//! [`backoff`] (reconnect delays), [`chunks`] (TransitionChunk reassembly),
 //! [`jwt`] (reading `iat`/`exp`), [`time`] (the caller-supplied clock).
 //!
 //! ```
@@ -31,16 +33,17 @@
 //! assert!(client.query_result(query).is_none()); // loading until a Transition arrives
 //! ```
 
-pub mod auth;
+mod auth;
 pub mod backoff;
 pub mod chunks;
 pub mod jwt;
 pub mod query_set;
 pub mod requests;
+mod socket;
 pub mod time;
+pub mod types;
 
 use std::collections::{BTreeSet, VecDeque};
-use std::time::Duration;
 
 use crate::protocol::transition::{self, Change, Incoming, Transition};
 use crate::protocol::{
@@ -48,9 +51,9 @@ use crate::protocol::{
     Ts,
 };
 use crate::value::json::args_to_wire;
-use crate::value::{Object, Value, ValueError};
+use crate::value::{Object, Value};
 
-use auth::{Auth, Phase, Retry, MAX_CONFIRMATION_ATTEMPTS};
+use auth::{Auth, Effect};
 pub use auth::{FetchId, TokenFetch};
 use backoff::CloseCause;
 use chunks::{ChunkBuffer, ChunkError};
@@ -58,184 +61,17 @@ use query_set::QuerySet;
 pub use query_set::{QueryId, QueryResult};
 pub use requests::RequestId;
 use requests::{RequestKind, Requests, Status};
+use socket::{Handshake, Socket, SocketState};
 pub use time::Instant;
-use time::Rng;
-
-/// Identifies one socket. Events from a socket the core has already closed are ignored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SocketId(pub u64);
-
-/// Settings of a [`SyncClient`].
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// The session id sent in every `Connect`: a v4 UUID, the same across reconnects (the
-    /// server deduplicates re-sent mutations by it).
-    pub session_id: String,
-    /// Seed for the backoff jitter.
-    pub seed: u64,
-    /// How long before a token's expiry it is refreshed (the official default: 10 s).
-    pub auth_refresh_leeway: Duration,
-    /// A socket that hears nothing from the server for this long is closed and reopened
-    /// (the official client: 60 s; the server pings every 15 s).
-    pub server_inactivity_timeout: Duration,
-    /// A socket still connecting after this long is abandoned and retried.
-    pub connect_timeout: Duration,
-}
-
-impl ClientConfig {
-    /// Defaults with the given session id and jitter seed.
-    pub fn new(session_id: impl Into<String>, seed: u64) -> ClientConfig {
-        ClientConfig {
-            session_id: session_id.into(),
-            seed,
-            auth_refresh_leeway: Duration::from_secs(10),
-            server_inactivity_timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// What the runtime must do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Io {
-    /// Open a new socket to the sync URL and report it with this id.
-    Connect {
-        /// The id to report its events with.
-        socket: SocketId,
-    },
-    /// Send one text frame on the socket.
-    Send {
-        /// The socket.
-        socket: SocketId,
-        /// The frame.
-        text: String,
-    },
-    /// Close the socket; the core already treats it as gone.
-    Close {
-        /// The socket.
-        socket: SocketId,
-        /// Why, for logs.
-        reason: String,
-    },
-    /// Call the app's token fetcher and report with [`SyncClient::token_fetched`].
-    FetchToken {
-        /// The id to report the outcome with.
-        fetch: FetchId,
-        /// Ask the auth provider for a new token rather than a cached one.
-        force_refresh: bool,
-    },
-}
-
-/// Why a mutation, action or query failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FunctionError {
-    /// The function ran and threw. `data` is set when it threw a `ConvexError`.
-    #[error("{message}")]
-    Failed {
-        /// The server's error message.
-        message: String,
-        /// The `ConvexError` payload.
-        data: Option<Value>,
-    },
-    /// The connection dropped while an action ran; actions are not retried (not idempotent).
-    #[error("Connection lost while action was in flight")]
-    ConnectionLost,
-    /// The arguments could not be encoded.
-    #[error("invalid arguments: {0}")]
-    InvalidArgs(ValueError),
-    /// The server's result could not be decoded.
-    #[error("malformed result from the server: {0}")]
-    MalformedResult(ValueError),
-    /// The client was closed before the request settled.
-    #[error("the client was closed")]
-    ClientClosed,
-}
-
-/// Something the app may want to react to.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Event {
-    /// These queries' results changed; read them with [`SyncClient::query_result`].
-    QueriesUpdated(Vec<QueryId>),
-    /// A mutation settled. A success is reported once its writes are visible in query results.
-    MutationSettled {
-        /// Which mutation.
-        request: RequestId,
-        /// Its result.
-        result: Result<Value, FunctionError>,
-    },
-    /// An action settled.
-    ActionSettled {
-        /// Which action.
-        request: RequestId,
-        /// Its result.
-        result: Result<Value, FunctionError>,
-    },
-    /// The server confirmed the token (`true`) or auth ended (`false`).
-    AuthChanged {
-        /// Whether the server has confirmed the current token.
-        is_authenticated: bool,
-    },
-    /// A rejected token is being replaced (`true`) or the replacement was confirmed (`false`).
-    AuthRefreshing(bool),
-    /// The server rejected a token; `error` is its message, `token_claims` the token's
-    /// iss/aud/exp to make misconfiguration obvious (never the token itself).
-    AuthRejected {
-        /// The server's message.
-        error: String,
-        /// `iss`, `aud` and `exp` of the rejected token, decoded without verification.
-        token_claims: Option<jwt::TimingClaims>,
-    },
-    /// The socket opened, closed, or the counts in [`ConnectionState`] changed.
-    ConnectionChanged,
-    /// A server frame was not understood, or broke the protocol; the socket was reset.
-    ProtocolViolation(String),
-    /// Log lines a query, mutation or action printed.
-    LogLines(Vec<String>),
-}
-
-/// A snapshot of the connection, for UIs and tests.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ConnectionState {
-    /// A socket is open and `Connect` was sent.
-    pub is_websocket_connected: bool,
-    /// A socket has opened at least once.
-    pub has_ever_connected: bool,
-    /// Successful opens so far.
-    pub connection_count: u32,
-    /// Reconnect attempts since the connection last caught up.
-    pub connection_retries: u32,
-    /// Mutations not yet settled.
-    pub inflight_mutations: usize,
-    /// Actions not yet settled.
-    pub inflight_actions: usize,
-    /// Subscribed queries.
-    pub subscribed_queries: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SocketState {
-    /// No socket; reconnect at `retry_at` (`None`: wait for auth to restart it).
-    Disconnected {
-        retry_at: Option<Instant>,
-    },
-    Connecting {
-        id: SocketId,
-        since: Instant,
-    },
-    Open {
-        id: SocketId,
-        connect_sent: bool,
-    },
-    Terminated,
-}
+pub use types::{ClientConfig, ConnectionState, Event, FunctionError, Io, SocketId};
 
 /// What the server has been told on the current socket.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Sent {
     query_set_version: u32,
     queries: BTreeSet<QueryId>,
     identity_version: u32,
+    /// The identity last presented on this socket: `None` anonymous (the server's default).
     token: Option<String>,
     modified_query_set: bool,
     /// The query-set version the first ModifyQuerySet moved to; used to reset the retry count.
@@ -243,20 +79,11 @@ struct Sent {
 }
 
 /// The Convex sync client state machine. See the [module docs](self).
-#[derive(Debug)]
 pub struct SyncClient {
     config: ClientConfig,
-    rng: Rng,
-    socket: SocketState,
-    next_socket: u64,
-    connection_count: u32,
-    has_ever_connected: bool,
-    last_close_reason: Option<String>,
-    retries: u32,
-    paused: bool,
+    socket: Socket,
     /// The latest `now` passed in, for internal steps that need a time.
     now: Instant,
-    last_server_activity: Instant,
     max_observed_ts: Option<Ts>,
     queries: QuerySet,
     results: std::collections::BTreeMap<QueryId, QueryResult>,
@@ -269,28 +96,32 @@ pub struct SyncClient {
     events: VecDeque<Event>,
 }
 
+/// Shows the state, never a token or a frame.
+impl std::fmt::Debug for SyncClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncClient")
+            .field("socket", &self.socket.state)
+            .field("auth", &self.auth)
+            .field("queries", &self.queries.len())
+            .field("remote_version", &self.remote_version)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SyncClient {
     /// A client that immediately asks for a socket (see [`Io::Connect`]).
     pub fn new(config: ClientConfig, now: Instant) -> SyncClient {
         let mut client = SyncClient {
-            rng: Rng::new(config.seed),
+            socket: Socket::new(config.seed, now),
+            auth: Auth::new(config.auth_refresh_leeway, config.token_fetch_timeout),
             config,
-            socket: SocketState::Disconnected { retry_at: None },
-            next_socket: 0,
-            connection_count: 0,
-            has_ever_connected: false,
-            last_close_reason: Some("InitialConnect".into()),
-            retries: 0,
-            paused: false,
             now,
-            last_server_activity: now,
             max_observed_ts: None,
             queries: QuerySet::default(),
             results: Default::default(),
             remote_version: StateVersion::default(),
             sent: Sent::default(),
             requests: Requests::default(),
-            auth: Auth::default(),
             chunks: ChunkBuffer::default(),
             io: VecDeque::new(),
             events: VecDeque::new(),
@@ -302,36 +133,29 @@ impl SyncClient {
     // ----- outputs -----
 
     /// The next thing the runtime must do.
+    #[must_use]
     pub fn poll_io(&mut self) -> Option<Io> {
         self.io.pop_front()
     }
 
     /// The next event for the app.
+    #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
     }
 
     /// When [`handle_timeout`](Self::handle_timeout) must be called next, if ever.
+    #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let socket = match self.socket {
-            SocketState::Disconnected { retry_at } => retry_at,
-            SocketState::Connecting { since, .. } => {
-                Some(since.saturating_add(self.config.connect_timeout))
-            }
-            SocketState::Open { .. } => Some(
-                self.last_server_activity
-                    .saturating_add(self.config.server_inactivity_timeout),
-            ),
-            SocketState::Terminated => None,
-        };
-        let auth = match self.auth.phase {
-            Phase::Scheduled { at } | Phase::RetryWait { at, .. } => Some(at),
-            _ => None,
-        };
-        [socket, auth].into_iter().flatten().min()
+        let socket = self.socket.next_timeout(
+            self.config.connect_timeout,
+            self.config.server_inactivity_timeout,
+        );
+        [socket, self.auth.next_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
-
-    // ----- queries -----
 
     /// Subscribes to a query. Identical (path, args) subscriptions share one server query;
     /// call [`unsubscribe`](Self::unsubscribe) once per `subscribe`.
@@ -385,197 +209,91 @@ impl SyncClient {
 
     // ----- auth -----
 
-    /// Starts authenticating: the core asks for a token ([`Io::FetchToken`]) and pauses the
-    /// socket until it has one, so no query runs without it.
+    // ----- auth -----
+
+    /// Starts authenticating: the core asks for a token ([`Io::FetchToken`]) and holds the
+    /// socket's handshake until it has one, so no query runs without it. Whatever token was
+    /// in use before is dropped.
     pub fn set_auth(&mut self, now: Instant) {
-        self.now = now;
-        self.auth.phase = Phase::FetchingInitial { force: false };
-        self.auth.reported = None;
-        self.auth.attempts = 0;
-        self.auth.transient_failures = 0;
-        self.paused = true;
-        self.fetch_token(false);
+        self.now = self.now.max(now);
+        let fx = self.auth.set(self.now);
+        self.apply_auth(fx);
     }
 
-    /// Ends authentication: sends an anonymous `Authenticate` if a token was in use and
-    /// cancels any scheduled refresh (unlike the official client, whose timer keeps running).
+    /// Ends authentication: the server is told the user is anonymous, and any scheduled
+    /// refresh is cancelled (unlike the official client, whose timer keeps running).
     pub fn clear_auth(&mut self, now: Instant) {
-        self.now = now;
-        let was = self.auth.reported == Some(true);
-        self.auth = Auth {
-            next_fetch: self.auth.next_fetch,
-            ..Auth::default()
-        };
-        if was {
-            self.events.push_back(Event::AuthChanged {
-                is_authenticated: false,
-            });
-        }
-        self.paused = false;
-        if matches!(self.socket, SocketState::Disconnected { retry_at: None }) {
-            self.connect_soon_after_stop();
-        }
-        self.flush();
+        self.now = self.now.max(now);
+        let fx = self.auth.clear();
+        self.apply_auth(fx);
     }
 
-    /// Reports the outcome of an [`Io::FetchToken`].
+    /// Reports the outcome of an [`Io::FetchToken`]. An outcome for a fetch that was
+    /// superseded (or abandoned at its deadline) is ignored.
     pub fn token_fetched(&mut self, fetch: FetchId, outcome: TokenFetch, now: Instant) {
         self.now = self.now.max(now);
-        if self.auth.in_flight != Some(fetch) {
-            return; // stale: a newer set_auth, clear_auth or fetch superseded it
-        }
-        self.auth.in_flight = None;
-        if outcome != TokenFetch::Transient {
-            self.auth.transient_failures = 0;
-        }
-        match (self.auth.phase.clone(), outcome) {
-            (Phase::FetchingInitial { force }, TokenFetch::Transient) => {
-                self.retry_later(Retry::Initial { force }, now)
-            }
-            (Phase::FetchingInitial { force: false }, TokenFetch::SignedOut) => {
-                self.auth.phase = Phase::FetchingInitial { force: true };
-                self.fetch_token(true);
-            }
-            (Phase::FetchingInitial { force }, TokenFetch::Token(token)) => {
-                self.auth.token = Some(token);
-                self.auth.phase = if force {
-                    Phase::WaitingFresh
-                } else {
-                    Phase::WaitingCached
-                };
-                self.resume();
-            }
-            (Phase::FetchingInitial { force: true }, TokenFetch::SignedOut) => {
-                self.auth.phase = Phase::NoAuth;
-                self.report_auth(false);
-                self.resume();
-            }
-            (Phase::Refetching, TokenFetch::Token(token)) => {
-                if self.auth.token.as_deref() == Some(token.as_str()) {
-                    self.schedule_held(now);
-                } else {
-                    self.auth.token = Some(token);
-                    self.auth.phase = Phase::WaitingFresh;
-                    self.flush();
+        let fx = self.auth.on_fetched(fetch, outcome, self.now);
+        self.apply_auth(fx);
+    }
+
+    /// Carries out what an auth transition asked for, then brings the socket in line with
+    /// the new auth state: stop it, restart it, send its held handshake, send the token.
+    fn apply_auth(&mut self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Fetch { id, force_refresh } => self.io.push_back(Io::FetchToken {
+                    fetch: id,
+                    force_refresh,
+                }),
+                Effect::Report(is_authenticated) => self
+                    .events
+                    .push_back(Event::AuthChanged { is_authenticated }),
+                Effect::Refreshing(r) => self.events.push_back(Event::AuthRefreshing(r)),
+                Effect::Rejected(error) => {
+                    let token_claims = self.auth.current_token().and_then(jwt::decode_claims);
+                    self.events.push_back(Event::AuthRejected {
+                        error,
+                        token_claims,
+                    });
                 }
+                Effect::GaveUp(why) => self.events.push_back(Event::AuthGaveUp(why)),
             }
-            (Phase::Refetching, TokenFetch::SignedOut)
-            | (Phase::Reauthenticating, TokenFetch::SignedOut) => {
-                self.give_up_auth(None);
+        }
+        self.reconcile_socket();
+    }
+
+    /// The one place that decides what the socket does about auth.
+    fn reconcile_socket(&mut self) {
+        if self.auth.stops_socket() {
+            if let Some(id) = self.socket.current() {
+                self.close_socket(id, "AuthError", CloseCause::Client, true);
+            } else if let SocketState::Backoff { .. } = self.socket.state {
+                self.socket.state = SocketState::Stopped;
             }
-            (Phase::Refetching, TokenFetch::Transient) => self.retry_later(Retry::Refetch, now),
-            (Phase::Reauthenticating, TokenFetch::Token(token)) => {
-                if self.auth.token.as_deref() == Some(token.as_str()) {
-                    self.give_up_auth(Some(
-                        "the auth provider returned the same rejected token".into(),
-                    ));
-                } else {
-                    self.auth.token = Some(token);
-                    self.auth.phase = Phase::WaitingFresh;
-                    self.connect_soon_after_stop();
-                }
+            return;
+        }
+        match self.socket.state {
+            SocketState::Stopped => {
+                // The official `tryRestartSocket`: straight back, no backoff.
+                self.socket.last_close_reason = None;
+                self.connect(self.now);
             }
-            (Phase::Reauthenticating, TokenFetch::Transient) => {
-                self.retry_later(Retry::Reauth, now)
-            }
-            _ => {}
+            SocketState::Open {
+                handshake: Handshake::Held,
+                ..
+            } if !self.auth.holds_handshake() => self.send_connect(self.now),
+            _ => self.flush(),
         }
     }
 
-    fn fetch_token(&mut self, force_refresh: bool) {
-        let fetch = self.auth.new_fetch();
-        self.io.push_back(Io::FetchToken {
-            fetch,
-            force_refresh,
-        });
-    }
-
-    fn retry_later(&mut self, retry: Retry, now: Instant) {
-        let delay = self.auth.transient_delay();
-        self.auth.phase = Phase::RetryWait {
-            at: now.saturating_add(delay),
-            retry,
-        };
-    }
-
-    fn report_auth(&mut self, is_authenticated: bool) {
-        if self.auth.reported != Some(is_authenticated) {
-            self.auth.reported = Some(is_authenticated);
-            self.events
-                .push_back(Event::AuthChanged { is_authenticated });
-        }
-    }
-
-    fn set_refreshing(&mut self, refreshing: bool) {
-        if self.auth.refreshing != refreshing {
-            self.auth.refreshing = refreshing;
-            self.events.push_back(Event::AuthRefreshing(refreshing));
-        }
-    }
-
-    /// Auth failed for good: back to anonymous, told to the app.
-    fn give_up_auth(&mut self, why: Option<String>) {
-        if let Some(why) = why {
-            self.events.push_back(Event::ProtocolViolation(format!(
-                "Failed to authenticate: {why}"
-            )));
-        }
-        self.auth.token = None;
-        self.auth.phase = Phase::NoAuth;
-        self.set_refreshing(false);
-        self.report_auth(false);
-        self.paused = false;
-        if matches!(self.socket, SocketState::Disconnected { retry_at: None }) {
-            self.connect_soon_after_stop();
-        }
-        self.flush();
-    }
-
-    fn schedule_held(&mut self, now: Instant) {
-        let leeway = self.config.auth_refresh_leeway;
-        match self
-            .auth
-            .token
-            .as_deref()
-            .and_then(|t| auth::held_refresh_at(t, now, leeway))
-        {
-            Some(at) => self.auth.phase = Phase::Scheduled { at },
-            // Same token and already inside the leeway (or no exp): ask again after a backoff
-            // rather than stopping refreshes.
-            None => self.retry_later(Retry::Refetch, now),
-        }
-    }
-
-    fn on_auth_confirmed(&mut self, now: Instant) {
-        match self.auth.phase {
-            Phase::WaitingCached => {
-                self.report_auth(true);
-                self.auth.phase = Phase::Refetching;
-                self.fetch_token(true);
-            }
-            Phase::WaitingFresh => {
-                self.auth.attempts = 0;
-                self.set_refreshing(false);
-                let leeway = self.config.auth_refresh_leeway;
-                self.auth.phase = match self
-                    .auth
-                    .token
-                    .as_deref()
-                    .and_then(|t| auth::fresh_refresh_at(t, now, leeway))
-                {
-                    Some(at) => Phase::Scheduled { at },
-                    None => Phase::Confirmed,
-                };
-                self.report_auth(true);
-            }
-            _ => {}
-        }
-    }
-
-    fn on_auth_error(&mut self, error: String, base_version: Option<u32>, attempted: Option<bool>) {
-        let claims = self.auth.token.as_deref().and_then(jwt::decode_claims);
-        let waiting = matches!(self.auth.phase, Phase::WaitingCached | Phase::WaitingFresh);
-        if attempted == Some(false) && waiting {
+    fn on_auth_error(
+        &mut self,
+        error: String,
+        base_version: Option<u32>,
+        attempted: Option<bool>,
+        now: Instant,
+    ) {
+        if attempted == Some(false) && self.auth.awaits_confirmation() {
             return; // about a token that is already being replaced
         }
         if let Some(base) = base_version {
@@ -583,25 +301,16 @@ impl SyncClient {
                 return; // about an older auth attempt
             }
         }
-        self.events.push_back(Event::AuthRejected {
-            error: error.clone(),
-            token_claims: claims,
-        });
-        let exhausted = self.auth.phase == Phase::WaitingFresh
-            && self.auth.attempts >= MAX_CONFIRMATION_ATTEMPTS;
-        if self.auth.phase == Phase::NoAuth || exhausted || self.auth.token.is_none() {
-            // The server closes the socket after an AuthError; reconnect anonymous.
-            self.stop_socket("AuthError", false);
-            self.give_up_auth(Some(error));
-            return;
+        let was_anonymous = self.auth.presented() == Some(None);
+        let fx = self.auth.on_rejected(error, now);
+        let gave_up = fx.iter().any(|e| matches!(e, Effect::GaveUp(_)));
+        if gave_up || was_anonymous {
+            // The server closes the socket after an AuthError: reconnect anonymous at once.
+            if let Some(id) = self.socket.current() {
+                self.close_socket(id, "AuthError", CloseCause::Client, true);
+            }
         }
-        if self.auth.phase == Phase::WaitingFresh {
-            self.auth.attempts += 1;
-        }
-        self.set_refreshing(true);
-        self.stop_socket("AuthError", false);
-        self.auth.phase = Phase::Reauthenticating;
-        self.fetch_token(true);
+        self.apply_auth(fx);
     }
 
     // ----- socket events -----
@@ -609,18 +318,9 @@ impl SyncClient {
     /// The socket `socket` opened.
     pub fn handle_open(&mut self, socket: SocketId, now: Instant) {
         self.now = self.now.max(now);
-        let SocketState::Connecting { id, .. } = self.socket else {
-            return;
-        };
-        if id != socket {
+        if !self.socket.opened(socket, now) {
             return;
         }
-        self.socket = SocketState::Open {
-            id,
-            connect_sent: false,
-        };
-        self.has_ever_connected = true;
-        self.last_server_activity = now;
         self.sent = Sent::default();
         self.remote_version = StateVersion::default();
         self.chunks.clear();
@@ -639,7 +339,7 @@ impl SyncClient {
             self.requests.map.remove(&id);
             self.settle(RequestKind::Action, id, Err(FunctionError::ConnectionLost));
         }
-        if !self.paused {
+        if !self.auth.holds_handshake() {
             self.send_connect(now);
         }
         self.events.push_back(Event::ConnectionChanged);
@@ -648,23 +348,19 @@ impl SyncClient {
     fn send_connect(&mut self, now: Instant) {
         let SocketState::Open {
             id,
-            connect_sent: false,
-        } = self.socket
+            handshake: Handshake::Held,
+        } = self.socket.state
         else {
             return;
         };
         let msg = ClientMessage::Connect {
             session_id: self.config.session_id.clone(),
-            connection_count: self.connection_count,
-            last_close_reason: self.last_close_reason.take(),
+            connection_count: self.socket.connection_count,
+            last_close_reason: self.socket.last_close_reason.take(),
             max_observed_timestamp: self.max_observed_ts,
             client_ts: Some(now.as_millis()),
         };
-        self.connection_count += 1;
-        self.socket = SocketState::Open {
-            id,
-            connect_sent: true,
-        };
+        self.socket.handshake_sent();
         self.io.push_back(Io::Send {
             socket: id,
             text: msg.to_text(),
@@ -675,33 +371,31 @@ impl SyncClient {
     /// The socket `socket` closed (or failed to open) with this close code and reason.
     pub fn handle_close(&mut self, socket: SocketId, code: u16, reason: &str, now: Instant) {
         self.now = self.now.max(now);
-        let current = match self.socket {
-            SocketState::Connecting { id, .. } | SocketState::Open { id, .. } => id,
-            _ => return,
-        };
-        if current != socket {
+        if self.socket.current() != Some(socket) {
             return;
         }
         if !reason.is_empty() {
-            self.last_close_reason = Some(reason.to_owned());
-        } else if self.last_close_reason.is_none() {
-            self.last_close_reason = Some(format!("closed with code {code}"));
+            self.socket.last_close_reason = Some(reason.to_owned());
+        } else if self.socket.last_close_reason.is_none() {
+            self.socket.last_close_reason = Some(format!("closed with code {code}"));
         }
         self.chunks.clear();
-        let stopped = self.auth.phase == Phase::Reauthenticating;
-        self.schedule_reconnect(CloseCause::Server(reason.to_owned()), now, stopped);
+        let stop = self.auth.stops_socket();
+        self.socket
+            .drop_current(CloseCause::Server(reason.to_owned()), now, stop);
+        self.events.push_back(Event::ConnectionChanged);
     }
 
     /// One text frame arrived on `socket`.
     pub fn handle_message(&mut self, socket: SocketId, text: &str, now: Instant) {
         self.now = self.now.max(now);
-        let SocketState::Open { id, .. } = self.socket else {
+        let SocketState::Open { id, .. } = self.socket.state else {
             return;
         };
         if id != socket {
             return;
         }
-        self.last_server_activity = now;
+        self.socket.last_server_activity = now;
         let msg = match transition::parse(text) {
             Ok(Incoming::Transition(t)) => {
                 if !self.chunks.is_empty() {
@@ -782,7 +476,7 @@ impl SyncClient {
                 error,
                 base_version,
                 auth_update_attempted,
-            } => self.on_auth_error(error, base_version, auth_update_attempted),
+            } => self.on_auth_error(error, base_version, auth_update_attempted, now),
             ServerMessage::FatalError { error } => {
                 let reason: String = format!("FatalError: {error}").chars().take(123).collect();
                 self.events
@@ -796,8 +490,9 @@ impl SyncClient {
     /// Timers: call when [`poll_timeout`](Self::poll_timeout)'s instant has passed.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = self.now.max(now);
-        match self.socket {
-            SocketState::Disconnected { retry_at: Some(at) } if at <= now => self.connect(now),
+        let now = self.now;
+        match self.socket.state {
+            SocketState::Backoff { retry_at } if retry_at <= now => self.connect(now),
             SocketState::Connecting { since, .. }
                 if since.saturating_add(self.config.connect_timeout) <= now =>
             {
@@ -805,6 +500,7 @@ impl SyncClient {
             }
             SocketState::Open { .. }
                 if self
+                    .socket
                     .last_server_activity
                     .saturating_add(self.config.server_inactivity_timeout)
                     <= now =>
@@ -813,52 +509,30 @@ impl SyncClient {
             }
             _ => {}
         }
-        match self.auth.phase {
-            Phase::Scheduled { at } if at <= now => {
-                self.auth.phase = Phase::Refetching;
-                self.fetch_token(true);
-            }
-            Phase::RetryWait { at, retry } if at <= now => match retry {
-                Retry::Initial { force } => {
-                    self.auth.phase = Phase::FetchingInitial { force };
-                    self.fetch_token(force);
-                }
-                Retry::Refetch => {
-                    self.auth.phase = Phase::Refetching;
-                    self.fetch_token(true);
-                }
-                Retry::Reauth => {
-                    self.auth.phase = Phase::Reauthenticating;
-                    self.fetch_token(true);
-                }
-            },
-            _ => {}
-        }
+        let fx = self.auth.on_timeout(now);
+        self.apply_auth(fx);
     }
 
     /// The page came back (online, visible, focused) or the clock jumped: reconnect now
     /// instead of waiting out a backoff, and run any timer that is due.
     pub fn handle_wake(&mut self, now: Instant) {
         self.now = self.now.max(now);
-        if let SocketState::Disconnected { retry_at: Some(_) } = self.socket {
-            self.connect(now);
+        if let SocketState::Backoff { .. } = self.socket.state {
+            self.connect(self.now);
         }
         self.handle_timeout(now);
     }
 
     /// Closes the client for good: the socket closes and pending requests fail.
     pub fn close(&mut self) {
-        if let SocketState::Connecting { id, .. } | SocketState::Open { id, .. } = self.socket {
+        if let Some(id) = self.socket.current() {
             self.io.push_back(Io::Close {
                 socket: id,
                 reason: "client closed".into(),
             });
         }
-        self.socket = SocketState::Terminated;
-        self.auth = Auth {
-            next_fetch: self.auth.next_fetch,
-            ..Auth::default()
-        };
+        self.socket.state = SocketState::Terminated;
+        let _ = self.auth.clear();
         let pending: Vec<_> = self
             .requests
             .map
@@ -874,16 +548,10 @@ impl SyncClient {
     /// The connection as the app may show it.
     pub fn connection_state(&self) -> ConnectionState {
         ConnectionState {
-            is_websocket_connected: matches!(
-                self.socket,
-                SocketState::Open {
-                    connect_sent: true,
-                    ..
-                }
-            ),
-            has_ever_connected: self.has_ever_connected,
-            connection_count: self.connection_count,
-            connection_retries: self.retries,
+            is_websocket_connected: self.socket.ready().is_some(),
+            has_ever_connected: self.socket.has_ever_connected,
+            connection_count: self.socket.connection_count,
+            connection_retries: self.socket.retries,
             inflight_mutations: self.requests.count(RequestKind::Mutation),
             inflight_actions: self.requests.count(RequestKind::Action),
             subscribed_queries: self.queries.len(),
@@ -892,74 +560,42 @@ impl SyncClient {
 
     /// Whether the server has confirmed the current token.
     pub fn is_authenticated(&self) -> bool {
-        self.auth.reported == Some(true)
+        self.auth.is_authenticated()
     }
 
     // ----- internals -----
 
     fn connect(&mut self, now: Instant) {
-        if self.socket == SocketState::Terminated {
-            return;
-        }
-        self.next_socket += 1;
-        let id = SocketId(self.next_socket);
-        self.socket = SocketState::Connecting { id, since: now };
-        self.io.push_back(Io::Connect { socket: id });
-    }
-
-    /// After an auth-driven stop: reconnect right away (the official `tryRestartSocket`).
-    fn connect_soon_after_stop(&mut self) {
-        if let SocketState::Disconnected { retry_at: None } = self.socket {
-            self.last_close_reason = None;
-            self.next_socket += 1;
-            let id = SocketId(self.next_socket);
-            self.socket = SocketState::Connecting {
-                id,
-                since: self.now,
-            };
-            self.io.push_back(Io::Connect { socket: id });
+        if let Some(socket) = self.socket.connect(now) {
+            self.io.push_back(Io::Connect { socket });
         }
     }
 
-    fn schedule_reconnect(&mut self, cause: CloseCause, now: Instant, stopped: bool) {
-        let retry_at = if stopped {
-            None
-        } else {
-            let delay = backoff::delay(&cause, self.retries, &mut self.rng);
-            self.retries = self.retries.saturating_add(1);
-            Some(now.saturating_add(delay))
-        };
-        self.socket = SocketState::Disconnected { retry_at };
+    /// Closes `id` and waits out a backoff (or, with `stop_or_restart`, either stays stopped
+    /// when auth wants that or reconnects at once).
+    fn close_socket(
+        &mut self,
+        id: SocketId,
+        reason: &str,
+        cause: CloseCause,
+        stop_or_restart: bool,
+    ) {
+        self.io.push_back(Io::Close {
+            socket: id,
+            reason: reason.to_owned(),
+        });
+        self.chunks.clear();
+        self.socket.drop_current(cause, self.now, stop_or_restart);
         self.events.push_back(Event::ConnectionChanged);
     }
 
     /// The client closes the socket itself and reconnects after a short backoff.
     fn client_close(&mut self, reason: &str, now: Instant) {
-        if let SocketState::Connecting { id, .. } | SocketState::Open { id, .. } = self.socket {
-            self.io.push_back(Io::Close {
-                socket: id,
-                reason: reason.to_owned(),
-            });
-            self.last_close_reason = Some(reason.to_owned());
-            self.chunks.clear();
-            self.schedule_reconnect(CloseCause::Client, now, false);
-        }
-    }
-
-    /// Closes the socket for auth: with `reconnect`, right away (anonymous); without, it
-    /// stays closed until the new token arrives.
-    fn stop_socket(&mut self, reason: &str, reconnect: bool) {
-        if let SocketState::Connecting { id, .. } | SocketState::Open { id, .. } = self.socket {
-            self.io.push_back(Io::Close {
-                socket: id,
-                reason: reason.to_owned(),
-            });
-            self.chunks.clear();
-            self.socket = SocketState::Disconnected { retry_at: None };
-            self.events.push_back(Event::ConnectionChanged);
-        }
-        if reconnect {
-            self.connect_soon_after_stop();
+        self.now = self.now.max(now);
+        if let Some(id) = self.socket.current() {
+            self.socket.last_close_reason = Some(reason.to_owned());
+            let stop = self.auth.stops_socket();
+            self.close_socket(id, reason, CloseCause::Client, stop);
         }
     }
 
@@ -968,45 +604,29 @@ impl SyncClient {
         self.client_close("ProtocolError", now);
     }
 
-    fn resume(&mut self) {
-        self.paused = false;
-        if let SocketState::Open {
-            connect_sent: false,
-            ..
-        } = self.socket
-        {
-            self.send_connect(self.now);
-        } else {
-            self.flush();
-        }
-    }
-
     /// Sends whatever the server has not been told yet, in the official order:
     /// Authenticate, then ModifyQuerySet, then requests in id order.
     fn flush(&mut self) {
-        let SocketState::Open {
-            id,
-            connect_sent: true,
-        } = self.socket
-        else {
+        let Some(id) = self.socket.ready() else {
             return;
         };
-        if self.paused {
-            return;
-        }
-        if self.sent.token != self.auth.token {
+        let Some(presented) = self.auth.presented() else {
+            return; // waiting for a token
+        };
+        if self.sent.token.as_deref() != presented {
+            let value = presented.map(str::to_owned);
             let msg = ClientMessage::Authenticate {
                 base_version: self.sent.identity_version,
-                token_type: if self.auth.token.is_some() {
+                token_type: if value.is_some() {
                     AuthTokenType::User
                 } else {
                     AuthTokenType::None
                 },
-                value: self.auth.token.clone(),
+                value: value.clone(),
                 impersonating: None,
             };
             self.sent.identity_version += 1;
-            self.sent.token = self.auth.token.clone();
+            self.sent.token = value;
             self.io.push_back(Io::Send {
                 socket: id,
                 text: msg.to_text(),
@@ -1137,12 +757,13 @@ impl SyncClient {
         }
         self.settle_committed(end.ts);
         if confirms_auth {
-            self.on_auth_confirmed(now);
+            let fx = self.auth.on_confirmed(now);
+            self.apply_auth(fx);
         }
         let caught_up = end.query_set >= self.sent.catch_up_version
             && (self.sent.token.is_none() || end.identity >= self.sent.identity_version);
-        if caught_up && self.retries != 0 {
-            self.retries = 0;
+        if caught_up && self.socket.retries != 0 {
+            self.socket.retries = 0;
             self.events.push_back(Event::ConnectionChanged);
         }
     }

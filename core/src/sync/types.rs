@@ -1,0 +1,204 @@
+//! The client's public vocabulary: its settings, what it asks the runtime to do ([`Io`]),
+//! what it tells the app ([`Event`]), and the connection snapshot ([`ConnectionState`]).
+
+use std::time::Duration;
+
+use super::auth::FetchId;
+use super::jwt;
+use super::query_set::QueryId;
+use super::requests::RequestId;
+use crate::value::{Value, ValueError};
+
+/// Identifies one socket. Events from a socket the core has already closed are ignored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SocketId(pub u64);
+
+/// Settings of a [`SyncClient`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The session id sent in every `Connect`: a v4 UUID, the same across reconnects (the
+    /// server deduplicates re-sent mutations by it).
+    pub session_id: String,
+    /// Seed for the backoff jitter.
+    pub seed: u64,
+    /// How long before a token's expiry it is refreshed (the official default: 10 s).
+    pub auth_refresh_leeway: Duration,
+    /// A socket that hears nothing from the server for this long is closed and reopened
+    /// (the official client: 60 s; the server pings every 15 s).
+    pub server_inactivity_timeout: Duration,
+    /// A socket still connecting after this long is abandoned and retried.
+    pub connect_timeout: Duration,
+    /// A token fetch that has not answered after this long is abandoned (its late answer is
+    /// ignored) and retried after a backoff.
+    pub token_fetch_timeout: Duration,
+}
+
+impl ClientConfig {
+    /// Defaults with the given session id and jitter seed.
+    pub fn new(session_id: impl Into<String>, seed: u64) -> ClientConfig {
+        ClientConfig {
+            session_id: session_id.into(),
+            seed,
+            auth_refresh_leeway: Duration::from_secs(10),
+            server_inactivity_timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(30),
+            token_fetch_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What the runtime must do.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Io {
+    /// Open a new socket to the sync URL and report it with this id.
+    Connect {
+        /// The id to report its events with.
+        socket: SocketId,
+    },
+    /// Send one text frame on the socket.
+    Send {
+        /// The socket.
+        socket: SocketId,
+        /// The frame.
+        text: String,
+    },
+    /// Close the socket; the core already treats it as gone.
+    Close {
+        /// The socket.
+        socket: SocketId,
+        /// Why, for logs.
+        reason: String,
+    },
+    /// Call the app's token fetcher and report with [`SyncClient::token_fetched`].
+    FetchToken {
+        /// The id to report the outcome with.
+        fetch: FetchId,
+        /// Ask the auth provider for a new token rather than a cached one.
+        force_refresh: bool,
+    },
+}
+
+/// Frames are summarised by their type and length: an `Authenticate` frame carries a token,
+/// and logs must never show one.
+impl std::fmt::Debug for Io {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Io::Connect { socket } => f.debug_struct("Connect").field("socket", socket).finish(),
+            Io::Send { socket, text } => {
+                let kind = text
+                    .split("\"type\":\"")
+                    .nth(1)
+                    .and_then(|rest| rest.split('"').next())
+                    .unwrap_or("?");
+                f.debug_struct("Send")
+                    .field("socket", socket)
+                    .field("type", &kind)
+                    .field("bytes", &text.len())
+                    .finish()
+            }
+            Io::Close { socket, reason } => f
+                .debug_struct("Close")
+                .field("socket", socket)
+                .field("reason", reason)
+                .finish(),
+            Io::FetchToken {
+                fetch,
+                force_refresh,
+            } => f
+                .debug_struct("FetchToken")
+                .field("fetch", fetch)
+                .field("force_refresh", force_refresh)
+                .finish(),
+        }
+    }
+}
+
+/// Why a mutation, action or query failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FunctionError {
+    /// The function ran and threw. `data` is set when it threw a `ConvexError`.
+    #[error("{message}")]
+    Failed {
+        /// The server's error message.
+        message: String,
+        /// The `ConvexError` payload.
+        data: Option<Value>,
+    },
+    /// The connection dropped while an action ran; actions are not retried (not idempotent).
+    #[error("Connection lost while action was in flight")]
+    ConnectionLost,
+    /// The arguments could not be encoded.
+    #[error("invalid arguments: {0}")]
+    InvalidArgs(ValueError),
+    /// The server's result could not be decoded.
+    #[error("malformed result from the server: {0}")]
+    MalformedResult(ValueError),
+    /// The client was closed before the request settled.
+    #[error("the client was closed")]
+    ClientClosed,
+}
+
+/// Something the app may want to react to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// These queries' results changed; read them with [`SyncClient::query_result`].
+    QueriesUpdated(Vec<QueryId>),
+    /// A mutation settled. A success is reported once its writes are visible in query results.
+    MutationSettled {
+        /// Which mutation.
+        request: RequestId,
+        /// Its result.
+        result: Result<Value, FunctionError>,
+    },
+    /// An action settled.
+    ActionSettled {
+        /// Which action.
+        request: RequestId,
+        /// Its result.
+        result: Result<Value, FunctionError>,
+    },
+    /// The server confirmed the token (`true`) or auth ended (`false`).
+    AuthChanged {
+        /// Whether the server has confirmed the current token.
+        is_authenticated: bool,
+    },
+    /// A rejected token is being replaced (`true`) or the replacement was confirmed (`false`).
+    AuthRefreshing(bool),
+    /// The server rejected a token; `error` is its message, `token_claims` the token's
+    /// iss/aud/exp to make misconfiguration obvious (never the token itself).
+    AuthRejected {
+        /// The server's message.
+        error: String,
+        /// `iss`, `aud` and `exp` of the rejected token, decoded without verification.
+        token_claims: Option<jwt::TimingClaims>,
+    },
+    /// The socket opened, closed, or the counts in [`ConnectionState`] changed.
+    ConnectionChanged,
+    /// A server frame was not understood, or broke the protocol; the socket was reset.
+    ProtocolViolation(String),
+    /// Authentication was given up (the provider has no session, or the server kept
+    /// rejecting its tokens): the client continues anonymous. Says why.
+    AuthGaveUp(String),
+    /// Log lines a query, mutation or action printed.
+    LogLines(Vec<String>),
+}
+
+/// A snapshot of the connection, for UIs and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnectionState {
+    /// A socket is open and `Connect` was sent.
+    pub is_websocket_connected: bool,
+    /// A socket has opened at least once.
+    pub has_ever_connected: bool,
+    /// Successful opens so far.
+    pub connection_count: u32,
+    /// Reconnect attempts since the connection last caught up.
+    pub connection_retries: u32,
+    /// Mutations not yet settled.
+    pub inflight_mutations: usize,
+    /// Actions not yet settled.
+    pub inflight_actions: usize,
+    /// Subscribed queries.
+    pub subscribed_queries: usize,
+}
