@@ -7,13 +7,24 @@
 //! - [`claims`]: the access token's claims (decoded with jwt-compact, not verified).
 //! - [`session`]: the authenticate response, expiry on the local clock, refresh decisions and
 //!   failure classes.
+//! - [`snapshot`]: what the app sees of a session.
+//! - [`errors`]: [`AuthKitError`].
+//! - [`machine`]: [`AuthKitSession`], the session of one tab as a sans-IO state machine
+//!   (restore, single-flight refresh under the cross-tab lock, timers, sign-out, org switch).
 
 pub mod claims;
 pub mod config;
+pub mod convex_link;
+pub mod errors;
+pub mod machine;
 pub mod pkce;
 pub mod session;
+pub mod snapshot;
 pub mod urls;
 
 pub use claims::Claims;
 pub use config::{AuthKitConfig, ConfigError};
+pub use errors::AuthKitError;
+pub use machine::AuthKitSession;
 pub use session::{AuthResponse, Impersonator, RefreshError, User};
+pub use snapshot::AuthSnapshot;

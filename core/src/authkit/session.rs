@@ -49,8 +49,8 @@ pub struct Impersonator {
     pub reason: Option<String>,
 }
 
-/// A successful code exchange or refresh.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// A successful code exchange or refresh. `Debug` leaves the tokens out.
+#[derive(Clone, PartialEq, Deserialize)]
 pub struct AuthResponse {
     /// The user.
     pub user: User,
@@ -70,6 +70,20 @@ pub struct AuthResponse {
     pub impersonator: Option<Impersonator>,
 }
 
+impl std::fmt::Debug for AuthResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthResponse")
+            .field("user", &self.user.id)
+            .field("organization_id", &self.organization_id)
+            .field("access_token", &"[redacted]")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[redacted]"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
 impl AuthResponse {
     /// Parses a response body.
     pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
@@ -84,14 +98,19 @@ pub fn expires_at(now: Instant, claims: &Claims) -> Instant {
         (Some(iat), Some(exp)) if exp > iat => exp - iat,
         _ => 0.0,
     };
-    Instant::from_millis(now.as_millis() + (lifetime * 1000.0) as u64)
+    // `as` saturates (NaN -> 0), and the sum saturates: no claim can overflow it.
+    Instant::from_millis(now.as_millis().saturating_add((lifetime * 1000.0) as u64))
 }
 
 /// Whether a token expiring at `expires_at` needs a refresh now, with `buffer_secs` of margin.
 pub fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_secs: u64) -> bool {
     match expires_at {
         None => true,
-        Some(at) => at.as_millis().saturating_sub(buffer_secs * 1000) < now.as_millis(),
+        Some(at) => {
+            at.as_millis()
+                .saturating_sub(buffer_secs.saturating_mul(1000))
+                < now.as_millis()
+        }
     }
 }
 

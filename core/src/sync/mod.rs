@@ -71,8 +71,11 @@ struct Sent {
     query_set_version: u32,
     queries: BTreeSet<QueryId>,
     identity_version: u32,
-    /// The identity last presented on this socket: `None` anonymous (the server's default).
-    token: Option<String>,
+    /// The identity last presented on this socket: `Some(None)` anonymous (the server's
+    /// default on a new socket), `None` unknown: present again, even the same token (after
+    /// `set_auth`, so the server confirms and the new source's first token is not left
+    /// waiting for a confirmation that never comes).
+    token: Option<Option<String>>,
     modified_query_set: bool,
     /// The query-set version the first ModifyQuerySet moved to; used to reset the retry count.
     catch_up_version: u32,
@@ -216,6 +219,7 @@ impl SyncClient {
     /// in use before is dropped.
     pub fn set_auth(&mut self, now: Instant) {
         self.now = self.now.max(now);
+        self.sent.token = None;
         let fx = self.auth.set(self.now);
         self.apply_auth(fx);
     }
@@ -321,7 +325,10 @@ impl SyncClient {
         if !self.socket.opened(socket, now) {
             return;
         }
-        self.sent = Sent::default();
+        self.sent = Sent {
+            token: Some(None),
+            ..Sent::default()
+        };
         self.remote_version = StateVersion::default();
         self.chunks.clear();
         // Mutations are re-sent (the server deduplicates them); actions in flight are failed.
@@ -613,7 +620,7 @@ impl SyncClient {
         let Some(presented) = self.auth.presented() else {
             return; // waiting for a token
         };
-        if self.sent.token.as_deref() != presented {
+        if self.sent.token.as_ref().map(Option::as_deref) != Some(presented) {
             let value = presented.map(str::to_owned);
             let msg = ClientMessage::Authenticate {
                 base_version: self.sent.identity_version,
@@ -626,7 +633,7 @@ impl SyncClient {
                 impersonating: None,
             };
             self.sent.identity_version += 1;
-            self.sent.token = value;
+            self.sent.token = Some(value);
             self.io.push_back(Io::Send {
                 socket: id,
                 text: msg.to_text(),
@@ -761,7 +768,7 @@ impl SyncClient {
             self.apply_auth(fx);
         }
         let caught_up = end.query_set >= self.sent.catch_up_version
-            && (self.sent.token.is_none() || end.identity >= self.sent.identity_version);
+            && (self.sent.token == Some(None) || end.identity >= self.sent.identity_version);
         if caught_up && self.socket.retries != 0 {
             self.socket.retries = 0;
             self.events.push_back(Event::ConnectionChanged);

@@ -1,0 +1,103 @@
+//! Model-based interleaving tests of both auth machines together: random sequences of
+//! sign-in, restore, sign-out, token requests, org switches, socket drops, expiry, transient
+//! AuthKit failures, slow and late answers, lock contention between two tabs, clock jumps,
+//! fetcher/client/AuthKit swaps (see `model/mod.rs`), with the invariants checked after every
+//! step and once everything has settled.
+//!
+//! `MODEL_CASES` sets the number of cases (default 256); the README documents the long run.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod model;
+
+use model::{Fate, Step, World};
+use proptest::prelude::*;
+
+fn fate() -> impl Strategy<Value = Fate> {
+    prop_oneof![
+        6 => Just(Fate::Answer),
+        2 => Just(Fate::Unavailable),
+        1 => Just(Fate::NetworkError),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let tab = 0usize..2;
+    prop_oneof![
+        3 => tab.clone().prop_map(Step::SignIn),
+        2 => tab.clone().prop_map(Step::Reload),
+        2 => (tab.clone(), any::<bool>()).prop_map(|(tab, navigate)| Step::SignOut { tab, navigate }),
+        3 => (tab.clone(), any::<bool>()).prop_map(|(tab, force)| Step::GetToken { tab, force }),
+        2 => (tab.clone(), 0u8..3).prop_map(|(tab, org)| Step::Switch { tab, org }),
+        2 => tab.clone().prop_map(Step::DropSocket),
+        5 => prop_oneof![0u32..2_000, 2_000u32..20_000, 20_000u32..400_000].prop_map(Step::Advance),
+        1 => prop_oneof![60u32..600, 600u32..7_200].prop_map(Step::Sleep),
+        8 => (any::<usize>(), fate()).prop_map(|(pick, fate)| Step::DeliverAuthKit { pick, fate }),
+        5 => Just(Step::GrantLocks),
+        6 => tab.clone().prop_map(Step::DeliverConvex),
+        1 => Just(Step::DeliverBeacons),
+        1 => tab.clone().prop_map(Step::FetcherSwap),
+        1 => tab.clone().prop_map(Step::ClientSwap),
+        1 => tab.prop_map(Step::AuthKitSwap),
+    ]
+}
+
+fn run(steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut world = World::new(2);
+    for (i, s) in steps.iter().enumerate() {
+        world.step(s);
+        prop_assert!(
+            world.violations.is_empty(),
+            "after step {i} ({s:?}): {:?}",
+            world.violations
+        );
+    }
+    world.settle();
+    world.check_settled();
+    prop_assert!(
+        world.violations.is_empty(),
+        "after settling: {:?}",
+        world.violations
+    );
+    world.check_signed_out_everywhere();
+    prop_assert!(
+        world.violations.is_empty(),
+        "after expiry: {:?}",
+        world.violations
+    );
+    Ok(())
+}
+
+fn cases() -> u32 {
+    std::env::var("MODEL_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: std::env::var("MODEL_SHRINK").ok().and_then(|v| v.parse().ok()).unwrap_or(4_000), ..ProptestConfig::default() })]
+
+    #[test]
+    fn both_auth_machines_hold_their_invariants_under_any_interleaving(steps in prop::collection::vec(step(), 1..40)) {
+        run(&steps)?;
+    }
+}
+
+#[test]
+fn a_plain_sign_in_settles_signed_in_on_both_sides() {
+    let mut world = World::new(2);
+    world.step(&Step::SignIn(0));
+    world.settle();
+    world.check_settled();
+    assert!(world.violations.is_empty(), "{:?}", world.violations);
+    assert!(world.tabs[0].sync.is_authenticated());
+    assert!(!world.tabs[1].sync.is_authenticated());
+    world.step(&Step::Reload(1));
+    world.settle();
+    world.check_settled();
+    assert!(world.violations.is_empty(), "{:?}", world.violations);
+    assert!(
+        world.tabs[1].sync.is_authenticated(),
+        "the second tab restored the session"
+    );
+}

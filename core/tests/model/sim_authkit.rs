@@ -1,0 +1,162 @@
+//! A simulated AuthKit API: sign-in codes with PKCE, single-use refresh tokens with reuse
+//! detection (RFC 9700: a rotated-out token presented again revokes the session),
+//! organization memberships, logout, and access tokens with a fixed lifetime.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{json, Value as Json};
+use sha2::{Digest, Sha256};
+
+pub const USER: &str = "user_1";
+pub const LIFETIME_SECS: u64 = 300;
+pub const MEMBER_ORGS: [&str; 2] = ["org_a", "org_b"];
+
+#[derive(Debug, Clone)]
+struct Session {
+    revoked: bool,
+    org: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct SimAuthKit {
+    sessions: BTreeMap<String, Session>,
+    /// refresh token -> (session, still valid)
+    refresh_tokens: BTreeMap<String, (String, bool)>,
+    codes: BTreeMap<String, String>, // code -> challenge
+    /// Access tokens it issued (the Convex server trusts exactly these, until `exp`).
+    pub issued: BTreeSet<String>,
+    next: u64,
+    /// Sessions revoked by reuse detection (the model checks a correct client never does that).
+    pub reuse_detected: u32,
+}
+
+pub fn jwt(claims: &Json) -> String {
+    format!(
+        "{}.{}.c2ln",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+pub fn claims_of(token: &str) -> Option<Json> {
+    let payload = token.split('.').nth(1)?;
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
+}
+
+impl SimAuthKit {
+    fn id(&mut self, prefix: &str) -> String {
+        self.next += 1;
+        format!("{prefix}_{}", self.next)
+    }
+
+    /// The hosted sign-in page: the user signs in; returns the one-time code.
+    pub fn create_code(&mut self, challenge: &str) -> String {
+        let code = self.id("code");
+        self.codes.insert(code.clone(), challenge.to_owned());
+        code
+    }
+
+    pub fn logout(&mut self, sid: &str) {
+        if let Some(s) = self.sessions.get_mut(sid) {
+            s.revoked = true;
+        }
+    }
+
+    fn grant(&mut self, sid: &str, now_secs: u64) -> Json {
+        let org = self.sessions[sid].org.clone();
+        let jti = self.id("jti");
+        let token = jwt(&json!({
+            "iss": "https://sim.authkit", "sub": USER, "sid": sid, "org_id": org,
+            "iat": now_secs, "exp": now_secs + LIFETIME_SECS, "jti": jti,
+        }));
+        self.issued.insert(token.clone());
+        let rt = self.id("rt");
+        self.refresh_tokens
+            .insert(rt.clone(), (sid.to_owned(), true));
+        json!({
+            "user": {"id": USER, "email": "u@example.com"},
+            "organization_id": org,
+            "access_token": token,
+            "refresh_token": rt,
+        })
+    }
+
+    fn refused(error: &str) -> (u16, String) {
+        (
+            400,
+            json!({"error": error, "error_description": error}).to_string(),
+        )
+    }
+
+    /// `POST /user_management/authenticate`.
+    pub fn authenticate(&mut self, body: &str, now_secs: u64) -> (u16, String) {
+        let Ok(body) = serde_json::from_str::<Json>(body) else {
+            return Self::refused("invalid_request");
+        };
+        match body["grant_type"].as_str() {
+            Some("authorization_code") => {
+                let code = body["code"].as_str().unwrap_or_default();
+                let Some(challenge) = self.codes.remove(code) else {
+                    return Self::refused("invalid_grant");
+                };
+                let verifier = body["code_verifier"].as_str().unwrap_or_default();
+                if URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes())) != challenge {
+                    return Self::refused("invalid_grant");
+                }
+                let sid = self.id("session");
+                self.sessions.insert(
+                    sid.clone(),
+                    Session {
+                        revoked: false,
+                        org: None,
+                    },
+                );
+                (200, self.grant(&sid, now_secs).to_string())
+            }
+            Some("refresh_token") => {
+                let rt = body["refresh_token"].as_str().unwrap_or_default();
+                let Some((sid, valid)) = self.refresh_tokens.get(rt).cloned() else {
+                    return Self::refused("invalid_grant");
+                };
+                if !valid {
+                    self.reuse_detected += 1;
+                    self.logout(&sid);
+                    return Self::refused("invalid_grant");
+                }
+                if self.sessions[&sid].revoked {
+                    return Self::refused("invalid_grant");
+                }
+                if let Some(org) = body["organization_id"].as_str() {
+                    if !MEMBER_ORGS.contains(&org) {
+                        // Checked before the token is consumed.
+                        return (
+                            403,
+                            json!({"error": "organization_not_member", "error_description": "not a member"})
+                                .to_string(),
+                        );
+                    }
+                    self.sessions.get_mut(&sid).expect("session").org = Some(org.to_owned());
+                }
+                self.refresh_tokens
+                    .insert(rt.to_owned(), (sid.clone(), false));
+                (200, self.grant(&sid, now_secs).to_string())
+            }
+            _ => Self::refused("unsupported_grant_type"),
+        }
+    }
+
+    /// The Convex server's check of an access token (signature = issued here; `exp`).
+    pub fn verify(&self, token: &str, now_secs: u64) -> Option<String> {
+        if !self.issued.contains(token) {
+            return None;
+        }
+        let c = claims_of(token)?;
+        (c["exp"].as_u64()? > now_secs).then(|| c["sub"].as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn session_alive(&self, sid: &str) -> bool {
+        self.sessions.get(sid).is_some_and(|s| !s.revoked)
+    }
+}
