@@ -3,110 +3,17 @@
 
 mod common;
 
+use common::authkit::*;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use convex_yew::authkit::{AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions};
-use convex_yew::core::authkit::{pkce, AuthKitConfig};
+use convex_yew::core::authkit::pkce;
 use serde_json::json;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn config() -> AuthKitConfig {
-    let backend = common::backend_url().trim_start_matches("http://");
-    let (host, port) = backend.split_once(':').unwrap();
-    let origin = web_sys::window().unwrap().location().origin().unwrap();
-    AuthKitConfig {
-        client_id: "client_local_dev".into(),
-        api_hostname: host.into(),
-        https: false,
-        port: Some(port.trim_end_matches('/').parse().unwrap()),
-        redirect_uri: format!("{origin}/callback"),
-        dev_mode: true,
-        refresh_buffer_secs: 10,
-    }
-}
-
-fn storage() -> (web_sys::Storage, web_sys::Storage) {
-    let w = web_sys::window().unwrap();
-    (
-        w.local_storage().unwrap().unwrap(),
-        w.session_storage().unwrap().unwrap(),
-    )
-}
-
-fn reset() {
-    let (local, session) = storage();
-    local.clear().unwrap();
-    session.clear().unwrap();
-    set_url("/");
-}
-
-fn set_url(url: &str) {
-    web_sys::window()
-        .unwrap()
-        .history()
-        .unwrap()
-        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
-        .unwrap();
-}
-
-fn refresh_token() -> Option<String> {
-    storage()
-        .0
-        .get_item("workos:refresh-token:client_local_dev")
-        .unwrap()
-}
-
-async fn backend_refresh(rt: &str) -> serde_json::Value {
-    let response = gloo_net::http::Request::post(&format!("{}/user_management/authenticate", common::backend_url()))
-        .header("Content-Type", "application/json")
-        .body(json!({"client_id": "client_local_dev", "grant_type": "refresh_token", "refresh_token": rt}).to_string())
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    json!({"status": response.status(), "body": response.json::<serde_json::Value>().await.unwrap_or_default()})
-}
-
-/// Lands on the callback page with a real code for `email`, as after the hosted sign-in.
-async fn signed_in(email: &str, options: AuthKitOptions) -> AuthKitClient {
-    reset();
-    let probe = AuthKitClient::create(AuthKitOptions::new(config()))
-        .await
-        .unwrap();
-    let url = probe.sign_in_url(
-        &SignInOptions {
-            state: Some(json!({"returnTo": "/numbers"})),
-            ..Default::default()
-        },
-        false,
-    );
-    probe.dispose();
-    let challenge = url
-        .split("code_challenge=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap()
-        .to_string();
-    let code = common::post(
-        "/_test/issue_code",
-        json!({"email": email, "code_challenge": challenge}),
-    )
-    .await["code"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    set_url(&format!(
-        "/callback?code={code}&state=%7B%22returnTo%22%3A%22%2Fnumbers%22%7D&keep=1"
-    ));
-    let client = AuthKitClient::create(options).await.unwrap();
-    assert_eq!(client.callback_error(), None);
-    client
-}
 
 #[wasm_bindgen_test]
 async fn sign_in_url_uses_a_fresh_s256_verifier_kept_in_session_storage() {
@@ -114,13 +21,15 @@ async fn sign_in_url_uses_a_fresh_s256_verifier_kept_in_session_storage() {
     let client = AuthKitClient::create(AuthKitOptions::new(config()))
         .await
         .unwrap();
-    let url = client.sign_in_url(
-        &SignInOptions {
-            login_hint: Some("ada@example.com".into()),
-            ..Default::default()
-        },
-        true,
-    );
+    let url = client
+        .sign_in_url(
+            &SignInOptions {
+                login_hint: Some("ada@example.com".into()),
+                ..Default::default()
+            },
+            true,
+        )
+        .unwrap();
     let verifier = storage()
         .1
         .get_item("workos:code-verifier")
@@ -129,7 +38,9 @@ async fn sign_in_url_uses_a_fresh_s256_verifier_kept_in_session_storage() {
     assert_eq!(verifier.len(), 128);
     assert!(url.contains(&format!("code_challenge={}", pkce::challenge(&verifier))));
     assert!(url.contains("screen_hint=sign-up") && url.contains("login_hint=ada%40example.com"));
-    let second = client.sign_in_url(&SignInOptions::default(), false);
+    let second = client
+        .sign_in_url(&SignInOptions::default(), false)
+        .unwrap();
     assert_ne!(
         storage()
             .1
@@ -307,7 +218,7 @@ async fn a_terminal_400_signs_out_and_fires_the_callback() {
     let client = signed_in("ada@example.com", options).await;
     let changes = Rc::new(Cell::new(0));
     let c = changes.clone();
-    client.subscribe(move || c.set(c.get() + 1));
+    let _listener = client.subscribe(move || c.set(c.get() + 1));
     common::post(
         "/_test/refresh_failures",
         json!({"count": 1, "status": 400}),

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
 //! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
-//! | `POST /_test/delay` `{"ms":N}` | AuthKit `authenticate` answers N ms late |
+//! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
 //! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
 //! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
 //! | `POST /_test/issue_token` `{"email","lifetime"?}` | a session and tokens without the hosted page (see `authkit::test_routes`) |
@@ -28,6 +28,8 @@ pub struct Controls {
     pub refresh_failures: Mutex<(u32, u16)>,
     /// Extra latency of `authenticate`, in ms.
     pub delay_ms: AtomicU64,
+    /// Whether the latency comes after processing (a slow answer) rather than before.
+    pub delay_after: std::sync::atomic::AtomicBool,
     /// Authenticate messages received on the sync endpoint.
     pub authenticate_count: AtomicU64,
     /// Fires to drop every sync socket.
@@ -41,6 +43,7 @@ impl Controls {
             token_lifetime: AtomicU64::new(token_lifetime),
             refresh_failures: Mutex::new((0, 500)),
             delay_ms: AtomicU64::new(0),
+            delay_after: std::sync::atomic::AtomicBool::new(false),
             authenticate_count: AtomicU64::new(0),
             drop_sockets: broadcast::channel(16).0,
         }
@@ -69,6 +72,8 @@ struct Failures {
 #[derive(Deserialize)]
 struct Delay {
     ms: u64,
+    #[serde(default)]
+    after: bool,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +133,7 @@ pub fn routes(controls: Arc<Controls>) -> Router {
             post(
                 |State(c): State<Arc<Controls>>, Json(d): Json<Delay>| async move {
                     c.delay_ms.store(d.ms.min(60_000), Ordering::SeqCst);
+                    c.delay_after.store(d.after, Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),

@@ -211,8 +211,16 @@ fn refresh_tokens_rotate_and_work_once() {
         "member"
     );
     let r3 = body["refresh_token"].as_str().unwrap().to_string();
-    let (s, _) = refresh(&b, &r3, Some("org_unknown"));
-    assert_eq!(s, 400);
+    let (s, body) = refresh(&b, &r3, Some("org_unknown"));
+    assert_eq!(
+        (s, body["error"].as_str()),
+        (403, Some("organization_membership_not_found"))
+    );
+    let (s, body) = refresh(&b, &r3, None);
+    assert_eq!(
+        s, 200,
+        "a refused org switch must not use up the refresh token: {body}"
+    );
 }
 
 #[test]

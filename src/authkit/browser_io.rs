@@ -1,68 +1,66 @@
 //! What the AuthKit client does to the browser: storage, `fetch`, navigation, the URL bar.
 
-use convex_yew_core::authkit::{AuthResponse, RefreshError};
 use gloo_net::http::Request;
 use web_sys::RequestCredentials;
 
 /// localStorage, or `None` where it is unavailable (private modes, sandboxed frames).
-pub fn local() -> Option<web_sys::Storage> {
+pub(crate) fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// sessionStorage, or `None`.
-pub fn session() -> Option<web_sys::Storage> {
+pub(crate) fn session() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }
 
 /// Reads a raw string (authkit-js stores plain strings, not JSON).
-pub fn get(storage: Option<web_sys::Storage>, key: &str) -> Option<String> {
+pub(crate) fn get(storage: Option<web_sys::Storage>, key: &str) -> Option<String> {
     storage?.get_item(key).ok().flatten()
 }
 
 /// Writes a raw string.
-pub fn set(storage: Option<web_sys::Storage>, key: &str, value: &str) {
+pub(crate) fn set(storage: Option<web_sys::Storage>, key: &str, value: &str) {
     if let Some(s) = storage {
         let _ = s.set_item(key, value);
     }
 }
 
 /// Removes a key.
-pub fn remove(storage: Option<web_sys::Storage>, key: &str) {
+pub(crate) fn remove(storage: Option<web_sys::Storage>, key: &str) {
     if let Some(s) = storage {
         let _ = s.remove_item(key);
     }
 }
 
-/// POSTs a JSON body to `/user_management/authenticate`. Cookies go along only outside dev
-/// mode (the production refresh credential is the auth domain's HTTP-only cookie).
-pub async fn authenticate(
+/// POSTs a JSON body to `/user_management/authenticate`: `Ok((status, body))`, or `Err` when
+/// `fetch` itself failed (offline, CORS, aborted). Cookies go along only outside dev mode (the
+/// production refresh credential is the auth domain's HTTP-only cookie).
+pub(crate) async fn post_json(
     url: &str,
-    body: &serde_json::Value,
+    body: &str,
     with_cookies: bool,
-) -> Result<AuthResponse, RefreshError> {
+    signal: Option<&web_sys::AbortSignal>,
+) -> Result<(u16, String), String> {
     let mut request = Request::post(url)
         .header("Content-Type", "application/json")
-        .header("Accept", "application/json, text/plain, */*");
+        .header("Accept", "application/json, text/plain, */*")
+        .abort_signal(signal);
     if with_cookies {
         request = request.credentials(RequestCredentials::Include);
     }
     let response = request
-        .body(body.to_string())
-        .map_err(|e| RefreshError::Network(e.to_string()))?
+        .body(body.to_owned())
+        .map_err(|e| e.to_string())?
         .send()
         .await
-        .map_err(|e| RefreshError::Network(e.to_string()))?;
+        .map_err(|e| e.to_string())?;
     let status = response.status();
     let text = response.text().await.unwrap_or_default();
-    if (200..300).contains(&status) {
-        AuthResponse::parse(&text)
-    } else {
-        Err(RefreshError::from_status(status, &text))
-    }
+    Ok((status, text))
 }
 
 /// Fires a logout request without navigating (`mode: no-cors`, cookies included).
-pub async fn fire_and_forget(url: &str) {
+pub(crate) async fn fire_and_forget(url: &str) {
     let request = Request::get(url)
         .mode(web_sys::RequestMode::NoCors)
         .credentials(RequestCredentials::Include);
@@ -74,19 +72,13 @@ pub async fn fire_and_forget(url: &str) {
     }
 }
 
-/// `location.pathname`, `location.search`.
-pub fn location() -> Option<(String, String)> {
-    let l = web_sys::window()?.location();
-    Some((l.pathname().ok()?, l.search().ok()?))
-}
-
 /// Navigates the page.
-pub fn navigate(url: &str) -> bool {
+pub(crate) fn navigate(url: &str) -> bool {
     web_sys::window().is_some_and(|w| w.location().assign(url).is_ok())
 }
 
 /// Replaces the URL's query without a navigation (removing the one-time code).
-pub fn replace_search(search: &str) {
+pub(crate) fn replace_search(search: &str) {
     let Some(w) = web_sys::window() else { return };
     let l = w.location();
     let url = format!(
@@ -101,7 +93,7 @@ pub fn replace_search(search: &str) {
 }
 
 /// `document.cookie` has a `workos-has-session` hint for this client (production restore).
-pub fn has_session_hint(client_id: &str) -> bool {
+pub(crate) fn has_session_hint(client_id: &str) -> bool {
     let cookie = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
@@ -114,7 +106,7 @@ pub fn has_session_hint(client_id: &str) -> bool {
 }
 
 /// Whether the page is visible.
-pub fn visible() -> bool {
+pub(crate) fn visible() -> bool {
     web_sys::window()
         .and_then(|w| w.document())
         .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)

@@ -1,21 +1,17 @@
-//! The cross-tab refresh lock: the Web Locks API (`navigator.locks.request`), bound by hand so
-//! users need no `web_sys_unstable_apis` flag, with a localStorage fallback where it is missing.
+//! The cross-tab refresh lock as a value: [`LockRequest::new`] asks for it and calls
+//! `on_granted` once it is held; [`LockRequest::release`] (or dropping the request) releases a
+//! held lock or withdraws a waiting request. The Web Locks API (`navigator.locks.request`) is
+//! bound by hand so users need no `web_sys_unstable_apis` flag; where it is missing, a
+//! localStorage lock stands in.
+//!
+//! Deadlines are the session machine's business: it withdraws a request it stopped waiting for.
 
-use std::cell::RefCell;
-use std::future::Future;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::time::Duration;
 
-use futures::channel::oneshot;
-use futures::future::{select, Either};
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-
-/// The lock was not acquired in time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LockTimeout;
 
 fn web_locks() -> Option<(JsValue, Function)> {
     let navigator = web_sys::window()?.navigator();
@@ -29,125 +25,176 @@ fn web_locks() -> Option<(JsValue, Function)> {
     Some((locks, request))
 }
 
-/// Runs `work` while holding the lock `name`, waiting at most `timeout` to acquire it.
-pub async fn with_lock<T, F: Future<Output = T>>(
-    name: &str,
-    timeout: Duration,
-    work: impl FnOnce() -> F,
-) -> Result<T, LockTimeout> {
-    match web_locks() {
-        Some((locks, request)) => with_web_lock(&locks, &request, name, timeout, work).await,
-        None => with_storage_lock(name, timeout, work).await,
+enum Kind {
+    Web {
+        /// Resolves the promise the lock callback returned: releases a held lock.
+        release: Rc<RefCell<Option<Function>>>,
+        abort: Option<web_sys::AbortController>,
+        _callback: Closure<dyn FnMut(JsValue) -> Promise>,
+        _swallow: Closure<dyn FnMut(JsValue)>,
+    },
+    Storage {
+        key: String,
+        id: String,
+        held: Rc<Cell<bool>>,
+        withdrawn: Rc<Cell<bool>>,
+    },
+    /// No lock facility at all (no storage): granted at once.
+    None,
+}
+
+/// A request for the lock, or the lock once granted.
+pub(crate) struct LockRequest {
+    kind: Kind,
+}
+
+impl LockRequest {
+    /// Asks for the lock `name`; `on_granted` runs (from the event loop) once it is held.
+    pub(crate) fn new(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest {
+        match web_locks() {
+            Some((locks, request)) => web_lock(&locks, &request, name, on_granted),
+            None => storage_lock(name, on_granted),
+        }
+    }
+
+    /// Releases the lock if held, or withdraws the request.
+    pub(crate) fn release(self) {
+        drop(self);
     }
 }
 
-async fn with_web_lock<T, F: Future<Output = T>>(
+impl Drop for LockRequest {
+    fn drop(&mut self) {
+        match &self.kind {
+            Kind::Web { release, abort, .. } => match release.borrow_mut().take() {
+                Some(resolve) => {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+                None => {
+                    if let Some(a) = abort {
+                        a.abort();
+                    }
+                }
+            },
+            Kind::Storage {
+                key,
+                id,
+                held,
+                withdrawn,
+            } => {
+                withdrawn.set(true);
+                if held.get() {
+                    if let Some(s) = local() {
+                        if s.get_item(key)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|v| v.contains(id))
+                        {
+                            let _ = s.remove_item(key);
+                        }
+                    }
+                }
+            }
+            Kind::None => {}
+        }
+    }
+}
+
+fn web_lock(
     locks: &JsValue,
     request: &Function,
     name: &str,
-    timeout: Duration,
-    work: impl FnOnce() -> F,
-) -> Result<T, LockTimeout> {
-    let (acquired_tx, acquired_rx) = oneshot::channel::<()>();
-    let release: Rc<RefCell<Option<Function>>> = Rc::new(RefCell::new(None));
-    let release_slot = release.clone();
-    let acquired_tx = RefCell::new(Some(acquired_tx));
-    let callback = Closure::once(move |_lock: JsValue| -> Promise {
-        let promise = Promise::new(&mut |resolve, _reject| {
-            *release_slot.borrow_mut() = Some(resolve);
+    on_granted: impl FnOnce() + 'static,
+) -> LockRequest {
+    let release: Rc<RefCell<Option<Function>>> = Rc::default();
+    let slot = release.clone();
+    let on_granted = RefCell::new(Some(on_granted));
+    let callback = Closure::<dyn FnMut(JsValue) -> Promise>::new(move |_lock: JsValue| {
+        let held = Promise::new(&mut |resolve, _reject| {
+            *slot.borrow_mut() = Some(resolve);
         });
-        if let Some(tx) = acquired_tx.borrow_mut().take() {
-            let _ = tx.send(());
+        if let Some(f) = on_granted.borrow_mut().take() {
+            // After this callback returns: the machine may release at once.
+            wasm_bindgen_futures::spawn_local(async move { f() });
         }
-        promise
+        held
     });
     let options = Object::new();
-    let controller = web_sys::AbortController::new().ok();
-    if let Some(c) = &controller {
+    let abort = web_sys::AbortController::new().ok();
+    if let Some(c) = &abort {
         let _ = Reflect::set(&options, &"signal".into(), &c.signal());
     }
-    let granted = match request.call3(locks, &name.into(), &options, callback.as_ref()) {
-        Ok(p) => p.dyn_into::<Promise>().ok(),
-        Err(_) => None,
-    };
-    let Some(granted) = granted else {
-        return Err(LockTimeout);
-    };
-    let mut lock_request = JsFuture::from(granted);
-    let deadline =
-        gloo_timers::future::TimeoutFuture::new(timeout.as_millis().min(u32::MAX as u128) as u32);
-    // Wait for the grant, the request failing, or the deadline.
-    let acquired = match select(acquired_rx, select(&mut lock_request, deadline)).await {
-        Either::Left((Ok(()), _)) => true,
-        Either::Left((Err(_), _)) => false,
-        Either::Right(_) => false,
-    };
-    if !acquired {
-        if let Some(c) = &controller {
-            c.abort(); // withdraw the queued request
+    // A withdrawn request rejects with AbortError: expected, not an app error.
+    let swallow = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| {});
+    if let Ok(p) = request.call3(locks, &name.into(), &options, callback.as_ref()) {
+        if let Ok(p) = p.dyn_into::<Promise>() {
+            let _ = p.catch(&swallow);
         }
-        return Err(LockTimeout);
     }
-    let out = work().await;
-    if let Some(resolve) = release.borrow_mut().take() {
-        let _ = resolve.call0(&JsValue::UNDEFINED);
+    LockRequest {
+        kind: Kind::Web {
+            release,
+            abort,
+            _callback: callback,
+            _swallow: swallow,
+        },
     }
-    let _ = lock_request.await;
-    drop(callback);
-    Ok(out)
+}
+
+fn local() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// The fallback: a localStorage key holding `{id, time}`; a holder silent for 5 s is stale.
-async fn with_storage_lock<T, F: Future<Output = T>>(
-    name: &str,
-    timeout: Duration,
-    work: impl FnOnce() -> F,
-) -> Result<T, LockTimeout> {
+fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest {
+    let Some(storage) = local() else {
+        wasm_bindgen_futures::spawn_local(async move { on_granted() });
+        return LockRequest { kind: Kind::None };
+    };
     let key = format!("browser-tabs-lock-key-{name}");
     let id = crate::runtime::browser::uuid_v4();
-    let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-    let Some(storage) = storage else {
-        return Ok(work().await);
-    };
-    let started = js_sys::Date::now();
-    loop {
-        let now = js_sys::Date::now();
-        let held = storage
-            .get_item(&key)
-            .ok()
-            .flatten()
-            .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok());
-        let free = held
-            .as_ref()
-            .is_none_or(|h| now - h["time"].as_f64().unwrap_or(0.0) > 5_000.0);
-        if free {
-            let _ = storage.set_item(
-                &key,
-                &serde_json::json!({"id": id, "time": now}).to_string(),
-            );
-            gloo_timers::future::TimeoutFuture::new(30 + (js_sys::Math::random() * 20.0) as u32)
-                .await;
-            let mine = storage
-                .get_item(&key)
+    let held = Rc::new(Cell::new(false));
+    let withdrawn = Rc::new(Cell::new(false));
+    let (k, i, h, w) = (key.clone(), id.clone(), held.clone(), withdrawn.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            if w.get() {
+                return;
+            }
+            let now = js_sys::Date::now();
+            let current = storage
+                .get_item(&k)
                 .ok()
                 .flatten()
-                .is_some_and(|v| v.contains(&id));
-            if mine {
-                let out = work().await;
-                if storage
-                    .get_item(&key)
+                .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok());
+            let free = current
+                .as_ref()
+                .is_none_or(|c| now - c["time"].as_f64().unwrap_or(0.0) > 5_000.0);
+            if free {
+                let _ =
+                    storage.set_item(&k, &serde_json::json!({"id": i, "time": now}).to_string());
+                gloo_timers::future::TimeoutFuture::new(40).await;
+                let mine = storage
+                    .get_item(&k)
                     .ok()
                     .flatten()
-                    .is_some_and(|v| v.contains(&id))
-                {
-                    let _ = storage.remove_item(&key);
+                    .is_some_and(|v| v.contains(&i));
+                if mine && !w.get() {
+                    h.set(true);
+                    on_granted();
+                    return;
                 }
-                return Ok(out);
             }
+            gloo_timers::future::TimeoutFuture::new(30 + (js_sys::Math::random() * 30.0) as u32)
+                .await;
         }
-        if js_sys::Date::now() - started > timeout.as_millis() as f64 {
-            return Err(LockTimeout);
-        }
-        gloo_timers::future::TimeoutFuture::new(30 + (js_sys::Math::random() * 30.0) as u32).await;
+    });
+    LockRequest {
+        kind: Kind::Storage {
+            key,
+            id,
+            held,
+            withdrawn,
+        },
     }
 }

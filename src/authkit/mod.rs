@@ -1,93 +1,36 @@
 //! [`AuthKitClient`]: WorkOS AuthKit sign-in in the browser, the behaviour of
-//! `@workos-inc/authkit-js` without its known faults (code-exchange errors reach the app,
-//! roles compare by value, state is reset on terminal refresh failures and on sign-out).
+//! `@workos-inc/authkit-js` without its known faults.
 //!
-//! - [`lock`]: the cross-tab refresh lock (Web Locks, with a localStorage fallback).
-//! - [`browser_io`]: storage, `fetch`, navigation.
-//!
-//! The decisions themselves (PKCE, URLs, claims, expiry, failure classes) live in the sans-IO
-//! core: [`convex_yew_core::authkit`].
+//! Every decision (restore, single-flight refresh, timers, sign-out, organization switch) is
+//! made by the sans-IO [`AuthKitSession`] in the core; this module only carries out what it
+//! asks for: `fetch` with an `AbortController` ([`browser_io`]), the cross-tab lock
+//! ([`lock`]), storage, navigation, timers and page wake-ups, and hands answers back to it.
+//! Callers await a one-shot channel keyed by a [`WaiterId`]: dropping a future only drops the
+//! answer, never the work in progress or the lock.
 
-pub mod browser_io;
-pub mod lock;
+pub(crate) mod browser_io;
+pub(crate) mod lock;
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
 
-pub use convex_yew_core::authkit::urls::SignInOptions;
-use convex_yew_core::authkit::urls::{self, Callback};
-use convex_yew_core::authkit::{
-    config::VERIFIER_KEY, pkce, session, AuthKitConfig, AuthResponse, Claims, ConfigError,
-    Impersonator, RefreshError, User,
+pub use convex_yew_core::authkit::machine::SessionTimeouts;
+use convex_yew_core::authkit::machine::{
+    AuthKitSession, OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, WaiterId,
 };
-use convex_yew_core::sync::Instant;
-use futures::future::{FutureExt, LocalBoxFuture, Shared};
+pub use convex_yew_core::authkit::urls::SignInOptions;
+use convex_yew_core::authkit::{config::VERIFIER_KEY, AuthKitConfig, Claims, RefreshError, User};
+pub use convex_yew_core::authkit::{AuthKitError, AuthSnapshot};
+use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
-use serde_json::{json, Value as Json};
+use serde_json::Value as Json;
 
 use crate::runtime::browser::{self, Level, WakeListeners};
+use lock::LockRequest;
 
 /// The lock authkit-js uses, so tabs running either SDK serialise refreshes together.
 const LOCK_NAME: &str = "WORKOS_REFRESH_SESSION";
-const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Why an AuthKit call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthKitError {
-    /// The configuration cannot work.
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// No session: the user must sign in.
-    #[error("No access token available: sign in first")]
-    LoginRequired,
-    /// `sign_out` without a session.
-    #[error("there is no session to sign out of")]
-    NoSession,
-    /// The callback page had a code but this tab has no PKCE verifier (sign-in started in
-    /// another tab, or a forged link): nothing was sent.
-    #[error("the sign-in callback has no PKCE verifier in this tab; sign-in must start and finish in the same tab")]
-    MissingVerifier,
-    /// The code exchange failed.
-    #[error("the sign-in code exchange failed: {0}")]
-    CodeExchange(RefreshError),
-    /// A transient refresh failure: the session is kept; try again later.
-    #[error(transparent)]
-    Refresh(RefreshError),
-    /// The page has no `window` (not a browser).
-    #[error("AuthKit needs a browser window")]
-    NoWindow,
-}
-
-impl AuthKitError {
-    /// A failure that may pass; the session is kept.
-    pub fn is_transient(&self) -> bool {
-        matches!(self, AuthKitError::Refresh(e) if e.is_transient())
-    }
-}
-
-/// What the app sees of the session (all derived from the last authenticate response and the
-/// access token's claims). Compared by value, so unchanged refreshes re-render nothing.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct AuthSnapshot {
-    /// The signed-in user.
-    pub user: Option<User>,
-    /// The session's organization.
-    pub organization_id: Option<String>,
-    /// The membership's role.
-    pub role: Option<String>,
-    /// The membership's roles.
-    pub roles: Option<Vec<String>>,
-    /// Permissions.
-    pub permissions: Vec<String>,
-    /// Feature flags.
-    pub feature_flags: Vec<String>,
-    /// Set during impersonation.
-    pub impersonator: Option<Impersonator>,
-    /// How the user signed in.
-    pub authentication_method: Option<String>,
-}
 
 /// What `on_redirect_callback` receives after a successful sign-in.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +41,6 @@ pub struct RedirectParams {
     pub snapshot: AuthSnapshot,
 }
 
-type Listener = Rc<dyn Fn()>;
 /// A callback with the session after a refresh.
 pub type OnRefresh = Rc<dyn Fn(&AuthSnapshot)>;
 /// A callback with a terminal refresh failure.
@@ -109,6 +51,8 @@ pub type OnRefreshFailure = Rc<dyn Fn(&RefreshError)>;
 pub struct AuthKitOptions {
     /// Where AuthKit is and where users come back.
     pub config: AuthKitConfig,
+    /// Lock and request timeouts.
+    pub timeouts: SessionTimeouts,
     /// After a successful sign-in, with the app's state.
     pub on_redirect_callback: Option<Rc<dyn Fn(RedirectParams)>>,
     /// After every successful code exchange and refresh.
@@ -120,10 +64,11 @@ pub struct AuthKitOptions {
 }
 
 impl AuthKitOptions {
-    /// Options with no callbacks.
+    /// Options with no callbacks and the default timeouts.
     pub fn new(config: AuthKitConfig) -> AuthKitOptions {
         AuthKitOptions {
             config,
+            timeouts: SessionTimeouts::default(),
             on_redirect_callback: None,
             on_refresh: None,
             on_refresh_failure: None,
@@ -132,32 +77,33 @@ impl AuthKitOptions {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Phase {
-    Initial,
-    Authenticated,
-    /// A terminal failure: no refresh until a new sign-in.
-    Error,
+type Listener = Rc<dyn Fn()>;
+
+enum Answer {
+    Token(oneshot::Sender<Result<String, AuthKitError>>),
+    Switch(oneshot::Sender<Result<(), AuthKitError>>),
 }
 
-type RefreshFuture = Shared<LocalBoxFuture<'static, Result<(), RefreshError>>>;
+/// What listeners were last told, to notify only on a change they can see.
+#[derive(PartialEq)]
+struct Seen {
+    loading: bool,
+    snapshot: AuthSnapshot,
+    callback_error: Option<AuthKitError>,
+}
 
 struct Inner {
-    options: AuthKitOptions,
-    phase: Cell<Phase>,
-    response: RefCell<Option<AuthResponse>>,
-    claims: RefCell<Claims>,
-    expires_at: Cell<Option<Instant>>,
-    /// Outside dev mode the refresh token (if the server returns one) stays in memory only.
-    memory_refresh_token: RefCell<Option<String>>,
-    in_flight: RefCell<Option<RefreshFuture>>,
-    refreshes_done: Cell<u32>,
+    session: RefCell<AuthKitSession>,
+    options: RefCell<AuthKitOptions>,
+    answers: RefCell<HashMap<WaiterId, Answer>>,
     listeners: RefCell<Vec<(u64, Listener)>>,
     next_listener: Cell<u64>,
+    locks: RefCell<HashMap<OpId, LockRequest>>,
+    requests: RefCell<HashMap<OpId, web_sys::AbortController>>,
+    beacons: RefCell<Vec<oneshot::Receiver<()>>>,
     timer: RefCell<Option<Timeout>>,
     wake: RefCell<Option<WakeListeners>>,
-    callback_error: RefCell<Option<AuthKitError>>,
-    disposed: Cell<bool>,
+    seen: RefCell<Seen>,
 }
 
 /// The AuthKit session of this tab. Cheap to clone.
@@ -189,164 +135,319 @@ impl PartialEq for AuthKitClient {
 impl std::fmt::Debug for AuthKitClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AuthKitClient")
-            .field("client_id", &self.inner.options.config.client_id)
-            .finish()
+            .field("client_id", &self.inner.options.borrow().config.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A reference to an [`AuthKitClient`] that does not keep it alive (for listeners the
+/// client itself holds).
+#[derive(Clone)]
+pub struct WeakAuthKitClient {
+    inner: Weak<Inner>,
+}
+
+impl WeakAuthKitClient {
+    /// The client, if it is still alive.
+    pub fn upgrade(&self) -> Option<AuthKitClient> {
+        self.inner.upgrade().map(|inner| AuthKitClient { inner })
+    }
+}
+
+/// A registered listener; dropping it unsubscribes.
+#[must_use = "dropping the handle unsubscribes the listener"]
+pub struct ListenerHandle {
+    inner: Weak<Inner>,
+    id: u64,
+}
+
+impl Drop for ListenerHandle {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            inner.listeners.borrow_mut().retain(|(l, _)| *l != self.id);
+        }
     }
 }
 
 impl AuthKitClient {
-    /// Creates the client: on the redirect page it exchanges the code (a failure is kept in
-    /// [`callback_error`](Self::callback_error), not thrown away), otherwise it restores a stored
-    /// session. Fails only for a configuration that cannot work.
-    pub async fn create(options: AuthKitOptions) -> Result<AuthKitClient, AuthKitError> {
+    /// Creates the client and starts it: on the redirect page it exchanges the code (a
+    /// failure is kept in [`callback_error`](Self::callback_error)), otherwise it restores a
+    /// stored session. Returns at once: watch [`is_loading`](Self::is_loading) through
+    /// [`subscribe`](Self::subscribe). Fails only for a configuration that cannot work.
+    pub fn start(options: AuthKitOptions) -> Result<AuthKitClient, AuthKitError> {
         options.config.validate()?;
-        if web_sys::window().is_none() {
-            return Err(AuthKitError::NoWindow);
-        }
+        let window = web_sys::window().ok_or(AuthKitError::NoWindow)?;
+        let config = options.config.clone();
+        let now = browser::now();
+        let session = AuthKitSession::with_timeouts(config.clone(), options.timeouts.clone(), now);
         let client = AuthKitClient {
             inner: Rc::new(Inner {
-                options,
-                phase: Cell::new(Phase::Initial),
-                response: RefCell::new(None),
-                claims: RefCell::new(Claims::default()),
-                expires_at: Cell::new(None),
-                memory_refresh_token: RefCell::new(None),
-                in_flight: RefCell::new(None),
-                refreshes_done: Cell::new(0),
-                listeners: RefCell::new(Vec::new()),
+                session: RefCell::new(session),
+                options: RefCell::new(options),
+                answers: RefCell::default(),
+                listeners: RefCell::default(),
                 next_listener: Cell::new(0),
+                locks: RefCell::default(),
+                requests: RefCell::default(),
+                beacons: RefCell::default(),
                 timer: RefCell::new(None),
                 wake: RefCell::new(None),
-                callback_error: RefCell::new(None),
-                disposed: Cell::new(false),
+                seen: RefCell::new(Seen {
+                    loading: true,
+                    snapshot: AuthSnapshot::default(),
+                    callback_error: None,
+                }),
             }),
         };
         let weak = Rc::downgrade(&client.inner);
         *client.inner.wake.borrow_mut() = Some(WakeListeners::new(move || {
             if let Some(inner) = weak.upgrade() {
-                AuthKitClient { inner }.auto_refresh_tick();
+                let allowed = auto_refresh_policy(&inner);
+                inner
+                    .session
+                    .borrow_mut()
+                    .handle_wake(browser::now(), &*allowed);
+                drive(&inner);
             }
         }));
-        client.initialize().await;
-        Ok(client)
-    }
-
-    async fn initialize(&self) {
-        let config = &self.inner.options.config;
-        let page = browser_io::location();
-        if let Some(cb) = page
-            .as_ref()
-            .and_then(|(path, search)| urls::callback(config, path, search))
-        {
-            self.handle_callback(cb, page.map(|p| p.1).unwrap_or_default())
-                .await;
-            return;
-        }
-        let stored = if config.dev_mode {
+        let location = window.location();
+        let has_stored_session = if config.dev_mode {
             browser_io::get(browser_io::local(), &config.refresh_token_key()).is_some()
         } else {
             browser_io::has_session_hint(&config.client_id)
         };
-        if stored {
-            let _ = self.refresh(None).await;
+        let page = PageLoad {
+            pathname: location.pathname().unwrap_or_default(),
+            search: location.search().unwrap_or_default(),
+            verifier: browser_io::get(browser_io::session(), VERIFIER_KEY).map(Secret::new),
+            has_stored_session,
+            stored_organization: browser_io::get(browser_io::session(), &config.org_key()),
+        };
+        client.inner.session.borrow_mut().start(page, now);
+        drive(&client.inner);
+        Ok(client)
+    }
+
+    /// [`start`](Self::start), then waits until the session is restored (or known absent).
+    pub async fn create(options: AuthKitOptions) -> Result<AuthKitClient, AuthKitError> {
+        let client = AuthKitClient::start(options)?;
+        if client.is_loading() {
+            let (tx, rx) = oneshot::channel::<()>();
+            let tx = RefCell::new(Some(tx));
+            let watched = client.clone();
+            let _handle = client.subscribe(move || {
+                if !watched.is_loading() {
+                    if let Some(tx) = tx.borrow_mut().take() {
+                        let _ = tx.send(());
+                    }
+                }
+            });
+            let _ = rx.await;
+        }
+        Ok(client)
+    }
+
+    /// A weak reference, for callbacks the client holds.
+    pub fn downgrade(&self) -> WeakAuthKitClient {
+        WeakAuthKitClient {
+            inner: Rc::downgrade(&self.inner),
         }
     }
 
-    async fn handle_callback(&self, cb: Callback, search: String) {
-        let config = &self.inner.options.config;
-        let verifier = browser_io::get(browser_io::session(), VERIFIER_KEY);
-        let outcome = match verifier {
-            None => Err(AuthKitError::MissingVerifier),
-            Some(verifier) => {
-                let body = json!({"code": cb.code, "client_id": config.client_id, "grant_type": "authorization_code", "code_verifier": verifier});
-                let url = format!("{}/user_management/authenticate", config.base_url());
-                browser_io::authenticate(&url, &body, !config.dev_mode)
-                    .await
-                    .map_err(AuthKitError::CodeExchange)
-            }
-        };
-        browser_io::remove(browser_io::session(), VERIFIER_KEY);
-        browser_io::replace_search(&urls::clean_search(&search));
-        match outcome {
-            Ok(response) => {
-                self.store(response);
-                self.inner
-                    .refreshes_done
-                    .set(self.inner.refreshes_done.get() + 1);
-                if let Some(cb_fn) = &self.inner.options.on_redirect_callback {
-                    cb_fn(RedirectParams {
-                        state: cb.state,
-                        snapshot: self.snapshot(),
-                    });
-                }
-            }
-            Err(e) => {
-                browser::log(Level::Error, &format!("[convex-yew] {e}"));
-                self.inner.phase.set(Phase::Error);
-                *self.inner.callback_error.borrow_mut() = Some(e);
-                self.notify();
-            }
-        }
+    /// True until the session is restored, the code exchanged, or known absent.
+    pub fn is_loading(&self) -> bool {
+        self.inner.session.borrow().is_loading()
     }
 
     /// The error of the sign-in callback on this page load, if the code exchange failed.
     pub fn callback_error(&self) -> Option<AuthKitError> {
-        self.inner.callback_error.borrow().clone()
+        self.inner.session.borrow().callback_error().cloned()
     }
 
     /// The session as the app sees it.
     pub fn snapshot(&self) -> AuthSnapshot {
-        let response = self.inner.response.borrow();
-        let Some(r) = response.as_ref() else {
-            return AuthSnapshot::default();
-        };
-        let claims = self.inner.claims.borrow();
-        AuthSnapshot {
-            user: Some(r.user.clone()),
-            organization_id: r.organization_id.clone().or_else(|| claims.org_id.clone()),
-            role: claims.role.clone(),
-            roles: claims.roles.clone(),
-            permissions: claims.permissions.clone(),
-            feature_flags: claims.feature_flags.clone(),
-            impersonator: r.impersonator.clone(),
-            authentication_method: r.authentication_method.clone(),
-        }
+        self.inner.session.borrow().snapshot()
     }
 
     /// The current access token's claims (`sid`, `org_id`, `role`, `roles`, `permissions`,
     /// `feature_flags`, `exp`, ...), decoded without verification; empty when signed out.
     pub fn claims(&self) -> Claims {
-        self.inner.claims.borrow().clone()
+        self.inner.session.borrow().claims()
     }
 
     /// The signed-in user.
     pub fn user(&self) -> Option<User> {
-        self.inner
-            .response
-            .borrow()
-            .as_ref()
-            .map(|r| r.user.clone())
+        self.snapshot().user
     }
 
-    /// Calls `listener` whenever the session changes (sign-in, refresh, sign-out, failure).
-    pub fn subscribe(&self, listener: impl Fn() + 'static) -> u64 {
+    /// Calls `listener` whenever what the app sees changes (loading, session, callback
+    /// error); routine token refreshes that change nothing visible call nothing. Dropping
+    /// the returned handle unsubscribes.
+    pub fn subscribe(&self, listener: impl Fn() + 'static) -> ListenerHandle {
         let id = self.inner.next_listener.get() + 1;
         self.inner.next_listener.set(id);
         self.inner
             .listeners
             .borrow_mut()
             .push((id, Rc::new(listener)));
-        id
+        ListenerHandle {
+            inner: Rc::downgrade(&self.inner),
+            id,
+        }
     }
 
-    /// Removes a listener.
-    pub fn unsubscribe(&self, id: u64) {
-        self.inner.listeners.borrow_mut().retain(|(l, _)| *l != id);
+    /// Replaces the callbacks (the provider passes its latest props).
+    pub fn set_callbacks(&self, options: &AuthKitOptions) {
+        let mut mine = self.inner.options.borrow_mut();
+        mine.on_redirect_callback = options.on_redirect_callback.clone();
+        mine.on_refresh = options.on_refresh.clone();
+        mine.on_refresh_failure = options.on_refresh_failure.clone();
+        mine.on_before_auto_refresh = options.on_before_auto_refresh.clone();
     }
 
-    fn notify(&self) {
-        let listeners: Vec<Listener> = self
+    /// Builds the sign-in (or sign-up) URL and stores a fresh PKCE verifier for it in this tab.
+    /// Only the most recently built URL can complete. Fails where the page has no secure
+    /// random source.
+    pub fn sign_in_url(
+        &self,
+        options: &SignInOptions,
+        sign_up: bool,
+    ) -> Result<String, AuthKitError> {
+        let bytes = browser::secure_random_bytes(96).ok_or(AuthKitError::NoSecureRandom)?;
+        let mut random = [0u8; 96];
+        random.copy_from_slice(&bytes);
+        let url = self
             .inner
+            .session
+            .borrow_mut()
+            .sign_in_url(options, sign_up, &random);
+        drive(&self.inner);
+        Ok(url)
+    }
+
+    /// Goes to the hosted sign-in page.
+    pub fn sign_in(&self, options: SignInOptions) -> Result<(), AuthKitError> {
+        let url = self.sign_in_url(&options, false)?;
+        browser_io::navigate(&url)
+            .then_some(())
+            .ok_or(AuthKitError::NoWindow)
+    }
+
+    /// Goes to the hosted sign-up page.
+    pub fn sign_up(&self, options: SignInOptions) -> Result<(), AuthKitError> {
+        let url = self.sign_in_url(&options, true)?;
+        browser_io::navigate(&url)
+            .then_some(())
+            .ok_or(AuthKitError::NoWindow)
+    }
+
+    /// An access token: the one in memory while it is fresh, otherwise a refreshed one.
+    /// `force_refresh` always refreshes. authkit-js's rules: a transient failure hands out a
+    /// still-valid token unless forced; a terminal one ends the session
+    /// ([`AuthKitError::LoginRequired`]). Dropping the future loses only the answer.
+    pub async fn get_access_token(&self, force_refresh: bool) -> Result<String, AuthKitError> {
+        let (tx, rx) = oneshot::channel();
+        let waiter = self
+            .inner
+            .session
+            .borrow_mut()
+            .get_access_token(force_refresh, browser::now());
+        self.inner
+            .answers
+            .borrow_mut()
+            .insert(waiter, Answer::Token(tx));
+        drive(&self.inner);
+        rx.await.unwrap_or(Err(AuthKitError::Disposed))
+    }
+
+    /// Moves the session to another organization. A switch asked for during a refresh runs
+    /// after it; a refused switch keeps the session and says why
+    /// ([`AuthKitError::OrganizationRefused`]).
+    pub async fn switch_to_organization(&self, organization_id: &str) -> Result<(), AuthKitError> {
+        let (tx, rx) = oneshot::channel();
+        let waiter = self
+            .inner
+            .session
+            .borrow_mut()
+            .switch_to_organization(organization_id, browser::now());
+        self.inner
+            .answers
+            .borrow_mut()
+            .insert(waiter, Answer::Switch(tx));
+        drive(&self.inner);
+        rx.await.unwrap_or(Err(AuthKitError::Disposed))
+    }
+
+    /// Signs out: this tab's session ends at once (a refresh in flight is abandoned and its
+    /// answer ignored), then AuthKit's logout URL is visited (`navigate`), or called in the
+    /// background and awaited.
+    pub async fn sign_out(
+        &self,
+        return_to: Option<&str>,
+        navigate: bool,
+    ) -> Result<(), AuthKitError> {
+        self.inner
+            .session
+            .borrow_mut()
+            .sign_out(return_to, navigate, browser::now())?;
+        drive(&self.inner);
+        let beacons = std::mem::take(&mut *self.inner.beacons.borrow_mut());
+        for b in beacons {
+            let _ = b.await;
+        }
+        Ok(())
+    }
+
+    /// Stops for good: timers and page listeners go, listeners are dropped, callers get
+    /// [`AuthKitError::Disposed`]. A refresh whose request is already out still finishes in
+    /// the background and keeps the rotated refresh token, so the tab's session survives.
+    pub fn dispose(&self) {
+        self.inner.session.borrow_mut().dispose();
+        self.inner.listeners.borrow_mut().clear();
+        self.inner.wake.borrow_mut().take();
+        drive(&self.inner);
+    }
+}
+
+/// Whether an automatic refresh may run now: the app's hook, or "the tab is visible".
+fn auto_refresh_policy(inner: &Inner) -> Rc<dyn Fn() -> bool> {
+    match &inner.options.borrow().on_before_auto_refresh {
+        Some(f) => f.clone(),
+        None => Rc::new(browser_io::visible),
+    }
+}
+
+/// Carries out the session's I/O and events until it has nothing more, then arms its timer.
+/// No borrow is held while I/O runs, so I/O may answer synchronously (storage reads).
+fn drive(inner: &Rc<Inner>) {
+    loop {
+        let io = inner.session.borrow_mut().poll_io();
+        if let Some(io) = io {
+            execute(inner, io);
+            continue;
+        }
+        let event = inner.session.borrow_mut().poll_event();
+        match event {
+            Some(event) => dispatch(inner, event),
+            None => break,
+        }
+    }
+    let seen = {
+        let session = inner.session.borrow();
+        Seen {
+            loading: session.is_loading(),
+            snapshot: session.snapshot(),
+            callback_error: session.callback_error().cloned(),
+        }
+    };
+    if *inner.seen.borrow() != seen {
+        if let Some(e) = &seen.callback_error {
+            if inner.seen.borrow().callback_error.as_ref() != Some(e) {
+                browser::log(Level::Error, &format!("[convex-yew] {e}"));
+            }
+        }
+        *inner.seen.borrow_mut() = seen;
+        let listeners: Vec<Listener> = inner
             .listeners
             .borrow()
             .iter()
@@ -356,305 +457,141 @@ impl AuthKitClient {
             l();
         }
     }
-
-    /// Builds the sign-in (or sign-up) URL and stores a fresh PKCE verifier for it in this tab.
-    /// Only the most recently built URL can complete.
-    pub fn sign_in_url(&self, options: &SignInOptions, sign_up: bool) -> String {
-        let bytes = browser::random_bytes(96);
-        let mut random = [0u8; 96];
-        random.copy_from_slice(&bytes);
-        let verifier = pkce::verifier(&random);
-        browser_io::set(browser_io::session(), VERIFIER_KEY, &verifier);
-        urls::authorize_url(
-            &self.inner.options.config,
-            options,
-            &pkce::challenge(&verifier),
-            sign_up,
-        )
-    }
-
-    /// Goes to the hosted sign-in page.
-    pub fn sign_in(&self, options: SignInOptions) -> Result<(), AuthKitError> {
-        let url = self.sign_in_url(&options, false);
-        browser_io::navigate(&url)
-            .then_some(())
-            .ok_or(AuthKitError::NoWindow)
-    }
-
-    /// Goes to the hosted sign-up page.
-    pub fn sign_up(&self, options: SignInOptions) -> Result<(), AuthKitError> {
-        let url = self.sign_in_url(&options, true);
-        browser_io::navigate(&url)
-            .then_some(())
-            .ok_or(AuthKitError::NoWindow)
-    }
-
-    /// An access token: the one in memory while it is fresh, otherwise a refreshed one.
-    /// `force_refresh` always refreshes. Follows authkit-js's rules: a transient failure hands
-    /// out a still-valid token unless forced; a terminal one ends the session
-    /// ([`AuthKitError::LoginRequired`]).
-    pub async fn get_access_token(&self, force_refresh: bool) -> Result<String, AuthKitError> {
-        let inner = &self.inner;
-        let buffer = inner.options.config.refresh_buffer_secs;
-        let should = match inner.phase.get() {
-            Phase::Error => false,
-            Phase::Initial => true,
-            Phase::Authenticated => {
-                session::needs_refresh(inner.expires_at.get(), browser::now(), buffer)
-            }
-        };
-        if force_refresh || (should && inner.phase.get() != Phase::Error) {
-            let mut retried = false;
-            loop {
-                match self.refresh(None).await {
-                    Ok(()) => break,
-                    Err(e) => {
-                        let valid = inner.expires_at.get().is_some_and(|at| at > browser::now());
-                        match session::after_failure(&e, force_refresh, valid, retried) {
-                            session::AfterFailure::UseCurrentToken => break,
-                            session::AfterFailure::RetryOnce => retried = true,
-                            session::AfterFailure::Transient => {
-                                return Err(AuthKitError::Refresh(e))
-                            }
-                            session::AfterFailure::LoginRequired => {
-                                return Err(AuthKitError::LoginRequired)
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        inner
-            .response
-            .borrow()
-            .as_ref()
-            .map(|r| r.access_token.clone())
-            .ok_or(AuthKitError::LoginRequired)
-    }
-
-    /// Moves the session to another organization (a refresh with `organization_id`).
-    pub async fn switch_to_organization(&self, organization_id: &str) -> Result<(), AuthKitError> {
-        browser_io::set(
-            browser_io::session(),
-            &self.inner.options.config.org_key(),
-            organization_id,
-        );
-        match self.refresh(Some(organization_id.to_owned())).await {
-            Ok(()) => Ok(()),
-            Err(e) if e.is_transient() => Err(AuthKitError::Refresh(e)),
-            Err(_) => Err(AuthKitError::LoginRequired),
-        }
-    }
-
-    /// Signs out: clears this tab's session at once, then goes to AuthKit's logout URL (which
-    /// revokes the session and returns to `return_to`), or with `navigate: false` calls it in
-    /// the background.
-    pub async fn sign_out(
-        &self,
-        return_to: Option<&str>,
-        navigate: bool,
-    ) -> Result<(), AuthKitError> {
-        let sid = self
-            .inner
-            .claims
-            .borrow()
-            .sid
-            .clone()
-            .filter(|_| self.inner.response.borrow().is_some());
-        let Some(sid) = sid else {
-            return Err(AuthKitError::NoSession);
-        };
-        let url = urls::logout_url(&self.inner.options.config, &sid, return_to);
-        self.clear_session(Phase::Initial);
-        if navigate {
-            browser_io::navigate(&url);
-        } else {
-            browser_io::fire_and_forget(&url).await;
-        }
-        Ok(())
-    }
-
-    /// Stops refreshing and detaches page listeners.
-    pub fn dispose(&self) {
-        self.inner.disposed.set(true);
-        self.inner.timer.borrow_mut().take();
-        self.inner.wake.borrow_mut().take();
-    }
-
-    fn clear_session(&self, phase: Phase) {
-        let config = &self.inner.options.config;
-        *self.inner.response.borrow_mut() = None;
-        *self.inner.claims.borrow_mut() = Claims::default();
-        *self.inner.memory_refresh_token.borrow_mut() = None;
-        self.inner.expires_at.set(None);
-        self.inner.phase.set(phase);
-        self.inner.timer.borrow_mut().take();
-        browser_io::remove(browser_io::local(), &config.refresh_token_key());
-        browser_io::remove(browser_io::local(), "workos:refresh-token");
-        browser_io::remove(browser_io::session(), &config.org_key());
-        browser_io::remove(browser_io::session(), "workos_organization_id");
-        self.notify();
-    }
-
-    fn store(&self, response: AuthResponse) {
-        let config = &self.inner.options.config;
-        let claims = Claims::decode(&response.access_token).unwrap_or_default();
-        self.inner
-            .expires_at
-            .set(Some(session::expires_at(browser::now(), &claims)));
-        if let Some(rt) = &response.refresh_token {
-            if config.dev_mode {
-                browser_io::set(browser_io::local(), &config.refresh_token_key(), rt);
-            } else {
-                *self.inner.memory_refresh_token.borrow_mut() = Some(rt.clone());
-            }
-        }
-        let before = self.snapshot();
-        *self.inner.claims.borrow_mut() = claims;
-        *self.inner.response.borrow_mut() = Some(response);
-        self.inner.phase.set(Phase::Authenticated);
-        self.arm_timer();
-        let after = self.snapshot();
-        if let Some(f) = &self.inner.options.on_refresh {
-            f(&after);
-        }
-        if before != after {
-            self.notify();
-        }
-    }
-
-    /// One refresh at a time in this tab (callers join the one in flight); across tabs, the
-    /// lock serialises them and the refresh token is re-read inside it.
-    async fn refresh(&self, organization_id: Option<String>) -> Result<(), RefreshError> {
-        let existing = self.inner.in_flight.borrow().clone();
-        if let Some(f) = existing {
-            return f.await;
-        }
-        let me = self.clone();
-        let fut: LocalBoxFuture<'static, Result<(), RefreshError>> =
-            Box::pin(async move { me.refresh_locked(organization_id).await });
-        let shared = fut.shared();
-        *self.inner.in_flight.borrow_mut() = Some(shared.clone());
-        let out = shared.await;
-        *self.inner.in_flight.borrow_mut() = None;
-        out
-    }
-
-    async fn refresh_locked(&self, organization_id: Option<String>) -> Result<(), RefreshError> {
-        let me = self.clone();
-        let result = lock::with_lock(LOCK_NAME, LOCK_TIMEOUT, move || async move {
-            me.refresh_request(organization_id).await
-        })
-        .await
-        .unwrap_or(Err(RefreshError::LockTimeout));
-        let first = self.inner.refreshes_done.get() == 0;
-        self.inner
-            .refreshes_done
-            .set(self.inner.refreshes_done.get() + 1);
-        if let Err(e) = &result {
-            if !e.is_transient() {
-                self.clear_session(Phase::Error);
-                if !first {
-                    if let Some(f) = &self.inner.options.on_refresh_failure {
-                        f(e);
-                    }
-                }
-            }
-        }
-        result
-    }
-
-    async fn refresh_request(&self, organization_id: Option<String>) -> Result<(), RefreshError> {
-        let config = &self.inner.options.config;
-        let mut body = json!({"client_id": config.client_id, "grant_type": "refresh_token"});
-        if config.dev_mode {
-            // Re-read inside the lock: another tab may have rotated it.
-            let stored = browser_io::get(browser_io::local(), &config.refresh_token_key())
-                .or_else(|| browser_io::get(browser_io::local(), "workos:refresh-token"));
-            match stored {
-                Some(rt) => body["refresh_token"] = json!(rt),
-                None => {
-                    return Err(RefreshError::Terminal {
-                        status: 400,
-                        error: Some("missing_refresh_token".into()),
-                        description: Some("no stored session".into()),
-                    })
-                }
-            }
-        }
-        let org = organization_id
-            .or_else(|| self.inner.claims.borrow().org_id.clone())
-            .or_else(|| browser_io::get(browser_io::session(), &config.org_key()));
-        if let Some(org) = org {
-            body["organization_id"] = json!(org);
-        }
-        let url = format!("{}/user_management/authenticate", config.base_url());
-        let response = browser_io::authenticate(&url, &body, !config.dev_mode).await?;
-        self.store(response);
-        Ok(())
-    }
-
-    fn arm_timer(&self) {
-        if self.inner.disposed.get() {
-            return;
-        }
-        let Some(at) = self.inner.expires_at.get() else {
-            return;
-        };
-        let buffer = self.inner.options.config.refresh_buffer_secs * 1000;
+    let next = inner.session.borrow().poll_timeout();
+    *inner.timer.borrow_mut() = next.map(|at| {
         let delay = at
             .as_millis()
-            .saturating_sub(buffer)
             .saturating_sub(browser::now().as_millis())
-            + 50;
-        let weak = Rc::downgrade(&self.inner);
-        *self.inner.timer.borrow_mut() = Some(Timeout::new(
-            delay.min(u32::MAX as u64 / 2) as u32,
-            move || {
-                if let Some(inner) = weak.upgrade() {
-                    AuthKitClient { inner }.auto_refresh_tick();
-                }
-            },
-        ));
-    }
-
-    /// The automatic refresh: due, visible (or allowed by `on_before_auto_refresh`), not failed.
-    fn auto_refresh_tick(&self) {
-        let inner = &self.inner;
-        if inner.disposed.get() || inner.phase.get() != Phase::Authenticated {
-            return;
-        }
-        if !session::needs_refresh(
-            inner.expires_at.get(),
-            browser::now(),
-            inner.options.config.refresh_buffer_secs,
-        ) {
-            return;
-        }
-        let allowed = inner
-            .options
-            .on_before_auto_refresh
-            .as_ref()
-            .map_or_else(browser_io::visible, |f| f());
-        if !allowed {
-            return; // re-checked on visibilitychange / online / focus
-        }
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = me.refresh(None).await {
-                web_sys::console::debug_1(
-                    &format!("[convex-yew] automatic refresh failed: {e}").into(),
-                );
-                if e.is_transient() {
-                    // Try again shortly while the token lasts.
-                    let weak = Rc::downgrade(&me.inner);
-                    *me.inner.timer.borrow_mut() = Some(Timeout::new(5_000, move || {
-                        if let Some(inner) = weak.upgrade() {
-                            AuthKitClient { inner }.auto_refresh_tick();
-                        }
-                    }));
-                }
+            .min(u32::MAX as u64 / 2) as u32;
+        let weak = Rc::downgrade(inner);
+        Timeout::new(delay, move || {
+            if let Some(inner) = weak.upgrade() {
+                let allowed = auto_refresh_policy(&inner);
+                inner
+                    .session
+                    .borrow_mut()
+                    .handle_timeout(browser::now(), &*allowed);
+                drive(&inner);
             }
-        });
+        })
+    });
+}
+
+fn execute(inner: &Rc<Inner>, io: SessionIo) {
+    match io {
+        SessionIo::Authenticate {
+            request,
+            url,
+            body,
+            with_cookies,
+            ..
+        } => {
+            let abort = web_sys::AbortController::new().ok();
+            let signal = abort.as_ref().map(|a| a.signal());
+            if let Some(a) = abort {
+                inner.requests.borrow_mut().insert(request, a);
+            }
+            // A strong reference: the answer must reach the session even if every handle
+            // was dropped (a disposed session finishing its refresh).
+            let inner = inner.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let answer =
+                    browser_io::post_json(&url, body.expose(), with_cookies, signal.as_ref()).await;
+                inner.requests.borrow_mut().remove(&request);
+                inner
+                    .session
+                    .borrow_mut()
+                    .handle_response(request, answer, browser::now());
+                drive(&inner);
+            });
+        }
+        SessionIo::CancelRequest { request } => {
+            if let Some(a) = inner.requests.borrow_mut().remove(&request) {
+                a.abort();
+            }
+        }
+        SessionIo::AcquireLock { lock, .. } => {
+            let keep = inner.clone();
+            let request = LockRequest::new(LOCK_NAME, move || {
+                keep.session
+                    .borrow_mut()
+                    .handle_lock_granted(lock, browser::now());
+                drive(&keep);
+            });
+            inner.locks.borrow_mut().insert(lock, request);
+        }
+        SessionIo::ReleaseLock { lock } => {
+            let request = inner.locks.borrow_mut().remove(&lock);
+            if let Some(r) = request {
+                r.release();
+            }
+        }
+        SessionIo::Read { read, area, key } => {
+            let value = browser_io::get(storage(area), &key);
+            inner
+                .session
+                .borrow_mut()
+                .handle_storage_read(read, value, browser::now());
+        }
+        SessionIo::Write { area, key, value } => {
+            browser_io::set(storage(area), &key, value.expose())
+        }
+        SessionIo::Remove { area, key } => browser_io::remove(storage(area), &key),
+        SessionIo::ReplaceSearch { search } => browser_io::replace_search(&search),
+        SessionIo::Navigate { url } => {
+            browser_io::navigate(&url);
+        }
+        SessionIo::Beacon { url } => {
+            let (tx, rx) = oneshot::channel();
+            inner.beacons.borrow_mut().push(rx);
+            wasm_bindgen_futures::spawn_local(async move {
+                browser_io::fire_and_forget(&url).await;
+                let _ = tx.send(());
+            });
+        }
+    }
+}
+
+fn storage(area: StorageArea) -> Option<web_sys::Storage> {
+    match area {
+        StorageArea::Local => browser_io::local(),
+        StorageArea::Session => browser_io::session(),
+    }
+}
+
+fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
+    match event {
+        SessionEvent::Token { waiter, result } => {
+            if let Some(Answer::Token(tx)) = inner.answers.borrow_mut().remove(&waiter) {
+                let _ = tx.send(result.map(|t| t.0));
+            }
+        }
+        SessionEvent::OrganizationSwitched { waiter, result } => {
+            if let Some(Answer::Switch(tx)) = inner.answers.borrow_mut().remove(&waiter) {
+                let _ = tx.send(result);
+            }
+        }
+        SessionEvent::Refreshed => {
+            let f = inner.options.borrow().on_refresh.clone();
+            if let Some(f) = f {
+                let snapshot = inner.session.borrow().snapshot();
+                f(&snapshot);
+            }
+        }
+        SessionEvent::RefreshFailed(e) => {
+            browser::log(Level::Warn, &format!("[convex-yew] {e}"));
+            let f = inner.options.borrow().on_refresh_failure.clone();
+            if let Some(f) = f {
+                f(&e);
+            }
+        }
+        SessionEvent::SignedIn { state } => {
+            let f = inner.options.borrow().on_redirect_callback.clone();
+            if let Some(f) = f {
+                let snapshot = inner.session.borrow().snapshot();
+                f(RedirectParams { state, snapshot });
+            }
+        }
+        SessionEvent::Changed => {} // `drive` compares what listeners see
     }
 }

@@ -9,6 +9,16 @@ pub fn now() -> Instant {
     Instant::from_millis(js_sys::Date::now().max(0.0) as u64)
 }
 
+/// `n` bytes from `crypto.getRandomValues`, or `None` where the page has no secure random
+/// source (what PKCE needs: never a `Math.random` stand-in).
+pub fn secure_random_bytes(n: usize) -> Option<Vec<u8>> {
+    let mut buf = vec![0u8; n];
+    let ok = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .is_some_and(|c| c.get_random_values_with_u8_array(&mut buf).is_ok());
+    ok.then_some(buf)
+}
+
 /// `n` bytes from `crypto.getRandomValues` (falling back to `Math.random` where there is no
 /// crypto object, e.g. some test workers).
 pub fn random_bytes(n: usize) -> Vec<u8> {

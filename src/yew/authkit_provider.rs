@@ -1,5 +1,6 @@
 //! [`AuthKitProvider`] and [`use_auth`]: the authkit-react API in Yew.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -7,8 +8,10 @@ use convex_yew_core::authkit::{AuthKitConfig, RefreshError};
 use yew::prelude::*;
 
 use crate::authkit::{
-    AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, RedirectParams, SignInOptions,
+    AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, ListenerHandle, RedirectParams,
+    SignInOptions,
 };
+use crate::runtime::browser::{self, Level};
 
 /// Props of [`AuthKitProvider`]: the whole AuthKit configuration, as authkit-react takes it.
 #[derive(Properties, PartialEq, Clone)]
@@ -36,6 +39,9 @@ pub struct AuthKitProviderProps {
     /// After a successful sign-in, with the state passed to `sign_in`.
     #[prop_or_default]
     pub on_redirect_callback: Option<Callback<RedirectParams>>,
+    /// After every successful code exchange and refresh, with the session.
+    #[prop_or_default]
+    pub on_refresh: Option<Callback<AuthSnapshot>>,
     /// When the session ends because a refresh was refused.
     #[prop_or_default]
     pub on_refresh_failure: Option<Callback<RefreshError>>,
@@ -109,6 +115,14 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
         client: None,
         error: None,
     });
+    // The latest callback props: the client's callbacks read them when they fire, so a
+    // parent that passes new callbacks is heard without recreating the client.
+    let callbacks = use_mut_ref(Callbacks::default);
+    *callbacks.borrow_mut() = Callbacks {
+        on_redirect_callback: props.on_redirect_callback.clone(),
+        on_refresh: props.on_refresh.clone(),
+        on_refresh_failure: props.on_refresh_failure.clone(),
+    };
     {
         let ctx = ctx.clone();
         let props = props.clone();
@@ -122,75 +136,44 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
             props.refresh_buffer_secs,
         );
         use_effect_with(key, move |_| {
-            let cancelled = Rc::new(std::cell::Cell::new(false));
-            let created: Rc<std::cell::RefCell<Option<AuthKitClient>>> = Rc::default();
-            ctx.set(AuthContext {
-                is_loading: true,
-                snapshot: Rc::default(),
-                client: None,
-                error: None,
-            });
-            match props.config() {
-                None => ctx.set(AuthContext {
-                    is_loading: false,
-                    snapshot: Rc::default(),
-                    client: None,
-                    error: Some(AuthKitError::NoWindow),
-                }),
-                Some(config) => {
-                    let mut options = AuthKitOptions::new(config);
-                    if let Some(cb) = props.on_redirect_callback.clone() {
-                        options.on_redirect_callback = Some(Rc::new(move |p| cb.emit(p)));
-                    }
-                    if let Some(cb) = props.on_refresh_failure.clone() {
-                        options.on_refresh_failure =
-                            Some(Rc::new(move |e: &RefreshError| cb.emit(e.clone())));
-                    }
-                    let (c2, created2) = (cancelled.clone(), created.clone());
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let result = AuthKitClient::create(options).await;
-                        if c2.get() {
-                            if let Ok(client) = result {
-                                client.dispose();
-                            }
-                            return;
-                        }
-                        match result {
-                            Ok(client) => {
-                                let publish = {
-                                    let ctx = ctx.clone();
-                                    let client = client.clone();
-                                    move || {
-                                        ctx.set(AuthContext {
-                                            is_loading: false,
-                                            snapshot: Rc::new(client.snapshot()),
-                                            client: Some(client.clone()),
-                                            error: client.callback_error(),
-                                        })
-                                    }
-                                };
-                                publish();
-                                client.subscribe(publish);
-                                *created2.borrow_mut() = Some(client);
-                            }
-                            Err(e) => {
-                                web_sys::console::error_1(
-                                    &format!("[convex-yew] AuthKit: {e}").into(),
-                                );
-                                ctx.set(AuthContext {
-                                    is_loading: false,
-                                    snapshot: Rc::default(),
-                                    client: None,
-                                    error: Some(e),
-                                });
+            let running: Rc<RefCell<Option<(AuthKitClient, ListenerHandle)>>> = Rc::default();
+            let started = match props.config() {
+                None => Err(AuthKitError::NoWindow),
+                Some(config) => AuthKitClient::start(options(config, &callbacks)),
+            };
+            match started {
+                Ok(client) => {
+                    let publish = {
+                        let setter = ctx.setter();
+                        let weak = client.downgrade();
+                        move || {
+                            if let Some(client) = weak.upgrade() {
+                                setter.set(AuthContext {
+                                    is_loading: client.is_loading(),
+                                    snapshot: Rc::new(client.snapshot()),
+                                    error: client.callback_error(),
+                                    client: Some(client),
+                                })
                             }
                         }
+                    };
+                    publish();
+                    let handle = client.subscribe(publish);
+                    *running.borrow_mut() = Some((client, handle));
+                }
+                Err(e) => {
+                    browser::log(Level::Error, &format!("[convex-yew] AuthKit: {e}"));
+                    ctx.set(AuthContext {
+                        is_loading: false,
+                        snapshot: Rc::default(),
+                        client: None,
+                        error: Some(e),
                     });
                 }
             }
             move || {
-                cancelled.set(true);
-                if let Some(client) = created.borrow_mut().take() {
+                if let Some((client, handle)) = running.borrow_mut().take() {
+                    drop(handle);
                     client.dispose();
                 }
             }
@@ -201,6 +184,40 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
             { props.children.clone() }
         </ContextProvider<AuthContext>>
     }
+}
+
+#[derive(Default)]
+struct Callbacks {
+    on_redirect_callback: Option<Callback<RedirectParams>>,
+    on_refresh: Option<Callback<AuthSnapshot>>,
+    on_refresh_failure: Option<Callback<RefreshError>>,
+}
+
+/// Client options whose callbacks forward to the provider's latest props.
+fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKitOptions {
+    let mut options = AuthKitOptions::new(config);
+    let c = callbacks.clone();
+    options.on_redirect_callback = Some(Rc::new(move |p| {
+        let cb = c.borrow().on_redirect_callback.clone();
+        if let Some(cb) = cb {
+            cb.emit(p);
+        }
+    }));
+    let c = callbacks.clone();
+    options.on_refresh = Some(Rc::new(move |s: &AuthSnapshot| {
+        let cb = c.borrow().on_refresh.clone();
+        if let Some(cb) = cb {
+            cb.emit(s.clone());
+        }
+    }));
+    let c = callbacks.clone();
+    options.on_refresh_failure = Some(Rc::new(move |e: &RefreshError| {
+        let cb = c.borrow().on_refresh_failure.clone();
+        if let Some(cb) = cb {
+            cb.emit(e.clone());
+        }
+    }));
+    options
 }
 
 /// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions. The session's

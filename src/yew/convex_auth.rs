@@ -8,8 +8,8 @@ use yew::prelude::*;
 
 use super::authkit_provider::use_auth;
 use super::convex_provider::ConvexProviderProps;
-use crate::authkit::AuthKitError;
 use crate::runtime::{ConvexClient, TokenFuture};
+use convex_yew_core::authkit::convex_link::token_fetch;
 
 /// A token fetcher with a stable identity: `fetch(force_refresh)` returns a token,
 /// [`TokenFetch::SignedOut`] or [`TokenFetch::Transient`]. Equality is identity, so keep one
@@ -115,12 +115,19 @@ pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
             .then(|| (props.client.clone(), auth.fetch_access_token.clone()));
         if a.with != want {
             if let Some((old_client, _)) = a.with.take() {
-                if want.is_none() {
-                    // After this render pass: unmounting children unsubscribe first. Skipped if
-                    // auth was set again in the meantime.
+                let same_client = want.as_ref().is_some_and(|(c, _)| *c == old_client);
+                if !same_client {
+                    // Signed out, or a new client: the old client must not stay authenticated.
+                    // After this render pass, so unmounting children unsubscribe first; skipped
+                    // if that client was authenticated again in the meantime.
                     let applied = applied.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        if applied.borrow().with.is_none() {
+                        let again = applied
+                            .borrow()
+                            .with
+                            .as_ref()
+                            .is_some_and(|(c, _)| *c == old_client);
+                        if !again {
                             old_client.clear_auth();
                         }
                     });
@@ -204,12 +211,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
                 let Some(authkit) = authkit else {
                     return TokenFetch::SignedOut;
                 };
-                match authkit.get_access_token(force).await {
-                    Ok(token) => TokenFetch::Token(token),
-                    Err(e) if e.is_transient() => TokenFetch::Transient,
-                    Err(AuthKitError::Refresh(_)) => TokenFetch::Transient,
-                    Err(_) => TokenFetch::SignedOut,
-                }
+                token_fetch(authkit.get_access_token(force).await)
             })
         })
     });

@@ -1,6 +1,8 @@
 //! Helpers shared by the browser tests.
 #![allow(dead_code)]
 
+pub mod authkit;
+
 use wasm_bindgen::JsCast;
 
 /// The dev backend the test command started, passed in at compile time.

@@ -585,10 +585,19 @@ fn body_fields(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, Strin
 }
 
 async fn authenticate(State(a): State<Arc<AuthKit>>, headers: HeaderMap, body: Bytes) -> Response {
-    let delay = a.controls.delay_ms.load(Ordering::SeqCst);
-    if delay > 0 {
-        tokio::time::sleep(Duration::from_millis(delay)).await;
+    let delay = Duration::from_millis(a.controls.delay_ms.load(Ordering::SeqCst));
+    let after = a.controls.delay_after.load(Ordering::SeqCst);
+    if !after && !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
+    let response = authenticate_now(&a, &headers, &body);
+    if after && !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    response
+}
+
+fn authenticate_now(a: &Arc<AuthKit>, headers: &HeaderMap, body: &Bytes) -> Response {
     let Some(f) = body_fields(&headers, &body) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -701,7 +710,9 @@ fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
             "refresh_token is required, in the body (dev mode) or in the session cookie (production mode)",
         );
     };
-    let session_id = match a.storage.use_refresh_token(token) {
+    // Everything that can refuse the grant is checked before the token is used up, so a
+    // refused organization switch leaves the session as it was.
+    let session_id = match a.storage.peek_refresh_token(token) {
         Ok(Some(s)) => s,
         Ok(None) => {
             return oauth_error(
@@ -735,14 +746,28 @@ fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
         Err(e) => return internal(e),
     };
     let mut session = session;
-    if let Some(org) = f.get("organization_id").filter(|o| !o.is_empty()) {
+    let org = f.get("organization_id").filter(|o| !o.is_empty());
+    if let Some(org) = org {
         if !memberships(&user.email).iter().any(|m| m.org == org) {
+            return oauth_error(
+                StatusCode::FORBIDDEN,
+                "organization_membership_not_found",
+                "The user is not a member of that organization; the session is unchanged.",
+            );
+        }
+    }
+    match a.storage.use_refresh_token(token) {
+        Ok(Some(s)) if s == session_id => {}
+        Ok(_) => {
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_grant",
-                "The user is not a member of that organization.",
-            );
+                "Refresh token already exchanged or invalid.",
+            )
         }
+        Err(e) => return internal(e),
+    }
+    if let Some(org) = org {
         if let Err(e) = a.storage.set_session_org(&session.id, Some(org)) {
             return internal(e);
         }
