@@ -22,10 +22,19 @@ use crate::error::ClientError;
 /// let who: convex_yew::Value = http.query(&Query::<(), _>::new("users:me"), &()).await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct ConvexHttpClient {
     base: String,
     token: RefCell<Option<String>>,
+}
+
+/// Says whether a token is set, never the token.
+impl std::fmt::Debug for ConvexHttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvexHttpClient")
+            .field("base", &self.base)
+            .field("authenticated", &self.token.borrow().is_some())
+            .finish()
+    }
 }
 
 impl ConvexHttpClient {

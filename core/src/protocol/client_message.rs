@@ -4,7 +4,7 @@ use serde_json::Value as Json;
 use super::Ts;
 
 /// A message from the client to the backend.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all_fields = "camelCase")]
 #[allow(missing_docs)] // fields are the protocol's, documented in convex-sync-protocol.md §3.2
 pub enum ClientMessage {
@@ -55,6 +55,29 @@ pub enum ClientMessage {
 }
 
 /// The `tokenType` of an `Authenticate` message.
+/// Prints the frame as JSON, except an `Authenticate` frame's token.
+impl std::fmt::Debug for ClientMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ClientMessage::Authenticate {
+                base_version,
+                token_type,
+                value,
+                ..
+            } => f
+                .debug_struct("Authenticate")
+                .field("base_version", base_version)
+                .field("token_type", token_type)
+                .field("value", &value.as_ref().map(|_| "[redacted]"))
+                .finish_non_exhaustive(),
+            other => match serde_json::to_string(other) {
+                Ok(json) => f.write_str(&json),
+                Err(_) => f.write_str("ClientMessage(?)"),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuthTokenType {
     /// A user's JWT.

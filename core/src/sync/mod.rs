@@ -219,7 +219,11 @@ impl SyncClient {
     /// in use before is dropped.
     pub fn set_auth(&mut self, now: Instant) {
         self.now = self.now.max(now);
-        self.sent.token = None;
+        if self.sent.token != Some(None) {
+            // The server holds a user: present again whatever the new source gives, even
+            // the same token, so that it confirms (or drops) that identity.
+            self.sent.token = None;
+        }
         let fx = self.auth.set(self.now);
         self.apply_auth(fx);
     }

@@ -865,6 +865,26 @@ impl World {
             .push("the world never settled (something keeps moving)".into());
     }
 
+    // ----- what tests look at -----
+
+    /// The refresh token in localStorage.
+    pub fn stored_refresh_token(&self) -> Option<&String> {
+        self.local.get(&self.config.refresh_token_key())
+    }
+
+    /// Which page instance holds the cross-tab lock.
+    pub fn lock_holder(&self) -> Option<u64> {
+        self.locks.holder.map(|(instance, _)| instance)
+    }
+
+    /// Requests waiting for AuthKit (not given up on).
+    pub fn requests_out(&self) -> usize {
+        self.requests
+            .iter()
+            .filter(|r| r.cancelled == Cancelled::No)
+            .count()
+    }
+
     // ----- invariants -----
 
     /// Checked after [`settle`](Self::settle).
@@ -925,33 +945,41 @@ impl World {
         }
     }
 
-    /// After a sign-out, once every access token has expired and everything landed: nobody
-    /// holds a session, storage holds no refresh token, and the server sees nobody.
+    /// After a sign-out, once every access token has expired and everything landed: no tab
+    /// holds a session that was signed out (two tabs may hold two sessions: signing one out
+    /// leaves the other), storage holds no refresh token of a signed-out session, and the
+    /// server sees nobody for a tab that is signed out.
     pub fn check_signed_out_everywhere(&mut self) {
         if !self.signed_out_this_epoch {
             return;
         }
-        let target =
-            Instant::from_millis(self.now.as_millis() + 2 * sim_authkit::LIFETIME_SECS * 1000);
+        let target = Instant::from_millis(
+            self.now.as_millis() + 2 * sim_authkit::LIFETIME_SECS * 1000,
+        );
         self.advance_to(target);
         self.settle();
         for t in 0..self.tabs.len() {
             let tab = &self.tabs[t];
             let identity = tab.socket.as_ref().and_then(|s| s.server.identity.clone());
-            if tab.authkit.snapshot().user.is_some()
-                || tab.sync.is_authenticated()
-                || identity.is_some()
-            {
+            let sid = tab.authkit.claims().sid;
+            let user = tab.authkit.snapshot().user.is_some();
+            if user && !sid.as_deref().is_some_and(|s| self.api.session_alive(s)) {
                 self.violations.push(format!(
-                    "tab {t}: still signed in after a sign-out (user={}, convex={}, server={identity:?})",
-                    tab.authkit.snapshot().user.is_some(),
+                    "tab {t}: still signed in to a session that was signed out ({sid:?})"
+                ));
+            }
+            if !user && (tab.sync.is_authenticated() || identity.is_some()) {
+                self.violations.push(format!(
+                    "tab {t}: signed out but Convex still authenticated (client={}, server={identity:?})",
                     tab.sync.is_authenticated()
                 ));
             }
         }
-        if self.local.contains_key(&self.config.refresh_token_key()) {
-            self.violations
-                .push("a refresh token stayed in storage after a sign-out".into());
+        if let Some(rt) = self.local.get(&self.config.refresh_token_key()) {
+            if self.api.live_session_of(rt).is_none() {
+                self.violations
+                    .push("a dead refresh token stayed in storage after a sign-out".into());
+            }
         }
     }
 }

@@ -156,6 +156,12 @@ impl SimAuthKit {
         (c["exp"].as_u64()? > now_secs).then(|| c["sub"].as_str().unwrap_or_default().to_owned())
     }
 
+    /// The session a refresh token belongs to, if it is still usable.
+    pub fn live_session_of(&self, refresh_token: &str) -> Option<String> {
+        let (sid, valid) = self.refresh_tokens.get(refresh_token)?;
+        (*valid && self.session_alive(sid)).then(|| sid.clone())
+    }
+
     pub fn session_alive(&self, sid: &str) -> bool {
         self.sessions.get(sid).is_some_and(|s| !s.revoked)
     }
