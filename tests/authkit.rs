@@ -361,3 +361,26 @@ async fn the_session_refreshes_itself_before_the_token_expires() {
     client.dispose();
     common::post("/_test/token_lifetime", json!({"seconds": 60})).await;
 }
+
+#[wasm_bindgen_test]
+async fn without_a_secure_random_source_sign_in_is_a_typed_error_not_a_weak_verifier() {
+    reset();
+    let client = AuthKitClient::create(AuthKitOptions::new(config()))
+        .await
+        .unwrap();
+    let crypto = web_sys::window().unwrap().crypto().unwrap();
+    let hide = js_sys::Object::new();
+    js_sys::Reflect::set(&hide, &"value".into(), &wasm_bindgen::JsValue::UNDEFINED).unwrap();
+    js_sys::Reflect::set(&hide, &"configurable".into(), &true.into()).unwrap();
+    js_sys::Object::define_property(&crypto, &"getRandomValues".into(), &hide);
+    let result = client.sign_in_url(&SignInOptions::default(), false);
+    js_sys::Reflect::delete_property(&crypto, &"getRandomValues".into()).unwrap();
+    assert_eq!(result, Err(AuthKitError::NoSecureRandom));
+    assert_eq!(
+        storage().1.get_item("workos:code-verifier").unwrap(),
+        None,
+        "no verifier was stored"
+    );
+    assert!(client.sign_in_url(&SignInOptions::default(), false).is_ok());
+    client.dispose();
+}

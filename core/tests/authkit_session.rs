@@ -26,8 +26,14 @@ fn a_restore_that_meets_a_503_keeps_loading_and_ends_signed_in() {
     let mut w = signed_in(1);
     w.step(&Step::Reload(0));
     w.step(&Step::GrantLocks);
-    w.step(&Step::DeliverAuthKit { pick: 0, fate: Fate::Unavailable });
-    assert!(w.tabs[0].authkit.is_loading(), "a 503 is not a sign-out: still loading");
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Unavailable,
+    });
+    assert!(
+        w.tabs[0].authkit.is_loading(),
+        "a 503 is not a sign-out: still loading"
+    );
     assert!(w.stored_refresh_token().is_some());
     w.settle();
     w.check_settled();
@@ -38,15 +44,28 @@ fn a_restore_that_meets_a_503_keeps_loading_and_ends_signed_in() {
 #[test]
 fn a_refresh_answered_after_sign_out_changes_nothing() {
     let mut w = signed_in(1);
-    w.step(&Step::GetToken { tab: 0, force: true });
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    });
     w.step(&Step::GrantLocks);
     assert_eq!(w.requests_out(), 1, "the refresh is out");
-    w.step(&Step::SignOut { tab: 0, navigate: false });
+    w.step(&Step::SignOut {
+        tab: 0,
+        navigate: false,
+    });
     // AuthKit had already processed it: the rotated token comes back, late.
-    w.step(&Step::DeliverAuthKit { pick: 0, fate: Fate::Answer });
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Answer,
+    });
     assert!(w.late_answers == 1);
     assert!(!user(&w, 0), "the late refresh revived the session");
-    assert_eq!(w.stored_refresh_token(), None, "the late refresh wrote a token back");
+    assert_eq!(
+        w.stored_refresh_token(),
+        None,
+        "the late refresh wrote a token back"
+    );
     w.settle();
     w.check_signed_out_everywhere();
     assert!(w.violations.is_empty(), "{:?}", w.violations);
@@ -57,11 +76,17 @@ fn a_caller_that_goes_away_leaves_no_stale_result_and_no_held_lock() {
     let mut w = signed_in(2);
     w.step(&Step::Reload(1));
     w.settle();
-    w.step(&Step::GetToken { tab: 0, force: true }); // its answer is dropped
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    }); // its answer is dropped
     w.settle();
     assert_eq!(w.lock_holder(), None, "the lock was released");
     let issued = w.api.issued.len();
-    w.step(&Step::GetToken { tab: 1, force: true });
+    w.step(&Step::GetToken {
+        tab: 1,
+        force: true,
+    });
     w.settle();
     assert!(
         w.api.issued.len() > issued,
@@ -74,13 +99,22 @@ fn a_caller_that_goes_away_leaves_no_stale_result_and_no_held_lock() {
 #[test]
 fn an_organization_switch_during_a_refresh_runs_after_it_and_switches() {
     let mut w = signed_in(1);
-    w.step(&Step::GetToken { tab: 0, force: true });
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    });
     w.step(&Step::GrantLocks);
     w.step(&Step::Switch { tab: 0, org: 1 });
-    w.step(&Step::DeliverAuthKit { pick: 0, fate: Fate::Answer });
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Answer,
+    });
     w.step(&Step::GrantLocks);
     assert_eq!(w.requests_out(), 1, "the switch is its own request");
-    w.step(&Step::DeliverAuthKit { pick: 0, fate: Fate::Answer });
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Answer,
+    });
     assert_eq!(
         w.tabs[0].authkit.snapshot().organization_id.as_deref(),
         Some("org_b")
@@ -95,7 +129,10 @@ fn a_refused_organization_switch_keeps_the_session() {
     w.settle();
     assert!(user(&w, 0));
     assert_eq!(w.tabs[0].authkit.snapshot().organization_id, None);
-    w.step(&Step::GetToken { tab: 0, force: true });
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    });
     w.settle();
     w.check_settled();
     assert!(w.violations.is_empty(), "{:?}", w.violations);
@@ -107,15 +144,25 @@ fn a_hung_request_is_given_up_and_the_other_tab_gets_the_lock() {
     let mut w = signed_in(2);
     w.step(&Step::Reload(1));
     w.settle();
-    w.step(&Step::GetToken { tab: 0, force: true });
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    });
     w.step(&Step::GrantLocks);
     let holder = w.lock_holder();
     assert_eq!(holder, Some(w.tabs[0].instance));
-    w.step(&Step::GetToken { tab: 1, force: true });
+    w.step(&Step::GetToken {
+        tab: 1,
+        force: true,
+    });
     w.step(&Step::Advance(16_000)); // past the 15 s request deadline; tab 0's request hangs
     assert_eq!(w.requests_out(), 0, "tab 0 gave up its request");
     w.step(&Step::GrantLocks);
-    assert_eq!(w.lock_holder(), Some(w.tabs[1].instance), "the lock moved on");
+    assert_eq!(
+        w.lock_holder(),
+        Some(w.tabs[1].instance),
+        "the lock moved on"
+    );
     w.settle();
     w.check_settled();
     assert!(w.violations.is_empty(), "{:?}", w.violations);

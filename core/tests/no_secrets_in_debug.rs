@@ -43,7 +43,10 @@ fn the_sync_client_its_io_and_token_outcomes_print_no_token() {
     }
     assert!(saw_authenticate, "the frame itself carries the token");
     assert_clean("SyncClient", &format!("{client:?}"));
-    assert_clean("TokenFetch", &format!("{:?}", TokenFetch::Token(TOKEN.into())));
+    assert_clean(
+        "TokenFetch",
+        &format!("{:?}", TokenFetch::Token(TOKEN.into())),
+    );
 }
 
 #[test]
@@ -70,7 +73,10 @@ fn authkit_responses_requests_and_storage_writes_print_no_secret() {
     let mut request = None;
     while let Some(io) = session.poll_io() {
         assert_clean("SessionIo", &format!("{io:?}"));
-        if let SessionIo::Authenticate { request: r, body, .. } = io {
+        if let SessionIo::Authenticate {
+            request: r, body, ..
+        } = io
+        {
             assert!(body.expose().contains("verifier-secret"));
             request = Some(r);
         }

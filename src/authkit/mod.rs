@@ -3,8 +3,8 @@
 //!
 //! Every decision (restore, single-flight refresh, timers, sign-out, organization switch) is
 //! made by the sans-IO [`AuthKitSession`] in the core; this module only carries out what it
-//! asks for: `fetch` with an `AbortController` ([`browser_io`]), the cross-tab lock
-//! ([`lock`]), storage, navigation, timers and page wake-ups, and hands answers back to it.
+//! asks for: `fetch` with an `AbortController` (`browser_io`), the cross-tab lock
+//! (`lock`), storage, navigation, timers and page wake-ups, and hands answers back to it.
 //! Callers await a one-shot channel keyed by a [`WaiterId`]: dropping a future only drops the
 //! answer, never the work in progress or the lock.
 

@@ -8,7 +8,7 @@
 //! - [`session`]: the authenticate response, expiry on the local clock, refresh decisions and
 //!   failure classes.
 //! - [`snapshot`]: what the app sees of a session.
-//! - [`errors`]: [`AuthKitError`].
+//! - [`errors`]: why an AuthKit call failed ([`AuthKitError`]).
 //! - [`machine`]: [`AuthKitSession`], the session of one tab as a sans-IO state machine
 //!   (restore, single-flight refresh under the cross-tab lock, timers, sign-out, org switch).
 

@@ -54,7 +54,6 @@ pub enum ClientMessage {
     Event { event_type: String, event: Json },
 }
 
-/// The `tokenType` of an `Authenticate` message.
 /// Prints the frame as JSON, except an `Authenticate` frame's token.
 impl std::fmt::Debug for ClientMessage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -78,6 +77,7 @@ impl std::fmt::Debug for ClientMessage {
     }
 }
 
+/// The `tokenType` of an `Authenticate` message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AuthTokenType {
     /// A user's JWT.

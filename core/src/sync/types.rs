@@ -7,6 +7,8 @@ use super::auth::FetchId;
 use super::jwt;
 use super::query_set::QueryId;
 use super::requests::RequestId;
+#[allow(unused_imports)] // for doc links
+use super::SyncClient;
 use crate::value::{Value, ValueError};
 
 /// Identifies one socket. Events from a socket the core has already closed are ignored.

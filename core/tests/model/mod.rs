@@ -953,9 +953,8 @@ impl World {
         if !self.signed_out_this_epoch {
             return;
         }
-        let target = Instant::from_millis(
-            self.now.as_millis() + 2 * sim_authkit::LIFETIME_SECS * 1000,
-        );
+        let target =
+            Instant::from_millis(self.now.as_millis() + 2 * sim_authkit::LIFETIME_SECS * 1000);
         self.advance_to(target);
         self.settle();
         for t in 0..self.tabs.len() {

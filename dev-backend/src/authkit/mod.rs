@@ -598,7 +598,7 @@ async fn authenticate(State(a): State<Arc<AuthKit>>, headers: HeaderMap, body: B
 }
 
 fn authenticate_now(a: &Arc<AuthKit>, headers: &HeaderMap, body: &Bytes) -> Response {
-    let Some(f) = body_fields(&headers, &body) else {
+    let Some(f) = body_fields(headers, body) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -613,16 +613,16 @@ fn authenticate_now(a: &Arc<AuthKit>, headers: &HeaderMap, body: &Bytes) -> Resp
         );
     }
     match f.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => code_grant(&a, &f),
+        Some("authorization_code") => code_grant(a, &f),
         Some("refresh_token") => {
             let mut f = f;
             if !f.contains_key("refresh_token") {
                 // Production (cookie) mode: the credential is the HTTP-only session cookie.
-                if let Some(rt) = cookie(&headers, SESSION_COOKIE) {
+                if let Some(rt) = cookie(headers, SESSION_COOKIE) {
                     f.insert("refresh_token".into(), rt);
                 }
             }
-            refresh_grant(&a, &f)
+            refresh_grant(a, &f)
         }
         _ => oauth_error(
             StatusCode::BAD_REQUEST,

@@ -11,7 +11,7 @@
 //!   deadlines, lock acquire/release, storage, navigation), [`poll_event`](AuthKitSession::poll_event)
 //!   ([`SessionEvent`]), [`poll_timeout`](AuthKitSession::poll_timeout).
 //!
-//! One call to AuthKit runs at a time ([`op`]): callers join it, an organization switch waits
+//! One call to AuthKit runs at a time (module `op`): callers join it, an organization switch waits
 //! for it, and every answer names the id of what it answers, so a late response after
 //! `sign_out`, a lock granted after its deadline, or a response to a request that was given up
 //! changes nothing. Callers are [`WaiterId`]s, not futures: a caller that goes away cannot
