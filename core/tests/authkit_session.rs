@@ -167,3 +167,37 @@ fn a_hung_request_is_given_up_and_the_other_tab_gets_the_lock() {
     w.check_settled();
     assert!(w.violations.is_empty(), "{:?}", w.violations);
 }
+
+/// Found by the long model run: a refresh in one tab that lands after another tab signed
+/// out wrote the rotated refresh token back into the shared storage.
+#[test]
+fn a_refresh_landing_after_another_tab_signed_out_writes_nothing_back() {
+    let mut w = signed_in(2);
+    w.step(&Step::Reload(1));
+    w.settle();
+    w.step(&Step::GetToken {
+        tab: 0,
+        force: true,
+    });
+    w.step(&Step::GrantLocks);
+    assert_eq!(w.requests_out(), 1);
+    w.step(&Step::SignOut {
+        tab: 1,
+        navigate: false,
+    });
+    assert_eq!(w.stored_refresh_token(), None);
+    // AuthKit processes tab 0's refresh before the background logout reaches it.
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Answer,
+    });
+    assert_eq!(
+        w.stored_refresh_token(),
+        None,
+        "the session was written back after a sign-out"
+    );
+    w.step(&Step::DeliverBeacons);
+    w.settle();
+    w.check_signed_out_everywhere();
+    assert!(w.violations.is_empty(), "{:?}", w.violations);
+}

@@ -536,6 +536,18 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
         SessionIo::Write { area, key, value } => {
             browser_io::set(storage(area), &key, value.expose())
         }
+        SessionIo::WriteIf {
+            area,
+            key,
+            expected,
+            value,
+        } => {
+            let store = storage(area);
+            let current = browser_io::get(store.clone(), &key);
+            if current.as_deref() == expected.as_ref().map(Secret::expose) {
+                browser_io::set(store, &key, value.expose());
+            }
+        }
         SessionIo::Remove { area, key } => browser_io::remove(storage(area), &key),
         SessionIo::ReplaceSearch { search } => browser_io::replace_search(&search),
         SessionIo::Navigate { url } => {

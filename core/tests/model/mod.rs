@@ -407,6 +407,17 @@ impl World {
                 key: k,
                 value,
             } => self.storage_set(t, key(area, &k), Some(value.expose().to_owned())),
+            SessionIo::WriteIf {
+                area,
+                key: k,
+                expected,
+                value,
+            } => {
+                let current = self.storage_get(t, key(area, &k));
+                if current.as_deref() == expected.as_ref().map(Secret::expose) {
+                    self.storage_set(t, key(area, &k), Some(value.expose().to_owned()))
+                }
+            }
             SessionIo::Remove { area, key: k } => self.storage_set(t, key(area, &k), None),
             SessionIo::ReplaceSearch { .. } => {}
             SessionIo::Navigate { url } => {

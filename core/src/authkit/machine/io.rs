@@ -104,6 +104,19 @@ pub enum SessionIo {
         /// The value.
         value: Secret,
     },
+    /// Write a key only if it still holds `expected` (`None`: only if absent), in one
+    /// synchronous step. A refresh stores its rotated token this way, so it never writes a
+    /// session back after another tab signed out or signed in anew.
+    WriteIf {
+        /// Where.
+        area: StorageArea,
+        /// The key.
+        key: String,
+        /// What the key must hold.
+        expected: Option<Secret>,
+        /// The value.
+        value: Secret,
+    },
     /// Remove a key.
     Remove {
         /// Where.

@@ -269,6 +269,7 @@ impl AuthKitSession {
                     lock: None,
                     request,
                     deadline: self.now.saturating_add(self.timeouts.request),
+                    presented: None,
                 },
                 token_waiters: Vec::new(),
                 switch_waiters: Vec::new(),
@@ -655,26 +656,27 @@ impl AuthKitSession {
             body["organization_id"] = json!(org);
         }
         let request = self.send(body);
+        let presented = refresh_token.filter(|_| self.config.dev_mode);
         self.set_step(Step::Requesting {
             lock: Some(lock),
             request,
             deadline: self.now.saturating_add(self.timeouts.request),
+            presented,
         });
     }
 
     /// The call in flight ended with `result`.
     fn finish(&mut self, result: Result<AuthResponse, RefreshError>) {
         let Some(op) = self.op.take() else { return };
+        let presented = match &op.step {
+            Step::Requesting { presented, .. } => presented.clone(),
+            _ => None,
+        };
         if matches!(self.phase, Phase::Disposed) {
-            // A refresh that outlived its client: keep what AuthKit rotated, then let go.
-            if let (Ok(response), true) = (&result, self.config.dev_mode) {
-                if let Some(rt) = &response.refresh_token {
-                    self.io.push_back(SessionIo::Write {
-                        area: StorageArea::Local,
-                        key: self.config.refresh_token_key(),
-                        value: Secret::new(rt.clone()),
-                    });
-                }
+            // A refresh that outlived its client: keep what AuthKit rotated (unless another
+            // tab changed the stored session meanwhile), then let go.
+            if let Ok(response) = &result {
+                self.keep_refresh_token(response, presented);
             }
             if let Some(lock) = op.step.lock() {
                 self.io.push_back(SessionIo::ReleaseLock { lock });
@@ -693,6 +695,7 @@ impl AuthKitSession {
                     OpKind::Switch { organization } => Some(organization.clone()),
                     _ => None,
                 };
+                let code_exchange = matches!(kind, OpKind::CodeExchange { .. });
                 let state = match kind {
                     OpKind::CodeExchange { state } => Some(state),
                     _ => None,
@@ -700,7 +703,7 @@ impl AuthKitSession {
                 self.retry_failures = 0;
                 self.retry_at = None;
                 let token = response.access_token.clone();
-                self.store(response);
+                self.store(response, (!code_exchange).then_some(presented));
                 if let Some(org) = switched_to {
                     self.stored_organization = Some(org.clone());
                     self.io.push_back(SessionIo::Write {
@@ -834,19 +837,25 @@ impl AuthKitSession {
         }
     }
 
-    fn store(&mut self, response: AuthResponse) {
+    /// Stores a successful answer. `replaces`: for a refresh, the stored token it presented
+    /// (the rotated one is written only over it); `None` for a new sign-in (written as is).
+    fn store(&mut self, response: AuthResponse, replaces: Option<Option<Secret>>) {
         let claims = Claims::decode(&response.access_token).unwrap_or_default();
         let expires_at = session::expires_at(self.now, &claims);
-        if let Some(rt) = &response.refresh_token {
-            if self.config.dev_mode {
-                self.io.push_back(SessionIo::Write {
-                    area: StorageArea::Local,
-                    key: self.config.refresh_token_key(),
-                    value: Secret::new(rt.clone()),
-                });
-            } else {
-                self.memory_refresh_token = Some(Secret::new(rt.clone()));
+        match replaces {
+            Some(presented) => self.keep_refresh_token(&response, presented),
+            None => {
+                if let (Some(rt), true) = (&response.refresh_token, self.config.dev_mode) {
+                    self.io.push_back(SessionIo::Write {
+                        area: StorageArea::Local,
+                        key: self.config.refresh_token_key(),
+                        value: Secret::new(rt.clone()),
+                    });
+                }
             }
+        }
+        if let (Some(rt), false) = (&response.refresh_token, self.config.dev_mode) {
+            self.memory_refresh_token = Some(Secret::new(rt.clone()));
         }
         self.phase = Phase::SignedIn(Box::new(Live {
             response,
@@ -855,6 +864,19 @@ impl AuthKitSession {
         }));
         self.events.push_back(SessionEvent::Refreshed);
         self.events.push_back(SessionEvent::Changed);
+    }
+
+    /// Dev mode: the rotated refresh token replaces the one the refresh presented, only if
+    /// storage still holds that one (another tab may have signed out or in meanwhile).
+    fn keep_refresh_token(&mut self, response: &AuthResponse, presented: Option<Secret>) {
+        if let (Some(rt), true) = (&response.refresh_token, self.config.dev_mode) {
+            self.io.push_back(SessionIo::WriteIf {
+                area: StorageArea::Local,
+                key: self.config.refresh_token_key(),
+                expected: presented,
+                value: Secret::new(rt.clone()),
+            });
+        }
     }
 
     /// Abandons the call in flight and anything queued: the lock is released, the request

@@ -1,6 +1,6 @@
 //! The one AuthKit call in flight: what it is for, which step it is at, and who waits for it.
 
-use super::io::{OpId, WaiterId};
+use super::io::{OpId, Secret, WaiterId};
 use crate::sync::Instant;
 
 /// What a call to `/user_management/authenticate` is for.
@@ -29,6 +29,9 @@ pub(crate) enum Step {
         lock: Option<OpId>,
         request: OpId,
         deadline: Instant,
+        /// The stored refresh token this request presents (dev mode): the rotated one
+        /// replaces it only if storage still holds it.
+        presented: Option<Secret>,
     },
 }
 
