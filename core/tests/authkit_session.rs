@@ -201,3 +201,41 @@ fn a_refresh_landing_after_another_tab_signed_out_writes_nothing_back() {
     w.check_signed_out_everywhere();
     assert!(w.violations.is_empty(), "{:?}", w.violations);
 }
+
+/// Found by the long model run: a refresh refused for an old session cleared the refresh
+/// token of the new session another tab had just signed into.
+#[test]
+fn a_refused_refresh_clears_only_its_own_refresh_token() {
+    let mut w = signed_in(2);
+    w.step(&Step::Reload(1));
+    w.step(&Step::GrantLocks); // tab 1's restore presents the old session's token
+    assert_eq!(w.requests_out(), 1);
+    w.step(&Step::SignOut {
+        tab: 0,
+        navigate: true,
+    });
+    w.step(&Step::SignIn(0));
+    let new_sign_in = w.requests_out() - 1;
+    w.step(&Step::DeliverAuthKit {
+        pick: new_sign_in,
+        fate: Fate::Answer,
+    });
+    assert!(user(&w, 0), "tab 0 signed in anew");
+    let fresh = w.stored_refresh_token().cloned();
+    assert!(fresh.is_some());
+    // Tab 1's restore is refused (its session was signed out).
+    w.step(&Step::DeliverAuthKit {
+        pick: 0,
+        fate: Fate::Answer,
+    });
+    assert!(!user(&w, 1));
+    assert_eq!(
+        w.stored_refresh_token().cloned(),
+        fresh,
+        "the new session's refresh token was cleared"
+    );
+    w.settle();
+    w.check_settled();
+    assert!(w.violations.is_empty(), "{:?}", w.violations);
+    assert!(user(&w, 0));
+}

@@ -229,6 +229,9 @@ impl AuthKitClient {
     }
 
     /// [`start`](Self::start), then waits until the session is restored (or known absent).
+    /// A restore that keeps failing transiently (AuthKit unreachable) keeps waiting, as the
+    /// session is kept; use `start` and [`is_loading`](Self::is_loading) to show a loading UI
+    /// meanwhile.
     pub async fn create(options: AuthKitOptions) -> Result<AuthKitClient, AuthKitError> {
         let client = AuthKitClient::start(options)?;
         if client.is_loading() {
@@ -546,6 +549,16 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
             let current = browser_io::get(store.clone(), &key);
             if current.as_deref() == expected.as_ref().map(Secret::expose) {
                 browser_io::set(store, &key, value.expose());
+            }
+        }
+        SessionIo::RemoveIf {
+            area,
+            key,
+            expected,
+        } => {
+            let store = storage(area);
+            if browser_io::get(store.clone(), &key).as_deref() == Some(expected.expose()) {
+                browser_io::remove(store, &key);
             }
         }
         SessionIo::Remove { area, key } => browser_io::remove(storage(area), &key),

@@ -418,6 +418,15 @@ impl World {
                     self.storage_set(t, key(area, &k), Some(value.expose().to_owned()))
                 }
             }
+            SessionIo::RemoveIf {
+                area,
+                key: k,
+                expected,
+            } => {
+                if self.storage_get(t, key(area, &k)).as_deref() == Some(expected.expose()) {
+                    self.storage_set(t, key(area, &k), None)
+                }
+            }
             SessionIo::Remove { area, key: k } => self.storage_set(t, key(area, &k), None),
             SessionIo::ReplaceSearch { .. } => {}
             SessionIo::Navigate { url } => {

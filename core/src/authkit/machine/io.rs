@@ -117,6 +117,16 @@ pub enum SessionIo {
         /// The value.
         value: Secret,
     },
+    /// Remove a key only if it still holds `expected`, in one synchronous step. A refused
+    /// refresh clears its own refresh token this way, never one another tab stored since.
+    RemoveIf {
+        /// Where.
+        area: StorageArea,
+        /// The key.
+        key: String,
+        /// What the key must hold.
+        expected: Secret,
+    },
     /// Remove a key.
     Remove {
         /// Where.

@@ -410,7 +410,7 @@ impl AuthKitSession {
         };
         let url = urls::logout_url(&self.config, &sid, return_to);
         self.abandon(AuthKitError::LoginRequired);
-        self.end_session();
+        self.end_session(None);
         self.io.push_back(if navigate {
             SessionIo::Navigate { url }
         } else {
@@ -791,7 +791,9 @@ impl AuthKitSession {
                         self.answer_switch(w, Err(AuthKitError::LoginRequired));
                     }
                 }
-                self.end_session();
+                // Only the refresh token that was refused: another tab may have stored a new
+                // session's since.
+                self.end_session(Some(presented));
                 if !first || was_signed_in {
                     self.events.push_back(SessionEvent::RefreshFailed(e));
                 }
@@ -903,16 +905,30 @@ impl AuthKitSession {
         }
     }
 
-    /// Signed out: memory and storage cleared, timers stopped.
-    fn end_session(&mut self) {
+    /// Signed out: memory and storage cleared, timers stopped. `refused`: the session ended
+    /// because AuthKit refused this stored refresh token (`Some(None)`: none was presented),
+    /// so only that one is removed; `None`: the user signed out, everything goes.
+    fn end_session(&mut self, refused: Option<Option<Secret>>) {
         self.phase = Phase::SignedOut;
         self.memory_refresh_token = None;
         self.stored_organization = None;
         self.auto_refresh_at = None;
         self.retry_at = None;
         self.retry_failures = 0;
+        let rt_key = self.config.refresh_token_key();
+        match refused {
+            None => self.io.push_back(SessionIo::Remove {
+                area: StorageArea::Local,
+                key: rt_key,
+            }),
+            Some(Some(expected)) => self.io.push_back(SessionIo::RemoveIf {
+                area: StorageArea::Local,
+                key: rt_key,
+                expected,
+            }),
+            Some(None) => {} // nothing of ours is stored (cookie mode, or it was gone)
+        }
         for (area, key) in [
-            (StorageArea::Local, self.config.refresh_token_key()),
             (StorageArea::Local, "workos:refresh-token".to_owned()),
             (StorageArea::Session, self.config.org_key()),
             (StorageArea::Session, "workos_organization_id".to_owned()),
