@@ -4,7 +4,8 @@
 //! fetcher/client/AuthKit swaps (see `model/mod.rs`), with the invariants checked after every
 //! step and once everything has settled.
 //!
-//! `MODEL_CASES` sets the number of cases (default 256); the README documents the long run.
+//! `MODEL_CASES` sets the number of cases (default 256) and `MODEL_SEED` the seed (default
+//! fixed; `random` for a new one); the README documents the long run.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod model;
@@ -67,6 +68,17 @@ fn run(steps: &[Step]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// The test command runs a fixed seed, so CI is repeatable; `MODEL_SEED=random` (or a number)
+/// explores elsewhere, as the long run does.
+fn seed() -> proptest::test_runner::RngSeed {
+    use proptest::test_runner::RngSeed;
+    match std::env::var("MODEL_SEED").as_deref() {
+        Ok("random") => RngSeed::Random,
+        Ok(n) => n.parse().map_or(RngSeed::Random, RngSeed::Fixed),
+        Err(_) => RngSeed::Fixed(0x0c0f_fee5),
+    }
+}
+
 fn cases() -> u32 {
     std::env::var("MODEL_CASES")
         .ok()
@@ -75,7 +87,7 @@ fn cases() -> u32 {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: std::env::var("MODEL_SHRINK").ok().and_then(|v| v.parse().ok()).unwrap_or(4_000), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), rng_seed: seed(), max_shrink_iters: std::env::var("MODEL_SHRINK").ok().and_then(|v| v.parse().ok()).unwrap_or(4_000), ..ProptestConfig::default() })]
 
     #[test]
     fn both_auth_machines_hold_their_invariants_under_any_interleaving(steps in prop::collection::vec(step(), 1..40)) {
