@@ -38,7 +38,7 @@ pub fn render(request: &str, sign_up: bool, login_hint: &str, error: Option<&str
         .unwrap_or_default();
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · convex-dev-backend AuthKit</title>
+<title>{title} · convex-dev-backend AuthKit</title><link rel="icon" href="data:,">
 <style>
 body{{margin:0;font-family:system-ui,sans-serif;background:#f5f5f7;display:flex;min-height:100vh;align-items:center;justify-content:center}}
 form{{background:#fff;padding:32px;border-radius:12px;box-shadow:0 4px 24px #0001;width:320px;display:flex;flex-direction:column;gap:14px}}
