@@ -62,6 +62,22 @@ pub fn default_auth_config(base_url: &str, client_id: &str) -> AuthConfig {
     }
 }
 
+/// Whether a browser page at `origin` may call the backend: a loopback `http(s)` origin, or
+/// one of `allowed` (exact, as `scheme://host[:port]`).
+pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
+    if allowed.iter().any(|a| a.trim_end_matches('/') == origin) {
+        return true;
+    }
+    match url::Url::parse(origin) {
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.username().is_empty()
+                && authkit::is_loopback_host(u.host())
+        }
+        Err(_) => false,
+    }
+}
+
 /// Builds the whole HTTP application for a server reachable at `base_url`.
 pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
     let storage = Arc::new(storage::Storage::open(config.data_dir.as_deref())?);
@@ -78,6 +94,17 @@ pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
         controls.clone(),
     )?);
     let test_controls = config.test_controls;
+    // Browsers may call with credentials only from loopback pages and the origins the
+    // command line names (and those of its redirect URIs and public URL): never any origin.
+    let mut origins: Vec<String> = config.allowed_origins.clone();
+    origins.extend(
+        config
+            .redirect_uris
+            .iter()
+            .chain(config.public_url.iter())
+            .filter_map(|u| url::Url::parse(u).ok())
+            .map(|u| u.origin().ascii_serialization()),
+    );
     let deployment = Arc::new(convex::Deployment::new(
         config,
         storage,
@@ -85,7 +112,9 @@ pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
         controls.clone(),
     )?);
     let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
+        .allow_origin(AllowOrigin::predicate(move |origin, _| {
+            origin_allowed(origin.to_str().unwrap_or(""), &origins)
+        }))
         .allow_headers(AllowHeaders::mirror_request())
         .allow_methods([
             axum::http::Method::GET,

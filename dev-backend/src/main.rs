@@ -11,14 +11,14 @@ use convex_dev_backend::{serve, Config};
 
 #[tokio::main]
 async fn main() {
-    if std::env::args().any(|a| a == "--help" || a == "-h") {
-        println!("{}", convex_dev_backend::config::USAGE);
-        return;
-    }
     let config = match Config::from_args(std::env::args().skip(1)) {
         Ok(c) => c,
+        Err(e) if e.is_help() => {
+            print!("{e}");
+            return;
+        }
         Err(e) => {
-            eprintln!("convex-dev-backend: {e}");
+            eprint!("{e}");
             std::process::exit(2);
         }
     };

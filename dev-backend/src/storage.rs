@@ -231,6 +231,18 @@ impl Storage {
 
     /// Uses a refresh token once: returns its session id, or `None` when it is unknown or
     /// was already used (rotation: each token works once).
+    /// The session of a refresh token that was already used, if it is one.
+    pub fn used_refresh_token_session(&self, token: &str) -> Result<Option<String>, StorageError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT session_id FROM refresh_tokens WHERE token = ?1 AND used = 1",
+                params![token],
+                |r| r.get(0),
+            )
+            .optional()
+        })
+    }
+
     /// The session of an unused refresh token, without using it.
     pub fn peek_refresh_token(&self, token: &str) -> Result<Option<String>, StorageError> {
         self.with(|c| {

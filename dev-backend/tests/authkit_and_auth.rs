@@ -201,9 +201,11 @@ fn refresh_tokens_rotate_and_work_once() {
     assert_eq!(
         (s, body["error"].as_str()),
         (400, Some("invalid_grant")),
-        "a used refresh token is rejected"
+        "a used refresh token is rejected (and revokes the session: see tests/attacks.rs)"
     );
-    let (s, body) = refresh(&b, &r2, Some("org_globex"));
+    let _ = r2;
+    let (_, fresh, _) = sign_in(&b, "ada@example.com");
+    let (s, body) = refresh(&b, &fresh, Some("org_globex"));
     assert_eq!(s, 200);
     assert_eq!(body["organization_id"], "org_globex");
     assert_eq!(

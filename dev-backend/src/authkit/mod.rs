@@ -179,18 +179,34 @@ impl AuthKit {
     }
 
     fn redirect_allowed(&self, uri: &str) -> bool {
-        if self.extra_redirect_uris.iter().any(|u| u == uri) {
-            return true;
-        }
-        let Some(rest) = uri
-            .strip_prefix("http://")
-            .or_else(|| uri.strip_prefix("https://"))
-        else {
-            return false;
-        };
-        let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = host_port.rsplit_once(':').map_or(host_port, |(h, _)| h);
-        !uri.contains('#') && matches!(host, "127.0.0.1" | "localhost" | "[::1]")
+        redirect_allowed(uri, &self.extra_redirect_uris)
+    }
+}
+
+/// Where sign-in codes and logout may send the browser: a loopback `http(s)` URL, or one of
+/// the URIs given with `--redirect-uri` (compared exactly). Parsed with a real URL parser:
+/// userinfo (`http://localhost:1@evil.example/`), fragments, and anything but a host of
+/// `127.0.0.1`, `localhost` or `[::1]` are refused.
+pub fn redirect_allowed(uri: &str, extra: &[String]) -> bool {
+    let Ok(url) = url::Url::parse(uri) else {
+        return false;
+    };
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return false;
+    }
+    if extra.iter().any(|u| u == uri) {
+        return true;
+    }
+    matches!(url.scheme(), "http" | "https") && is_loopback_host(url.host())
+}
+
+/// `127.0.0.1` (any of 127/8), `localhost` or `[::1]`.
+pub fn is_loopback_host(host: Option<url::Host<&str>>) -> bool {
+    match host {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -715,11 +731,24 @@ fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
     let session_id = match a.storage.peek_refresh_token(token) {
         Ok(Some(s)) => s,
         Ok(None) => {
+            // A rotated-out token presented again: someone holds a copy. Revoke the whole
+            // session (RFC 9700 §4.14.2), so the thief and the user both lose it.
+            if let Ok(Some(stolen)) = a.storage.used_refresh_token_session(token) {
+                eprintln!("[authkit] a used refresh token was presented again: session revoked");
+                if let Err(e) = a.storage.revoke_session(&stolen) {
+                    return internal(e);
+                }
+                return oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "Refresh token reuse detected; the session was revoked.",
+                );
+            }
             return oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_grant",
                 "Refresh token already exchanged or invalid.",
-            )
+            );
         }
         Err(e) => return internal(e),
     };

@@ -229,11 +229,11 @@ impl Verifier {
             .unwrap_or(0);
         let num = |name: &str| t.claims.get(name).and_then(Json::as_f64).map(|f| f as u64);
         let exp = num("exp").ok_or("Missing expiry claim ('exp') in JWT")?;
-        if now > exp + LEEWAY_SECS {
+        if now > exp.saturating_add(LEEWAY_SECS) {
             return Err("Could not validate token: the token has expired".into());
         }
-        if num("iat").is_some_and(|iat| iat > now + LEEWAY_SECS)
-            || num("nbf").is_some_and(|nbf| nbf > now + LEEWAY_SECS)
+        if num("iat").is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECS))
+            || num("nbf").is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
         {
             return Err("Could not validate token: the token is not valid yet".into());
         }

@@ -177,7 +177,12 @@ impl Session {
                     last_close_reason.as_deref().unwrap_or("null")
                 );
                 self.session_id = Some(session_id);
-                self.client_clock_skew = client_ts.map(|c| c as i64 - now_ms() as i64);
+                // Any u64 a client sends: saturate, never overflow.
+                self.client_clock_skew = client_ts.map(|c| {
+                    i64::try_from(c)
+                        .unwrap_or(i64::MAX)
+                        .saturating_sub(i64::try_from(now_ms()).unwrap_or(i64::MAX))
+                });
                 true
             }
             ClientMessage::ModifyQuerySet {
