@@ -51,16 +51,36 @@ pub struct SessionRow {
 /// The SQLite database.
 pub struct Storage {
     conn: Mutex<Connection>,
+    /// How many mutation results the dedup record keeps.
+    mutation_log_limit: i64,
 }
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS numbers (id INTEGER PRIMARY KEY AUTOINCREMENT, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS mutations (session_id TEXT NOT NULL, request_id INTEGER NOT NULL, result TEXT NOT NULL,
+  ts INTEGER NOT NULL, PRIMARY KEY (session_id, request_id));
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (id TEXT PRIMARY KEY, email TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL,
   first_name TEXT, last_name TEXT, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL, organization_id TEXT, revoked INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS refresh_tokens (token TEXT PRIMARY KEY, session_id TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 ";
+
+/// How many mutation results the dedup record keeps.
+pub const MUTATION_LOG_LIMIT: i64 = 10_000;
+
+/// A committed mutation's result, recorded with its writes.
+#[derive(Debug, Clone, Copy)]
+pub struct MutationRecord<'a> {
+    /// The client's session.
+    pub session_id: &'a str,
+    /// The client's request id.
+    pub request_id: u32,
+    /// The result, as JSON.
+    pub result: &'a str,
+    /// The commit timestamp.
+    pub ts: u64,
+}
 
 impl Storage {
     /// Opens `data_dir/convex-dev-backend.sqlite3`, or an in-memory database for `None`.
@@ -75,6 +95,7 @@ impl Storage {
         conn.execute_batch(SCHEMA)?;
         Ok(Storage {
             conn: Mutex::new(conn),
+            mutation_log_limit: MUTATION_LOG_LIMIT,
         })
     }
 
@@ -97,13 +118,57 @@ impl Storage {
 
     /// Appends numbers in one transaction.
     pub fn append_numbers(&self, values: &[f64]) -> Result<(), StorageError> {
+        self.commit_mutation(values, None)
+    }
+
+    /// Appends a mutation's numbers and, in the same SQLite transaction, records its result
+    /// under `(session, request id)`: a mutation is either committed and recorded, or neither.
+    /// The record of mutations is bounded: the oldest beyond [`MUTATION_LOG_LIMIT`] are
+    /// forgotten (a client re-sends only what it has not seen answered).
+    pub fn commit_mutation(
+        &self,
+        values: &[f64],
+        record: Option<MutationRecord<'_>>,
+    ) -> Result<(), StorageError> {
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let tx = conn.transaction()?;
         for v in values {
             tx.execute("INSERT INTO numbers (value) VALUES (?1)", params![v])?;
         }
+        if let Some(r) = record {
+            tx.execute(
+                "INSERT INTO mutations (session_id, request_id, result, ts) VALUES (?1, ?2, ?3, ?4)",
+                params![r.session_id, r.request_id, r.result, r.ts as i64],
+            )?;
+            tx.execute(
+                "DELETE FROM mutations WHERE ts <= (SELECT ts FROM mutations ORDER BY ts DESC LIMIT 1 OFFSET ?1)",
+                params![self.mutation_log_limit],
+            )?;
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// The recorded result of a committed mutation: (result JSON, commit ts).
+    pub fn mutation_result(
+        &self,
+        session_id: &str,
+        request_id: u32,
+    ) -> Result<Option<(String, u64)>, StorageError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT result, ts FROM mutations WHERE session_id = ?1 AND request_id = ?2",
+                params![session_id, request_id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+            )
+            .optional()
+        })
+    }
+
+    /// How many mutation results are recorded.
+    pub fn mutation_log_len(&self) -> Result<u64, StorageError> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM mutations", [], |r| r.get::<_, i64>(0)))
+            .map(|n| n as u64)
     }
 
     /// A stored setting.
@@ -271,5 +336,49 @@ impl Storage {
             )
             .optional()
         })
+    }
+}
+
+#[cfg(test)]
+mod mutation_log_tests {
+    use super::*;
+
+    #[test]
+    fn the_mutation_record_is_kept_with_its_writes_and_bounded() {
+        let mut s = Storage::open(None).unwrap();
+        s.mutation_log_limit = 100;
+        let n = 150;
+        for i in 0..n {
+            s.commit_mutation(
+                &[i as f64],
+                Some(MutationRecord {
+                    session_id: "s",
+                    request_id: i,
+                    result: "null",
+                    ts: 1_000 + i as u64,
+                }),
+            )
+            .unwrap();
+        }
+        assert_eq!(s.mutation_log_len().unwrap(), 100);
+        assert_eq!(s.mutation_result("s", 0).unwrap(), None, "the oldest went");
+        assert_eq!(
+            s.mutation_result("s", n - 1).unwrap(),
+            Some(("null".into(), 1_000 + n as u64 - 1))
+        );
+        assert_eq!(s.numbers().unwrap().len(), n as usize);
+        // A duplicate record fails the whole transaction: its numbers are not written.
+        assert!(s
+            .commit_mutation(
+                &[1e9],
+                Some(MutationRecord {
+                    session_id: "s",
+                    request_id: n - 1,
+                    result: "null",
+                    ts: 5,
+                }),
+            )
+            .is_err());
+        assert!(!s.numbers().unwrap().contains(&1e9));
     }
 }

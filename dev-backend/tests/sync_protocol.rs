@@ -407,3 +407,101 @@ fn invalid_versions_are_refused() {
     let r = tungstenite::connect(format!("ws://127.0.0.1:{}/api/banana/sync", b.port));
     assert!(r.is_err());
 }
+
+fn count_of(b: &Backend, session: &str, value: f64) -> usize {
+    let mut ws = Ws::connect(b, session);
+    add_query(
+        &mut ws,
+        0,
+        0,
+        "myFunctions:listNumbers",
+        json!({"count": 1000}),
+    );
+    let t = ws.until(|m| numbers_of(m).is_some());
+    numbers_of(&t)
+        .unwrap()
+        .iter()
+        .filter(|n| **n == value)
+        .count()
+}
+
+fn add(request_id: u32, value: f64) -> ClientMessage {
+    ClientMessage::Mutation {
+        request_id,
+        udf_path: "myFunctions:addNumber".into(),
+        args: json!([{ "value": value }]),
+        component_path: None,
+    }
+}
+
+#[test]
+fn a_mutation_replayed_after_a_restart_runs_once() {
+    let dir = std::env::temp_dir().join(format!(
+        "cdb-dedup-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let config = || convex_dev_backend::Config {
+        data_dir: Some(dir.clone()),
+        port: 0,
+        ..convex_dev_backend::Config::default()
+    };
+    let session = "3f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c93";
+    let value = 7_007.5;
+    let first = start_with(config());
+    let mut ws = Ws::connect(&first, session);
+    ws.send(&add(1, value));
+    let ServerMessage::MutationResponse { ts: Some(ts1), .. } = ws.recv().unwrap() else {
+        panic!()
+    };
+    // The backend restarts; the client never saw the answer and re-sends on reconnect.
+    let second = start_with(config());
+    let mut ws = Ws::connect(&second, session);
+    ws.send(&add(1, value));
+    let ServerMessage::MutationResponse {
+        ts: Some(ts2),
+        success: true,
+        ..
+    } = ws.recv().unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(ts1, ts2, "the recorded commit, not a second run");
+    assert_eq!(count_of(&second, session, value), 1, "ran twice");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_sockets_resending_one_mutation_at_once_run_it_once() {
+    let b = start();
+    let session = "4f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c94";
+    for round in 0..20u32 {
+        let value = 9_000.0 + round as f64;
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let url = b.url.clone();
+                let port = b.port;
+                std::thread::spawn(move || {
+                    let b = Backend { url, port };
+                    let mut ws = Ws::connect(&b, session);
+                    ws.send(&add(100 + round, value));
+                    matches!(
+                        ws.recv(),
+                        Some(ServerMessage::MutationResponse { success: true, .. })
+                    )
+                })
+            })
+            .collect();
+        for t in threads {
+            assert!(t.join().unwrap());
+        }
+        assert_eq!(
+            count_of(&b, session, value),
+            1,
+            "round {round} ran more than once"
+        );
+    }
+}

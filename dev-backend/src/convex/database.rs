@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use convex_yew_core::protocol::Ts;
 
-use crate::storage::{Storage, StorageError};
+use crate::storage::{MutationRecord, Storage, StorageError};
 
 /// All tables of the deployment.
 pub struct Database {
@@ -52,11 +52,46 @@ impl Database {
 
     /// Commits a transaction; returns its timestamp (strictly increasing, nanoseconds).
     pub fn commit(&mut self, tx: Transaction) -> Result<Ts, StorageError> {
+        self.commit_recorded(tx, None, |_| String::new())
+    }
+
+    /// Commits a transaction and records its result under `(session, request id)` in the
+    /// same storage transaction; `result` renders the record once the timestamp is known.
+    pub fn commit_recorded(
+        &mut self,
+        tx: Transaction,
+        key: Option<(&str, u32)>,
+        result: impl FnOnce(Ts) -> String,
+    ) -> Result<Ts, StorageError> {
+        let ts = now_nanos()
+            .max(self.ts.saturating_add(1))
+            .min(i64::MAX as u64);
         let appended = tx.numbers.get(self.numbers.len()..).unwrap_or_default();
-        self.storage.append_numbers(appended)?;
+        let text;
+        let record = match key {
+            Some((session_id, request_id)) => {
+                text = result(Ts(ts));
+                Some(MutationRecord {
+                    session_id,
+                    request_id,
+                    result: &text,
+                    ts,
+                })
+            }
+            None => None,
+        };
+        self.storage.commit_mutation(appended, record)?;
         self.numbers = tx.numbers;
-        self.ts = now_nanos().max(self.ts + 1).min(i64::MAX as u64);
+        self.ts = ts;
         Ok(Ts(self.ts))
+    }
+
+    /// The recorded result of a committed mutation.
+    pub fn recorded(&self, session_id: &str, request_id: u32) -> Option<(String, u64)> {
+        self.storage
+            .mutation_result(session_id, request_id)
+            .ok()
+            .flatten()
     }
 }
 

@@ -12,7 +12,6 @@ pub mod functions;
 pub mod http_api;
 pub mod sync;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::WebSocketUpgrade;
@@ -42,7 +41,6 @@ pub struct Deployment {
     /// Every commit's timestamp, to every session.
     pub commits: broadcast::Sender<Ts>,
     /// Committed mutation outcomes by (session id, request id), outliving sockets.
-    pub mutation_log: Mutex<HashMap<(String, u32), (Value, Ts)>>,
     /// Verifies tokens.
     pub verifier: Verifier,
     /// Test knobs.
@@ -63,7 +61,6 @@ impl Deployment {
             db: Mutex::new(Database::load(storage)?),
             registry: Registry::builtin(),
             commits,
-            mutation_log: Mutex::new(HashMap::new()),
             verifier,
             controls,
         })
@@ -88,16 +85,41 @@ impl Deployment {
         args: &Value,
         identity: Option<&functions::Identity>,
     ) -> Result<(Value, Ts), FunctionError> {
+        self.run_mutation_once(None, path, args, identity)
+    }
+
+    /// Runs a mutation exactly once per `(session, request id)`: under the database lock (so
+    /// two sockets re-sending it at once cannot both run it), a recorded result is returned as
+    /// is; otherwise it runs, and its writes and its result are committed together (so a
+    /// replay after a restart finds it).
+    pub fn run_mutation_once(
+        &self,
+        key: Option<(&str, u32)>,
+        path: &str,
+        args: &Value,
+        identity: Option<&functions::Identity>,
+    ) -> Result<(Value, Ts), FunctionError> {
+        let internal = |what: &str| FunctionError {
+            message: format!("InternalServerError: {what}"),
+            data: None,
+        };
         let outcome = {
             let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((session, request)) = key {
+                if let Some((text, ts)) = db.recorded(session, request) {
+                    let json: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|_| internal("a bad record"))?;
+                    let value =
+                        Value::from_json_owned(json).map_err(|_| internal("a bad record"))?;
+                    return Ok((value, Ts(ts)));
+                }
+            }
             let mut tx = db.begin();
             let value = self.registry.run_mutation(path, args, &mut tx, identity)?;
-            let ts = db.commit(tx).map_err(|e| {
+            let json = value.to_json().to_string();
+            let ts = db.commit_recorded(tx, key, |_| json).map_err(|e| {
                 eprintln!("[convex] commit failed: {e}");
-                FunctionError {
-                    message: "InternalServerError: the commit failed".into(),
-                    data: None,
-                }
+                internal("the commit failed")
             })?;
             (value, ts)
         };

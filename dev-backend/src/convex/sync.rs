@@ -282,28 +282,18 @@ impl Session {
     }
 
     fn mutation(&mut self, request_id: u32, path: &str, args: &serde_json::Value) -> bool {
-        let key = (self.session_id.clone().unwrap_or_default(), request_id);
-        let cached = self
-            .d
-            .mutation_log
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .cloned();
-        let outcome = match cached {
-            Some(done) => Ok(done),
-            None => match decode_args(args) {
-                Ok(args) => self.d.run_mutation(path, &args, self.identity.as_ref()),
-                Err(e) => Err(e),
-            },
+        let session = self.session_id.clone().unwrap_or_default();
+        let outcome = match decode_args(args) {
+            Ok(args) => self.d.run_mutation_once(
+                Some((&session, request_id)),
+                path,
+                &args,
+                self.identity.as_ref(),
+            ),
+            Err(e) => Err(e),
         };
         match outcome {
             Ok((value, ts)) => {
-                self.d
-                    .mutation_log
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(key, (value.clone(), ts));
                 self.send(&ServerMessage::MutationResponse {
                     request_id,
                     success: true,
