@@ -312,6 +312,7 @@ fn large_transitions_are_chunked_for_new_clients_only() {
         json!({"size": 6_000_000}),
     );
     let mut parts = vec![];
+    let mut id = None;
     loop {
         match ws.recv().unwrap() {
             ServerMessage::TransitionChunk {
@@ -321,9 +322,9 @@ fn large_transitions_are_chunked_for_new_clients_only() {
                 transition_id,
             } => {
                 assert_eq!(part_number as usize, parts.len());
+                assert_eq!(*id.get_or_insert(transition_id.clone()), transition_id);
                 parts.push(chunk);
                 if part_number + 1 == total_parts {
-                    assert_eq!(transition_id, parts.concat().len().to_string());
                     break;
                 }
             }
@@ -504,4 +505,73 @@ fn two_sockets_resending_one_mutation_at_once_run_it_once() {
             "round {round} ran more than once"
         );
     }
+}
+
+#[test]
+fn transition_ids_are_unique_even_for_equal_lengths() {
+    let text = "x".repeat(100);
+    let ids: std::collections::BTreeSet<String> = (0..3)
+        .map(
+            |_| match &convex_dev_backend::convex::sync::split_transition(&text, 40)[0] {
+                ServerMessage::TransitionChunk { transition_id, .. } => transition_id.clone(),
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(ids.len(), 3);
+}
+
+#[test]
+fn a_reader_too_slow_to_keep_up_is_disconnected_and_the_server_carries_on() {
+    let b = start();
+    let mut slow = Ws::open(&b, "/api/1.48.0/sync");
+    slow.send(&ClientMessage::Connect {
+        session_id: SESSION.into(),
+        connection_count: 0,
+        last_close_reason: None,
+        max_observed_timestamp: None,
+        client_ts: None,
+    });
+    // 40 MB of results in one Transition (chunked), and the client never reads.
+    let modifications = (0..40u32)
+        .map(|i| QuerySetModification::Add {
+            query_id: i,
+            udf_path: "testing:bigResult".into(),
+            args: json!([{ "size": 1_000_000 + i }]),
+            journal: None,
+            component_path: None,
+        })
+        .collect();
+    slow.send(&ClientMessage::ModifyQuerySet {
+        base_version: 0,
+        new_version: 1,
+        modifications,
+    });
+    std::thread::sleep(std::time::Duration::from_secs(13));
+    // 40 MB in 5 MB chunks is 8 parts; a server that buffers without bound delivers all 8.
+    let started = std::time::Instant::now();
+    let mut parts = 0;
+    while let Some(m) = slow.recv() {
+        if let ServerMessage::TransitionChunk { .. } = m {
+            parts += 1;
+        }
+    }
+    assert!(
+        parts < 8,
+        "a reader that never reads was buffered to the end"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "the socket was closed, not left hanging"
+    );
+    // Everyone else is unaffected.
+    let mut other = Ws::connect(&b, "5f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c95");
+    add_query(
+        &mut other,
+        0,
+        0,
+        "myFunctions:listNumbers",
+        json!({"count": 1}),
+    );
+    assert!(numbers_of(&other.until(|m| numbers_of(m).is_some())).is_some());
 }

@@ -447,9 +447,11 @@ impl SyncClient {
                             now,
                         ),
                     },
-                    Err(e @ (ChunkError::OutOfRange { .. } | ChunkError::OutOfOrder { .. })) => {
-                        self.protocol_violation(e.to_string(), now)
-                    }
+                    Err(
+                        e @ (ChunkError::OutOfRange { .. }
+                        | ChunkError::OutOfOrder { .. }
+                        | ChunkError::TooLarge { .. }),
+                    ) => self.protocol_violation(e.to_string(), now),
                 }
             }
             ServerMessage::MutationResponse {

@@ -181,7 +181,34 @@ impl AuthKit {
     fn redirect_allowed(&self, uri: &str) -> bool {
         redirect_allowed(uri, &self.extra_redirect_uris)
     }
+
+    /// Keeps a sign-in code until it is used or expires; expired ones are dropped here, and
+    /// past [`MAX_PENDING_CODES`] the oldest go, so abandoned sign-ins cannot pile up.
+    fn remember_code(&self, code: String, pending: PendingCode) {
+        let mut codes = self.codes.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        codes.retain(|_, p| p.expires > now);
+        while codes.len() >= MAX_PENDING_CODES {
+            let oldest = codes
+                .iter()
+                .min_by_key(|(_, p)| p.expires)
+                .map(|(c, _)| c.clone());
+            match oldest {
+                Some(c) => codes.remove(&c),
+                None => break,
+            };
+        }
+        codes.insert(code, pending);
+    }
+
+    /// How many sign-in codes wait to be exchanged.
+    pub fn pending_codes(&self) -> usize {
+        self.codes.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
 }
+
+/// The most sign-in codes kept waiting for their exchange.
+pub const MAX_PENDING_CODES: usize = 10_000;
 
 /// Where sign-in codes and logout may send the browser: a loopback `http(s)` URL, or one of
 /// the URIs given with `--redirect-uri` (compared exactly). Parsed with a real URL parser:
@@ -256,7 +283,7 @@ async fn issue_code(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> R
         Err(e) => return internal(e),
     };
     let code = random_id(32);
-    a.codes.lock().unwrap_or_else(|p| p.into_inner()).insert(
+    a.remember_code(
         code.clone(),
         PendingCode {
             user_id: user.id,
@@ -557,7 +584,7 @@ async fn authorize_submit(
         None => orgs.first().map(|m| m.org.to_string()),
     };
     let code = random_id(32);
-    a.codes.lock().unwrap_or_else(|p| p.into_inner()).insert(
+    a.remember_code(
         code.clone(),
         PendingCode {
             user_id: user.id.clone(),

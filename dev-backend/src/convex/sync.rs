@@ -16,6 +16,8 @@ use convex_yew_core::protocol::{
 };
 use convex_yew_core::Value;
 use futures_util::{SinkExt, StreamExt};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
 use tokio::sync::mpsc;
 
 use super::functions::{FunctionError, Identity};
@@ -36,9 +38,49 @@ struct Subscription {
     last_sent: Option<String>,
 }
 
+/// A socket with more than this waiting to be written, and no write finished for
+/// [`STALL`], is disconnected: its reader is not keeping up.
+pub const MAX_QUEUED_BYTES: usize = 8 * 1024 * 1024;
+/// How long a socket over [`MAX_QUEUED_BYTES`] may make no progress.
+pub const STALL: Duration = Duration::from_secs(10);
+/// Over this, a socket is disconnected at once, progress or not (the client itself refuses a
+/// chunked transition over 256 MB).
+pub const HARD_QUEUED_BYTES: usize = 512 * 1024 * 1024;
+
+/// Frames waiting for the socket's writer, counted in bytes.
+#[derive(Clone)]
+struct Outbox {
+    tx: mpsc::UnboundedSender<Out>,
+    queued: Arc<AtomicUsize>,
+    /// When the writer last finished a frame (ms since the epoch).
+    progress: Arc<AtomicU64>,
+    overflowed: Arc<AtomicBool>,
+}
+
+impl Outbox {
+    fn send(&self, out: Out) {
+        if let Out::Text(t) = &out {
+            let now = self.queued.fetch_add(t.len(), Ordering::SeqCst) + t.len();
+            if now > HARD_QUEUED_BYTES {
+                self.queued.fetch_sub(t.len(), Ordering::SeqCst);
+                self.overflowed.store(true, Ordering::SeqCst);
+                return;
+            }
+        }
+        let _ = self.tx.send(out);
+    }
+
+    /// Over the soft limit with no write finished for [`STALL`].
+    fn stalled(&self) -> bool {
+        self.queued.load(Ordering::SeqCst) > MAX_QUEUED_BYTES
+            && now_ms().saturating_sub(self.progress.load(Ordering::SeqCst))
+                > STALL.as_millis() as u64
+    }
+}
+
 struct Session {
     d: Arc<Deployment>,
-    out: mpsc::UnboundedSender<Out>,
+    out: Outbox,
     chunks_supported: bool,
     session_id: Option<String>,
     query_set_version: u32,
@@ -54,10 +96,19 @@ struct Session {
 pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Out>();
+    let queued = Arc::new(AtomicUsize::new(0));
+    let progress = Arc::new(AtomicU64::new(now_ms()));
+    let (sent, progressed) = (queued.clone(), progress.clone());
     let writer = tokio::spawn(async move {
         while let Some(out) = out_rx.recv().await {
             let result = match out {
-                Out::Text(t) => sink.send(Message::Text(t.into())).await,
+                Out::Text(t) => {
+                    let len = t.len();
+                    let r = sink.send(Message::Text(t.into())).await;
+                    sent.fetch_sub(len, Ordering::SeqCst);
+                    progressed.store(now_ms(), Ordering::SeqCst);
+                    r
+                }
                 Out::Close => {
                     let _ = sink.send(Message::Close(None)).await;
                     break;
@@ -72,7 +123,12 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
     let mut drop_signal = d.controls.drop_sockets.subscribe();
     let mut session = Session {
         d,
-        out: out_tx,
+        out: Outbox {
+            tx: out_tx,
+            queued,
+            progress,
+            overflowed: Arc::new(AtomicBool::new(false)),
+        },
         chunks_supported,
         session_id: None,
         query_set_version: 0,
@@ -84,7 +140,20 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
     };
     let mut idle = tokio::time::interval(Duration::from_secs(15));
     idle.tick().await;
+    let mut watch = tokio::time::interval(Duration::from_secs(1));
+    watch.tick().await;
     loop {
+        if session.out.overflowed.load(Ordering::SeqCst) || session.out.stalled() {
+            // A reader this slow would make the server buffer without bound: cut it off (the
+            // client reconnects and catches up from a fresh Transition).
+            eprintln!(
+                "[sync] {} too slow: {} MB queued, disconnected",
+                session.label(),
+                session.out.queued.load(Ordering::SeqCst) / (1024 * 1024)
+            );
+            writer.abort();
+            return;
+        }
         tokio::select! {
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
@@ -112,6 +181,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
                 }
             }
             _ = idle.tick() => session.send(&ServerMessage::Ping),
+            _ = watch.tick() => {}
             _ = drop_signal.recv() => {
                 // Like a network failure: no close frame (the browser reports 1006).
                 eprintln!("[sync] {} dropped by the test controls", session.label());
@@ -134,11 +204,11 @@ impl Session {
     }
 
     fn send(&self, msg: &ServerMessage) {
-        let _ = self.out.send(Out::Text(msg.to_text()));
+        self.out.send(Out::Text(msg.to_text()));
     }
 
     fn close(&self) {
-        let _ = self.out.send(Out::Close);
+        self.out.send(Out::Close);
     }
 
     fn fatal(&self, error: String) {
@@ -339,7 +409,7 @@ impl Session {
                     error_data: e.data.map(|d| d.to_json()),
                 },
             };
-            let _ = out.send(Out::Text(msg.to_text()));
+            out.send(Out::Text(msg.to_text()));
         });
     }
 
@@ -481,7 +551,7 @@ impl Session {
                 self.send(&chunk);
             }
         } else {
-            let _ = self.out.send(Out::Text(text));
+            self.out.send(Out::Text(text));
         }
     }
 }
@@ -530,6 +600,8 @@ fn decode_args(args: &serde_json::Value) -> Result<Value, FunctionError> {
     Ok(value)
 }
 
+static NEXT_TRANSITION_ID: AtomicU64 = AtomicU64::new(1);
+
 /// Splits a serialised Transition into chunks of at most `max` bytes at character boundaries.
 pub fn split_transition(text: &str, max: usize) -> Vec<ServerMessage> {
     let mut parts = Vec::new();
@@ -543,6 +615,10 @@ pub fn split_transition(text: &str, max: usize) -> Vec<ServerMessage> {
         rest = &rest[cut..];
     }
     let total = parts.len() as u32;
+    // Unique per transition (two transitions of one length must not be confused).
+    let id = NEXT_TRANSITION_ID
+        .fetch_add(1, Ordering::SeqCst)
+        .to_string();
     parts
         .into_iter()
         .enumerate()
@@ -550,7 +626,7 @@ pub fn split_transition(text: &str, max: usize) -> Vec<ServerMessage> {
             chunk: chunk.to_owned(),
             part_number: i as u32,
             total_parts: total,
-            transition_id: text.len().to_string(),
+            transition_id: id.clone(),
         })
         .collect()
 }
