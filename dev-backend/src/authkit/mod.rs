@@ -933,3 +933,51 @@ mod tests {
         assert_eq!(super::rfc3339(1_767_000_000), "2025-12-29T09:20:00.000Z");
     }
 }
+
+#[cfg(test)]
+mod pending_code_tests {
+    use super::*;
+
+    fn pending(expires: Instant) -> PendingCode {
+        PendingCode {
+            user_id: "user_1".into(),
+            organization_id: None,
+            challenge: "c".into(),
+            client_id: "client_local_dev".into(),
+            expires,
+        }
+    }
+
+    #[test]
+    fn abandoned_sign_in_codes_cannot_pile_up() {
+        let storage = Arc::new(Storage::open(None).unwrap());
+        let a = AuthKit::new(
+            "client_local_dev".into(),
+            "http://127.0.0.1:1".into(),
+            vec![],
+            storage,
+            Arc::new(Controls::new(300)),
+        )
+        .unwrap();
+        let now = Instant::now();
+        // Expired codes go at the next insert.
+        for i in 0..100 {
+            a.remember_code(format!("old{i}"), pending(now - Duration::from_secs(1)));
+        }
+        a.remember_code("fresh".into(), pending(now + Duration::from_secs(600)));
+        assert_eq!(a.pending_codes(), 1);
+        // Live ones are capped; the oldest go first.
+        for i in 0..MAX_PENDING_CODES + 10 {
+            a.remember_code(
+                format!("c{i}"),
+                pending(now + Duration::from_secs(601 + i as u64)),
+            );
+        }
+        assert_eq!(a.pending_codes(), MAX_PENDING_CODES);
+        let codes = a.codes.lock().unwrap();
+        assert!(
+            !codes.contains_key("fresh")
+                && codes.contains_key(&format!("c{}", MAX_PENDING_CODES + 9))
+        );
+    }
+}

@@ -227,16 +227,7 @@ impl Verifier {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let num = |name: &str| t.claims.get(name).and_then(Json::as_f64).map(|f| f as u64);
-        let exp = num("exp").ok_or("Missing expiry claim ('exp') in JWT")?;
-        if now > exp.saturating_add(LEEWAY_SECS) {
-            return Err("Could not validate token: the token has expired".into());
-        }
-        if num("iat").is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECS))
-            || num("nbf").is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
-        {
-            return Err("Could not validate token: the token is not valid yet".into());
-        }
+        let exp = check_times(|name| t.claims.get(name), now)?;
         let sub = t
             .claims
             .get("sub")
@@ -400,4 +391,52 @@ fn percent_decode(s: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Checks `exp`, `iat` and `nbf` against `now` (seconds) with the leeway; returns `exp`. Any
+/// number a token may hold (huge, negative, fractional) is handled without overflow.
+pub fn check_times<'a>(claim: impl Fn(&str) -> Option<&'a Json>, now: u64) -> Result<u64, String> {
+    let num = |name: &str| claim(name).and_then(Json::as_f64).map(|f| f as u64);
+    let exp = num("exp").ok_or("Missing expiry claim ('exp') in JWT")?;
+    if now > exp.saturating_add(LEEWAY_SECS) {
+        return Err("Could not validate token: the token has expired".into());
+    }
+    if num("iat").is_some_and(|iat| iat > now.saturating_add(LEEWAY_SECS))
+        || num("nbf").is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECS))
+    {
+        return Err("Could not validate token: the token is not valid yet".into());
+    }
+    Ok(exp)
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hostile_time_claims_never_overflow() {
+        let claims = |exp: Json, iat: Json| {
+            let m: serde_json::Map<String, Json> =
+                [("exp".to_string(), exp), ("iat".to_string(), iat)]
+                    .into_iter()
+                    .collect();
+            m
+        };
+        for (exp, iat, now) in [
+            (json!(u64::MAX), json!(0), u64::MAX),
+            (json!(1.8e19), json!(-5), u64::MAX - 1),
+            (json!(-1), json!(1e300), 1_000),
+            (json!(f64::MAX), json!(u64::MAX), 0),
+        ] {
+            let m = claims(exp, iat);
+            let _ = check_times(|k| m.get(k), now);
+        }
+        let ok = claims(json!(2_000), json!(1_000));
+        assert_eq!(check_times(|k| ok.get(k), 1_500), Ok(2_000));
+        assert!(
+            check_times(|k| ok.get(k), 2_006).is_err(),
+            "expired past the leeway"
+        );
+    }
 }
