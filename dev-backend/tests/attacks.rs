@@ -133,17 +133,7 @@ fn a_jwt_from_a_foreign_issuer_is_refused() {
 #[test]
 fn a_jwt_for_another_audience_is_refused() {
     let b = start();
-    let dir = std::env::temp_dir().join(format!("cdb-aud-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("auth.json");
-    std::fs::write(&path, json!({"providers": [{"type": "customJwt", "issuer": format!("{}/user_management/client_local_dev", b.url), "jwks": format!("{}/sso/jwks/client_local_dev", b.url), "algorithm": "RS256", "applicationID": "app_x"}]}).to_string()).unwrap();
-    let strict = start_with(Config {
-        data_dir: None,
-        test_controls: true,
-        port: 0,
-        auth_config: Some(path),
-        ..Config::default()
-    });
+    let strict = start_requiring_audience(&b, "app_x");
     let (access, _, _) = sign_in(&b, "ada@example.com");
     assert!(rejected(&strict, &access).contains("app_x"));
 }

@@ -436,19 +436,13 @@ fn drop_sockets_cuts_every_connection() {
 
 #[test]
 fn a_custom_auth_config_with_an_audience() {
-    let dir = std::env::temp_dir().join(format!("cdb-auth-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    // Start once to learn the port, then configure a provider requiring an audience nobody has.
+    // A provider requiring an audience nobody has.
     let b = start();
-    let path = dir.join("auth.json");
-    std::fs::write(&path, json!({"providers": [{"type": "customJwt", "issuer": format!("{}/user_management/client_local_dev", b.url), "jwks": format!("{}/sso/jwks/client_local_dev", b.url), "algorithm": "RS256", "applicationID": "app_x"}]}).to_string()).unwrap();
-    let strict = start_with(Config {
-        data_dir: None,
-        test_controls: true,
-        port: 0,
-        auth_config: Some(path.clone()),
-        ..Config::default()
-    });
+    let strict = start_requiring_audience(&b, "app_x");
+    let path = std::env::temp_dir()
+        .join(format!("cdb-auth-{}", std::process::id()))
+        .join("auth.json");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let (access, _, _) = sign_in(&b, "ada@example.com");
     let mut ws = Ws::connect(&strict, SESSION);
     authenticate(&mut ws, 0, &access);

@@ -350,16 +350,10 @@ impl AuthKitClient {
     /// ([`AuthKitError::LoginRequired`]). Dropping the future loses only the answer.
     pub async fn get_access_token(&self, force_refresh: bool) -> Result<String, AuthKitError> {
         let (tx, rx) = oneshot::channel();
-        let waiter = self
-            .inner
-            .session
-            .borrow_mut()
-            .get_access_token(force_refresh, browser::now());
-        self.inner
-            .answers
-            .borrow_mut()
-            .insert(waiter, Answer::Token(tx));
-        drive(&self.inner);
+        self.ask(
+            |s, now| s.get_access_token(force_refresh, now),
+            Answer::Token(tx),
+        );
         rx.await.unwrap_or(Err(AuthKitError::Disposed))
     }
 
@@ -368,17 +362,22 @@ impl AuthKitClient {
     /// ([`AuthKitError::OrganizationRefused`]).
     pub async fn switch_to_organization(&self, organization_id: &str) -> Result<(), AuthKitError> {
         let (tx, rx) = oneshot::channel();
-        let waiter = self
-            .inner
-            .session
-            .borrow_mut()
-            .switch_to_organization(organization_id, browser::now());
-        self.inner
-            .answers
-            .borrow_mut()
-            .insert(waiter, Answer::Switch(tx));
-        drive(&self.inner);
+        self.ask(
+            |s, now| s.switch_to_organization(organization_id, now),
+            Answer::Switch(tx),
+        );
         rx.await.unwrap_or(Err(AuthKitError::Disposed))
+    }
+
+    /// Asks the session something whose answer comes as an event for the returned waiter.
+    fn ask(
+        &self,
+        call: impl FnOnce(&mut AuthKitSession, convex_yew_core::sync::Instant) -> WaiterId,
+        answer: Answer,
+    ) {
+        let waiter = call(&mut self.inner.session.borrow_mut(), browser::now());
+        self.inner.answers.borrow_mut().insert(waiter, answer);
+        drive(&self.inner);
     }
 
     /// Signs out: this tab's session ends at once (a refresh in flight is abandoned and its

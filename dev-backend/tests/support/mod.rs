@@ -54,6 +54,22 @@ pub fn start_with(config: Config) -> Backend {
     }
 }
 
+/// A second backend that trusts `b`'s AuthKit only for tokens with audience `audience`
+/// (which `b` never issues).
+pub fn start_requiring_audience(b: &Backend, audience: &str) -> Backend {
+    let dir = std::env::temp_dir().join(format!("cdb-aud-{}-{audience}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("auth.json");
+    std::fs::write(&path, json!({"providers": [{"type": "customJwt", "issuer": format!("{}/user_management/client_local_dev", b.url), "jwks": format!("{}/sso/jwks/client_local_dev", b.url), "algorithm": "RS256", "applicationID": audience}]}).to_string()).unwrap();
+    start_with(Config {
+        data_dir: None,
+        test_controls: true,
+        port: 0,
+        auth_config: Some(path),
+        ..Config::default()
+    })
+}
+
 pub const SESSION: &str = "0f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c90";
 
 pub struct Ws {
