@@ -357,23 +357,21 @@ impl AuthKitSession {
             Phase::Disposed => self.answer_switch(waiter, Err(AuthKitError::Disposed)),
             Phase::SignedIn(_) => {
                 if self.op.is_some() {
-                    let previous = self.queued_switch.replace(QueuedSwitch {
-                        organization: organization.to_owned(),
-                        waiters: vec![waiter],
-                    });
-                    if let Some(previous) = previous {
+                    // Only the latest switch runs; callers of the same organization join it.
+                    let mut waiters = vec![waiter];
+                    if let Some(previous) = self.queued_switch.take() {
                         for w in previous.waiters {
                             if previous.organization == organization {
-                                self.queued_switch
-                                    .as_mut()
-                                    .expect("just queued")
-                                    .waiters
-                                    .push(w);
+                                waiters.push(w);
                             } else {
                                 self.answer_switch(w, Err(AuthKitError::Superseded));
                             }
                         }
                     }
+                    self.queued_switch = Some(QueuedSwitch {
+                        organization: organization.to_owned(),
+                        waiters,
+                    });
                 } else {
                     self.retry_at = None;
                     self.begin(
@@ -609,7 +607,6 @@ impl AuthKitSession {
         token_waiters: Vec<TokenWaiter>,
         switch_waiters: Vec<WaiterId>,
     ) {
-        debug_assert!(self.op.is_none());
         let lock = self.new_id();
         let deadline = self.now.saturating_add(self.timeouts.lock);
         self.io.push_back(SessionIo::AcquireLock { lock, deadline });
