@@ -183,6 +183,10 @@ pub struct World {
     config: AuthKitConfig,
     /// A sign-out happened since the last sign-in: sessions may legitimately end.
     pub signed_out_this_epoch: bool,
+    /// `api.refused_signed_out` when the epoch began: a refusal since then (a tab presented a
+    /// session that was signed out, which it had adopted through the shared storage) is a
+    /// legitimate end too.
+    refused_at_epoch: u32,
     pub violations: Vec<String>,
     pub max_refreshes_in_flight: usize,
     /// A sign-out or dispose is under way: what it cancels may already have been processed.
@@ -215,6 +219,7 @@ impl World {
             next_instance: 0,
             config: config(),
             signed_out_this_epoch: false,
+            refused_at_epoch: 0,
             violations: Vec::new(),
             max_refreshes_in_flight: 0,
             ending_session: false,
@@ -347,7 +352,7 @@ impl World {
             while let Some(ev) = self.tabs[t].sync.poll_event() {
                 moved = true;
                 if let Event::AuthGaveUp(why) = &ev {
-                    if !self.signed_out_this_epoch {
+                    if !self.sessions_may_end() {
                         self.violations
                             .push(format!("tab {t}: auth given up without a sign-out: {why}"));
                     }
@@ -476,6 +481,7 @@ impl World {
                 // A completed sign-in starts a new epoch: earlier sign-outs no longer explain
                 // a session ending.
                 self.signed_out_this_epoch = false;
+                self.refused_at_epoch = self.api.refused_signed_out;
                 for tab in &mut self.tabs {
                     tab.signed_in_this_epoch = false;
                 }
@@ -885,6 +891,11 @@ impl World {
             .push("the world never settled (something keeps moving)".into());
     }
 
+    /// A sign-out (here, or of a session a tab adopted) explains a session ending.
+    fn sessions_may_end(&self) -> bool {
+        self.signed_out_this_epoch || self.api.refused_signed_out > self.refused_at_epoch
+    }
+
     // ----- what tests look at -----
 
     /// The refresh token in localStorage.
@@ -951,7 +962,7 @@ impl World {
                     tab.sync.is_authenticated()
                 ));
             }
-            if !self.signed_out_this_epoch && tab.signed_in_this_epoch && !user {
+            if !self.sessions_may_end() && tab.signed_in_this_epoch && !user {
                 v.push("signed out without a sign-out (transient failures only)".into());
             }
             if self.signed_out_this_epoch && user {

@@ -30,6 +30,9 @@ pub struct SimAuthKit {
     next: u64,
     /// Sessions revoked by reuse detection (the model checks a correct client never does that).
     pub reuse_detected: u32,
+    /// Refreshes refused because their session was signed out: a legitimate end for any tab
+    /// that had adopted that session through the shared storage.
+    pub refused_signed_out: u32,
 }
 
 pub fn jwt(claims: &Json) -> String {
@@ -126,6 +129,7 @@ impl SimAuthKit {
                     return Self::refused("invalid_grant");
                 }
                 if self.sessions[&sid].revoked {
+                    self.refused_signed_out += 1;
                     return Self::refused("invalid_grant");
                 }
                 if let Some(org) = body["organization_id"].as_str() {
