@@ -103,9 +103,22 @@ async fn a_mutation_resolves_with_its_write_already_visible() {
     let a = client();
     let sub = a.subscribe(&LIST, &ListArgs { count: 10 }).unwrap();
     let m = common::marker();
-    a.mutation(&ADD, &AddArgs { value: m }).await.unwrap();
+    assert!(!a.connection_state().has_inflight_requests);
+    let before = js_sys::Date::now() as u64;
+    let pending = a.mutation(&ADD, &AddArgs { value: m });
+    let state = a.connection_state();
+    assert!(state.has_inflight_requests, "the mutation is in flight");
+    let since = state
+        .time_of_oldest_inflight_request
+        .expect("a time")
+        .as_millis();
+    assert!(since >= before && since <= js_sys::Date::now() as u64);
+    pending.await.unwrap();
     let now = sub.latest().expect("loaded").expect("ok");
     assert!(now.numbers.contains(&m), "{now:?}");
+    let state = a.connection_state();
+    assert!(!state.has_inflight_requests);
+    assert_eq!(state.time_of_oldest_inflight_request, None);
     a.close();
 }
 

@@ -271,3 +271,96 @@ async fn swapping_the_convex_client_signs_the_old_one_out() {
     a.close();
     b.close();
 }
+
+#[derive(Properties, PartialEq)]
+struct ActionsProps {
+    out: Shared<Vec<String>>,
+}
+
+/// Uses `use_auth`'s URL getters and a background sign-out, recording what it saw.
+#[component]
+fn AuthActions(props: &ActionsProps) -> Html {
+    let auth = use_auth();
+    let out = props.out.clone();
+    let onclick = {
+        let auth = auth.clone();
+        Callback::from(move |_| {
+            let sign_in = auth.sign_in_url(Default::default()).unwrap();
+            let sign_up = auth.sign_up_url(Default::default()).unwrap();
+            out.0.borrow_mut().extend([sign_in, sign_up]);
+            let done = auth.sign_out_with(SignOutOptions {
+                return_to: None,
+                navigate: false,
+            });
+            let out = out.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = format!("{:?}", done.await);
+                out.0.borrow_mut().push(result);
+            });
+        })
+    };
+    html! {
+        <div>
+            <span class="user">{ auth.user.as_ref().map(|u| u.email.clone()).unwrap_or_default() }</span>
+            <button class="act" {onclick}>{ "act" }</button>
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ActionsKitProps {
+    out: Shared<Vec<String>>,
+}
+
+#[component]
+fn ActionsKit(props: &ActionsKitProps) -> Html {
+    html! {
+        <AuthKitProvider client_id="client_local_dev" api_hostname="127.0.0.1" https={false} port={port()} dev_mode={true}>
+            <AuthActions out={props.out.clone()} />
+        </AuthKitProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn use_auth_builds_sign_in_and_sign_up_urls_and_signs_out_without_navigating() {
+    stored_session("grace@example.com").await;
+    let root = common::fresh_root();
+    let out = Shared::default();
+    yew::Renderer::<ActionsKit>::with_root_and_props(
+        root.clone(),
+        ActionsKitProps { out: out.clone() },
+    )
+    .render();
+    common::wait_until(|| text(&root, ".user") == "grace@example.com").await;
+    // The restore rotated the stored token: this one is live until the sign-out.
+    let rt = web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .get_item(RT_KEY)
+        .unwrap()
+        .unwrap();
+    let href = web_sys::window().unwrap().location().href().unwrap();
+    common::query(&root, ".act").unwrap().click();
+    common::wait_until(|| out.0.borrow().len() == 3).await;
+    let seen = out.0.borrow().clone();
+    assert!(seen[0].contains("/user_management/authorize?") && !seen[0].contains("screen_hint"));
+    assert!(seen[1].contains("screen_hint=sign-up"));
+    assert_eq!(seen[2], "Ok(())");
+    common::wait_until(|| text(&root, ".user").is_empty()).await;
+    assert_eq!(
+        web_sys::window().unwrap().location().href().unwrap(),
+        href,
+        "the page did not navigate"
+    );
+    // The session is over at the backend too: its refresh token no longer works.
+    let r = gloo_net::http::Request::post(&format!("{}/user_management/authenticate", common::backend_url()))
+        .header("Content-Type", "application/json")
+        .body(json!({"client_id": "client_local_dev", "grant_type": "refresh_token", "refresh_token": rt}).to_string())
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}

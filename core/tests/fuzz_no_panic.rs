@@ -286,10 +286,10 @@ impl Sim {
                 .client
                 .unsubscribe(convex_yew_core::sync::QueryId(n as u32)),
             Op::Mutation => {
-                self.client.mutation("m:add", &Object::new());
+                self.client.mutation("m:add", &Object::new(), now);
             }
             Op::Action => {
-                self.client.action("m:act", &Object::new());
+                self.client.action("m:act", &Object::new(), now);
             }
             Op::SetAuth => self.client.set_auth(now),
             Op::ClearAuth => self.client.clear_auth(now),

@@ -6,7 +6,7 @@ mod support;
 use convex_yew_core::protocol::{
     ClientMessage, QuerySetModification, ServerMessage, StateModification, Ts,
 };
-use convex_yew_core::sync::{Event, FunctionError, QueryResult, RequestId};
+use convex_yew_core::sync::{Event, FunctionError, Instant, QueryResult, RequestId};
 use convex_yew_core::Value;
 use serde_json::json;
 use support::*;
@@ -311,7 +311,9 @@ fn a_mutation_resolves_only_once_its_writes_are_visible() {
     let t = net.transition(2, 0, 5, vec![updated(q.0, json!([]))]);
     net.deliver(t);
     net.take_sent();
-    let m = net.client.mutation("m:add", &args(json!({"value": 1})));
+    let m = net
+        .client
+        .mutation("m:add", &args(json!({"value": 1})), net.now);
     net.pump();
     let sent = net.take_sent();
     assert!(
@@ -359,7 +361,7 @@ fn a_mutation_resolves_only_once_its_writes_are_visible() {
 #[test]
 fn a_failed_mutation_resolves_at_once_with_its_error_data() {
     let mut net = Net::connected();
-    let m = net.client.mutation("m:add", &args(json!({})));
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
     net.pump();
     net.deliver(ServerMessage::MutationResponse {
         request_id: m.0,
@@ -400,7 +402,7 @@ fn stray_and_duplicate_responses_are_ignored() {
         log_lines: vec![],
         error_data: None,
     });
-    let a = net.client.action("m:act", &args(json!({})));
+    let a = net.client.action("m:act", &args(json!({})), net.now);
     net.pump();
     net.deliver(ServerMessage::ActionResponse {
         request_id: a.0,
@@ -434,7 +436,9 @@ fn stray_and_duplicate_responses_are_ignored() {
 #[test]
 fn requests_made_offline_are_sent_after_the_query_set_on_open() {
     let mut net = Net::new();
-    let m = net.client.mutation("m:add", &args(json!({"v": 1})));
+    let m = net
+        .client
+        .mutation("m:add", &args(json!({"v": 1})), net.now);
     let q = net.client.subscribe("m:q", &args(json!({})));
     net.open();
     let sent = net.take_sent();
@@ -455,8 +459,8 @@ fn reconnect_replays_queries_and_unacknowledged_mutations_and_fails_actions() {
         vec![updated(q1.0, json!(1)), updated(q2.0, json!(2))],
     );
     net.deliver(t);
-    let m = net.client.mutation("m:add", &args(json!({})));
-    let a = net.client.action("m:act", &args(json!({})));
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
+    let a = net.client.action("m:act", &args(json!({})), net.now);
     net.pump();
     net.take_sent();
     net.take_events();
@@ -527,7 +531,7 @@ fn reconnect_replays_queries_and_unacknowledged_mutations_and_fails_actions() {
 #[test]
 fn a_committed_mutation_is_resent_until_a_transition_covers_it() {
     let mut net = Net::connected();
-    let m = net.client.mutation("m:add", &args(json!({})));
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
     net.pump();
     net.deliver(ServerMessage::MutationResponse {
         request_id: m.0,
@@ -688,7 +692,7 @@ fn arguments_that_break_convex_rules_fail_the_request_without_sending() {
     let mut net = Net::connected();
     let mut bad = convex_yew_core::value::Object::new();
     bad.insert("$x".into(), Value::Null);
-    let m = net.client.mutation("m:add", &bad);
+    let m = net.client.mutation("m:add", &bad, net.now);
     net.pump();
     assert!(net.take_sent().is_empty());
     assert!(net.take_events().iter().any(|e| matches!(e, Event::MutationSettled { request, result: Err(FunctionError::InvalidArgs(_)) } if *request == m)));
@@ -698,7 +702,7 @@ fn arguments_that_break_convex_rules_fail_the_request_without_sending() {
 #[test]
 fn close_fails_pending_requests() {
     let mut net = Net::connected();
-    let m = net.client.mutation("m:add", &args(json!({})));
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
     net.pump();
     net.client.close();
     net.pump();
@@ -709,4 +713,44 @@ fn close_fails_pending_requests() {
     assert!(net.socket.is_none());
     net.advance(100_000);
     assert_eq!(net.connects, 1, "a closed client never reconnects");
+}
+
+#[test]
+fn the_connection_state_says_whether_requests_are_in_flight_and_since_when() {
+    let mut net = Net::connected();
+    let state = net.client.connection_state();
+    assert!(!state.has_inflight_requests);
+    assert_eq!(state.time_of_oldest_inflight_request, None);
+    let first_at = net.now;
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
+    net.advance(1_000);
+    let a = net.client.action("m:act", &args(json!({})), net.now);
+    net.pump();
+    let state = net.client.connection_state();
+    assert!(state.has_inflight_requests);
+    assert_eq!(state.time_of_oldest_inflight_request, Some(first_at));
+    // The mutation fails: the action is now the oldest.
+    net.deliver(ServerMessage::MutationResponse {
+        request_id: m.0,
+        success: false,
+        result: json!("boom"),
+        ts: None,
+        log_lines: vec![],
+        error_data: None,
+    });
+    let state = net.client.connection_state();
+    assert_eq!(
+        state.time_of_oldest_inflight_request,
+        Some(Instant::from_millis(first_at.as_millis() + 1_000))
+    );
+    net.deliver(ServerMessage::ActionResponse {
+        request_id: a.0,
+        success: true,
+        result: json!(1),
+        log_lines: vec![],
+        error_data: None,
+    });
+    let state = net.client.connection_state();
+    assert!(!state.has_inflight_requests);
+    assert_eq!(state.time_of_oldest_inflight_request, None);
 }

@@ -273,7 +273,7 @@ impl ConvexClient {
         path: &str,
         args: &Object,
     ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
-        let rx = self.request(|core| core.mutation(path, args));
+        let rx = self.request(|core| core.mutation(path, args, browser::now()));
         settle(path.to_owned(), rx)
     }
 
@@ -296,7 +296,7 @@ impl ConvexClient {
         path: &str,
         args: &Object,
     ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
-        let rx = self.request(|core| core.action(path, args));
+        let rx = self.request(|core| core.action(path, args, browser::now()));
         settle(path.to_owned(), rx)
     }
 

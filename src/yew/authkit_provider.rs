@@ -220,6 +220,24 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKit
     options
 }
 
+/// How [`UseAuth::sign_out_with`] signs out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignOutOptions {
+    /// Where AuthKit's logout sends the browser (must be on its allow-list).
+    pub return_to: Option<String>,
+    /// Go to AuthKit's logout page (`true`, the default) or call it in the background.
+    pub navigate: bool,
+}
+
+impl Default for SignOutOptions {
+    fn default() -> Self {
+        SignOutOptions {
+            return_to: None,
+            navigate: true,
+        }
+    }
+}
+
 /// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions. The session's
 /// fields (`user`, `organization_id`, `role`, `roles`, `permissions`, `feature_flags`,
 /// `impersonator`, `authentication_method`) are read through [`AuthSnapshot`] (`Deref`), so
@@ -268,13 +286,42 @@ impl UseAuth {
         &self,
         return_to: Option<String>,
     ) -> impl Future<Output = Result<(), AuthKitError>> + 'static {
+        self.sign_out_with(SignOutOptions {
+            return_to,
+            navigate: true,
+        })
+    }
+
+    /// Signs out with options: `navigate: false` ends the session in the background (AuthKit's
+    /// logout is called, the page stays), as authkit-react's `signOut({ navigate: false })`.
+    pub fn sign_out_with(
+        &self,
+        options: SignOutOptions,
+    ) -> impl Future<Output = Result<(), AuthKitError>> + 'static {
         let client = self.client.clone();
         async move {
             client
                 .ok_or(AuthKitError::NoSession)?
-                .sign_out(return_to.as_deref(), true)
+                .sign_out(options.return_to.as_deref(), options.navigate)
                 .await
         }
+    }
+
+    /// The hosted sign-in page's URL, for a link (authkit-react's `getSignInUrl`). Building it
+    /// stores this tab's PKCE verifier, so only the latest URL can complete.
+    pub fn sign_in_url(&self, options: SignInOptions) -> Result<String, AuthKitError> {
+        self.client
+            .as_ref()
+            .ok_or(AuthKitError::LoginRequired)?
+            .sign_in_url(&options, false)
+    }
+
+    /// The hosted sign-up page's URL (authkit-react's `getSignUpUrl`).
+    pub fn sign_up_url(&self, options: SignInOptions) -> Result<String, AuthKitError> {
+        self.client
+            .as_ref()
+            .ok_or(AuthKitError::LoginRequired)?
+            .sign_in_url(&options, true)
     }
 
     /// An access token (see [`AuthKitClient::get_access_token`]). Calling it never re-renders.

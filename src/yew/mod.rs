@@ -49,7 +49,9 @@ pub mod convex_provider;
 pub mod gates;
 pub mod hooks;
 
-pub use authkit_provider::{use_auth, AuthKitProvider, AuthKitProviderProps, UseAuth};
+pub use authkit_provider::{
+    use_auth, AuthKitProvider, AuthKitProviderProps, SignOutOptions, UseAuth,
+};
 pub use convex_auth::{
     use_convex_auth, AuthSource, ConvexAuthState, ConvexProviderWithAuth,
     ConvexProviderWithAuthKit, TokenFetcher,

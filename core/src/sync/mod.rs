@@ -187,19 +187,22 @@ impl SyncClient {
 
     // ----- mutations and actions -----
 
-    /// Queues a mutation. It settles (see [`Event::MutationSettled`]) once its writes are
-    /// visible in query results, or when it fails.
-    pub fn mutation(&mut self, path: &str, args: &Object) -> RequestId {
-        self.request(RequestKind::Mutation, path, args)
+    /// Queues a mutation asked for at `now`. It settles (see [`Event::MutationSettled`]) once
+    /// its writes are visible in query results, or when it fails.
+    pub fn mutation(&mut self, path: &str, args: &Object, now: Instant) -> RequestId {
+        self.request(RequestKind::Mutation, path, args, now)
     }
 
-    /// Queues an action.
-    pub fn action(&mut self, path: &str, args: &Object) -> RequestId {
-        self.request(RequestKind::Action, path, args)
+    /// Queues an action asked for at `now`.
+    pub fn action(&mut self, path: &str, args: &Object, now: Instant) -> RequestId {
+        self.request(RequestKind::Action, path, args, now)
     }
 
-    fn request(&mut self, kind: RequestKind, path: &str, args: &Object) -> RequestId {
-        let id = self.requests.add(kind, path.to_owned(), args_to_wire(args));
+    fn request(&mut self, kind: RequestKind, path: &str, args: &Object, now: Instant) -> RequestId {
+        self.now = self.now.max(now);
+        let id = self
+            .requests
+            .add(kind, path.to_owned(), args_to_wire(args), now);
         if let Err(e) = Value::Object(args.clone()).validate() {
             self.requests.map.remove(&id);
             self.settle(kind, id, Err(FunctionError::InvalidArgs(e)));
@@ -567,6 +570,8 @@ impl SyncClient {
             connection_retries: self.socket.retries,
             inflight_mutations: self.requests.count(RequestKind::Mutation),
             inflight_actions: self.requests.count(RequestKind::Action),
+            has_inflight_requests: !self.requests.map.is_empty(),
+            time_of_oldest_inflight_request: self.requests.oldest(),
             subscribed_queries: self.queries.len(),
         }
     }

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::time::Instant;
 use crate::protocol::{ClientMessage, Ts};
 use crate::value::Value;
 
@@ -37,6 +38,8 @@ pub(crate) struct Request {
     pub(crate) path: String,
     pub(crate) args: Json,
     pub(crate) status: Status,
+    /// When the app asked for it.
+    pub(crate) since: Instant,
 }
 
 impl Request {
@@ -66,7 +69,13 @@ pub(crate) struct Requests {
 }
 
 impl Requests {
-    pub(crate) fn add(&mut self, kind: RequestKind, path: String, args: Json) -> RequestId {
+    pub(crate) fn add(
+        &mut self,
+        kind: RequestKind,
+        path: String,
+        args: Json,
+        since: Instant,
+    ) -> RequestId {
         let id = RequestId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1);
         self.map.insert(
@@ -76,9 +85,15 @@ impl Requests {
                 path,
                 args,
                 status: Status::NotSent,
+                since,
             },
         );
         id
+    }
+
+    /// When the oldest request still in flight was asked for.
+    pub(crate) fn oldest(&self) -> Option<Instant> {
+        self.map.values().map(|r| r.since).min()
     }
 
     pub(crate) fn count(&self, kind: RequestKind) -> usize {

@@ -201,6 +201,11 @@ pub struct ConnectionState {
     pub inflight_mutations: usize,
     /// Actions not yet settled.
     pub inflight_actions: usize,
+    /// Any mutation or action not yet settled (the official `hasInflightRequests`).
+    pub has_inflight_requests: bool,
+    /// When the oldest unsettled mutation or action was asked for (the official
+    /// `timeOfOldestInflightRequest`).
+    pub time_of_oldest_inflight_request: Option<super::time::Instant>,
     /// Subscribed queries.
     pub subscribed_queries: usize,
 }
