@@ -323,3 +323,48 @@ fn bad_urls_are_typed_errors() {
         .unwrap_err()
         .is_url());
 }
+
+/// Dispatches a cancelable `beforeunload`, as the browser does when the page is left; returns
+/// whether a listener asked to stay.
+fn leaving_is_questioned() -> bool {
+    js_sys::Function::new_no_args(
+        "const e = new Event('beforeunload', { cancelable: true }); window.dispatchEvent(e); return e.defaultPrevented;",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap()
+    .as_bool()
+    .unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn leaving_the_page_with_a_mutation_in_flight_asks_first_unless_turned_off() {
+    let a = client();
+    assert!(!leaving_is_questioned(), "nothing in flight");
+    let pending = a.mutation(
+        &ADD,
+        &AddArgs {
+            value: common::marker(),
+        },
+    );
+    assert!(leaving_is_questioned(), "a mutation in flight");
+    pending.await.unwrap();
+    assert!(!leaving_is_questioned(), "settled");
+    a.close();
+    let quiet = ConvexClient::with_options(
+        common::backend_url(),
+        ClientOptions {
+            unsaved_changes_warning: false,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let pending = quiet.mutation(
+        &ADD,
+        &AddArgs {
+            value: common::marker(),
+        },
+    );
+    assert!(!leaving_is_questioned(), "turned off");
+    pending.await.unwrap();
+    quiet.close();
+}

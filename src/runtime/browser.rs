@@ -113,6 +113,47 @@ impl Drop for WakeListeners {
     }
 }
 
+/// Asks the browser to confirm leaving the page while `pending()` says there is unsaved work
+/// (the JS client's unsaved-changes warning); removed on drop.
+pub struct LeaveGuard {
+    handler: Option<(web_sys::Window, Closure<dyn FnMut(web_sys::Event)>)>,
+}
+
+/// The text browsers may show (most show their own).
+const LEAVE_MESSAGE: &str = "Are you sure you want to leave? Your changes may not be saved.";
+
+impl LeaveGuard {
+    /// Guards the page with `pending`.
+    pub fn new(pending: impl Fn() -> bool + 'static) -> LeaveGuard {
+        let Some(window) = web_sys::window() else {
+            return LeaveGuard { handler: None };
+        };
+        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            if pending() {
+                e.prevent_default();
+                let _ = js_sys::Reflect::set(&e, &"returnValue".into(), &LEAVE_MESSAGE.into());
+            }
+        });
+        let added = window
+            .add_event_listener_with_callback("beforeunload", closure.as_ref().unchecked_ref())
+            .is_ok();
+        LeaveGuard {
+            handler: added.then_some((window, closure)),
+        }
+    }
+}
+
+impl Drop for LeaveGuard {
+    fn drop(&mut self) {
+        if let Some((window, closure)) = self.handler.take() {
+            let _ = window.remove_event_listener_with_callback(
+                "beforeunload",
+                closure.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
 /// Writes to the browser console.
 pub fn log(level: Level, message: &str) {
     let m = wasm_bindgen::JsValue::from_str(message);

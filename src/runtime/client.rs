@@ -19,7 +19,7 @@ use gloo_timers::callback::{Interval, Timeout};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::browser::{self, Level, WakeListeners};
+use super::browser::{self, LeaveGuard, Level, WakeListeners};
 use super::socket::{Socket, SocketEvent};
 use super::subscription::Subscription;
 use super::url::sync_url;
@@ -36,6 +36,9 @@ pub struct ClientOptions {
     pub server_inactivity_timeout: Duration,
     /// Give up on a socket still connecting after this long.
     pub connect_timeout: Duration,
+    /// Ask before the page is closed or left while mutations or actions are in flight (the
+    /// JS client's `unsavedChangesWarning`; default on).
+    pub unsaved_changes_warning: bool,
 }
 
 impl Default for ClientOptions {
@@ -45,6 +48,7 @@ impl Default for ClientOptions {
             auth_refresh_leeway: Duration::from_secs(10),
             server_inactivity_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(30),
+            unsaved_changes_warning: true,
         }
     }
 }
@@ -69,6 +73,7 @@ struct Inner {
     timer: Option<Timeout>,
     _clock_watch: Option<Interval>,
     _wake: Option<WakeListeners>,
+    _leave_guard: Option<LeaveGuard>,
     last_tick: u64,
     listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
     paths: HashMap<QueryId, String>,
@@ -149,6 +154,7 @@ impl ConvexClient {
             timer: None,
             _clock_watch: None,
             _wake: None,
+            _leave_guard: None,
             last_tick: now.as_millis(),
             listeners: HashMap::new(),
             paths: HashMap::new(),
@@ -181,10 +187,21 @@ impl ConvexClient {
                 }
             }
         });
+        let leave_guard = inner.borrow().options.unsaved_changes_warning.then(|| {
+            let weak = weak.clone();
+            LeaveGuard::new(move || {
+                weak.upgrade().is_some_and(|inner| {
+                    inner
+                        .try_borrow()
+                        .is_ok_and(|me| me.core.connection_state().has_inflight_requests)
+                })
+            })
+        });
         {
             let mut me = inner.borrow_mut();
             me._wake = Some(wake_listeners);
             me._clock_watch = Some(clock_watch);
+            me._leave_guard = leave_guard;
         }
         drive(&inner);
         Ok(ConvexClient { inner })
@@ -396,6 +413,7 @@ impl ConvexClient {
             me.timer = None;
             me._clock_watch = None;
             me._wake = None;
+            me._leave_guard = None;
         }
         drive(&self.inner);
     }
