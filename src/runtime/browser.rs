@@ -116,8 +116,10 @@ impl Drop for WakeListeners {
 /// Asks the browser to confirm leaving the page while `pending()` says there is unsaved work
 /// (the JS client's unsaved-changes warning); removed on drop.
 pub struct LeaveGuard {
-    handler: Option<(web_sys::Window, Closure<dyn FnMut(web_sys::Event)>)>,
+    handler: Option<(web_sys::Window, EventClosure)>,
 }
+
+type EventClosure = Closure<dyn FnMut(web_sys::Event)>;
 
 /// The text browsers may show (most show their own).
 const LEAVE_MESSAGE: &str = "Are you sure you want to leave? Your changes may not be saved.";
@@ -128,7 +130,7 @@ impl LeaveGuard {
         let Some(window) = web_sys::window() else {
             return LeaveGuard { handler: None };
         };
-        let closure = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let closure = EventClosure::new(move |e: web_sys::Event| {
             if pending() {
                 e.prevent_default();
                 let _ = js_sys::Reflect::set(&e, &"returnValue".into(), &LEAVE_MESSAGE.into());
