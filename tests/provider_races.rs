@@ -355,12 +355,5 @@ async fn use_auth_builds_sign_in_and_sign_up_urls_and_signs_out_without_navigati
         "the page did not navigate"
     );
     // The session is over at the backend too: its refresh token no longer works.
-    let r = gloo_net::http::Request::post(&format!("{}/user_management/authenticate", common::backend_url()))
-        .header("Content-Type", "application/json")
-        .body(json!({"client_id": "client_local_dev", "grant_type": "refresh_token", "refresh_token": rt}).to_string())
-        .unwrap()
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    assert_eq!(common::authkit::backend_refresh(&rt).await["status"], 400);
 }
