@@ -370,3 +370,63 @@ async fn authkit_provider_restores_a_session_without_a_flash_and_refreshes_witho
     client.close();
     storage.clear().unwrap();
 }
+
+#[derive(Properties, PartialEq)]
+struct LateProps {
+    client: ConvexClient,
+    show_second: bool,
+    loading_renders: Counter,
+}
+
+#[component]
+fn LoadingProbe(props: &CountedProps) -> Html {
+    let list = use_query(&LIST, Some(ListArgs { count: 3 }));
+    if list.is_loading() {
+        props.renders.bump();
+    }
+    html! { <span class="second">{ list.data().map(|l| format!("{:?}", l.numbers)).unwrap_or_default() }</span> }
+}
+
+#[component]
+fn Late(props: &LateProps) -> Html {
+    let first = use_query(&LIST, Some(ListArgs { count: 3 }));
+    html! {
+        <ConvexProvider client={props.client.clone()}>
+            <span class="first">{ first.data().map(|l| format!("{:?}", l.numbers)).unwrap_or_default() }</span>
+            if props.show_second { <LoadingProbe renders={props.loading_renders.clone()} /> }
+        </ConvexProvider>
+    }
+}
+
+#[component]
+fn LateRoot(props: &LateProps) -> Html {
+    html! {
+        <ConvexProvider client={props.client.clone()}>
+            <Late client={props.client.clone()} show_second={props.show_second} loading_renders={props.loading_renders.clone()} />
+        </ConvexProvider>
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_query_the_client_already_holds_renders_its_value_on_the_first_render() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let loading = Counter::default();
+    let props = |show_second| LateProps {
+        client: client.clone(),
+        show_second,
+        loading_renders: loading.clone(),
+    };
+    let mut handle =
+        yew::Renderer::<LateRoot>::with_root_and_props(root.clone(), props(false)).render();
+    common::wait_until(|| !text(&root, ".first").is_empty()).await;
+    handle.update(props(true));
+    common::wait_until(|| !text(&root, ".second").is_empty()).await;
+    assert_eq!(text(&root, ".second"), text(&root, ".first"));
+    assert_eq!(
+        loading.get(),
+        0,
+        "the second subscriber showed a loading frame"
+    );
+    client.close();
+}

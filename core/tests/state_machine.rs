@@ -754,3 +754,36 @@ fn the_connection_state_says_whether_requests_are_in_flight_and_since_when() {
     assert!(!state.has_inflight_requests);
     assert_eq!(state.time_of_oldest_inflight_request, None);
 }
+
+#[test]
+fn an_identical_subscription_finds_the_cached_result() {
+    let mut net = Net::connected();
+    let q = net
+        .client
+        .subscribe("m:list", &args(json!({"count": 2, "a": 1})));
+    assert_eq!(
+        net.client
+            .cached_result("m:list", &args(json!({"a": 1, "count": 2}))),
+        None,
+        "nothing while loading"
+    );
+    let t = net.transition(1, 0, 5, vec![updated(q.0, json!([1, 2]))]);
+    net.deliver(t);
+    assert!(matches!(
+        net.client
+            .cached_result("m:list", &args(json!({"a": 1, "count": 2}))),
+        Some(QueryResult::Value(_))
+    ));
+    assert_eq!(
+        net.client
+            .cached_result("m:list", &args(json!({"count": 3}))),
+        None,
+        "other arguments are another query"
+    );
+    net.client.unsubscribe(q);
+    assert_eq!(
+        net.client
+            .cached_result("m:list", &args(json!({"a": 1, "count": 2}))),
+        None
+    );
+}

@@ -255,20 +255,19 @@ impl ConvexClient {
         drive(&self.inner);
     }
 
+    /// The result an identical subscription already holds, if any (for a first render with
+    /// no loading frame).
+    pub fn cached(&self, path: &str, args: &Object) -> Option<Result<Value, ClientError>> {
+        let me = self.inner.borrow();
+        let result = me.core.cached_result(path, args)?;
+        Some(to_result(path, result))
+    }
+
     /// The latest result of a watched query: `None` while loading.
     pub fn query_result(&self, query: QueryId) -> Option<Result<Value, ClientError>> {
         let me = self.inner.borrow();
         let path = me.paths.get(&query).cloned().unwrap_or_default();
-        me.core.query_result(query).map(|r| match r {
-            QueryResult::Value(v) => Ok(v.clone()),
-            QueryResult::Error { message, data } => Err(ClientError::from_function(
-                &path,
-                FunctionError::Failed {
-                    message: message.clone(),
-                    data: data.clone(),
-                },
-            )),
-        })
+        me.core.query_result(query).map(|r| to_result(&path, r))
     }
 
     /// Runs a mutation. It is queued at once (calls keep their order) and the returned future,
@@ -416,6 +415,19 @@ impl ConvexClient {
             me._leave_guard = None;
         }
         drive(&self.inner);
+    }
+}
+
+fn to_result(path: &str, r: &QueryResult) -> Result<Value, ClientError> {
+    match r {
+        QueryResult::Value(v) => Ok(v.clone()),
+        QueryResult::Error { message, data } => Err(ClientError::from_function(
+            path,
+            FunctionError::Failed {
+                message: message.clone(),
+                data: data.clone(),
+            },
+        )),
     }
 }
 

@@ -111,14 +111,24 @@ where
     let client = use_convex();
     let path = query.path().to_owned();
     let encoded = args.map(|a| crate::runtime::client::encode_args(&path, &a));
-    let raw = use_mut_ref(|| None::<Result<Value, ClientError>>);
-    let state = use_state(|| QueryState::<R>::Loading);
+    // A result an identical subscription already holds shows on the first render: no
+    // loading frame, as `useQuery` does.
+    let cached = |client: &ConvexClient, path: &str, encoded: &Option<Result<_, _>>| match encoded {
+        Some(Ok(args)) => client.cached(path, args),
+        _ => None,
+    };
+    let raw = use_mut_ref(|| cached(&client, &path, &encoded));
+    let state = {
+        let raw = raw.clone();
+        use_state(move || to_state::<R>(&raw.borrow()))
+    };
     {
         let state = state.clone();
         use_effect_with((client, path, encoded), move |(client, path, encoded)| {
-            if raw.borrow().is_some() {
-                *raw.borrow_mut() = None;
-                state.set(QueryState::Loading);
+            let fresh = cached(client, path, encoded);
+            if fresh != *raw.borrow() {
+                state.set(to_state::<R>(&fresh));
+                *raw.borrow_mut() = fresh;
             }
             let mut watching: Option<(QueryId, u64)> = None;
             match encoded {

@@ -176,6 +176,12 @@ impl SyncClient {
         }
     }
 
+    /// The latest result of an already subscribed query with these path and arguments, if
+    /// there is one: what a new subscriber can show on its first render.
+    pub fn cached_result(&self, path: &str, args: &Object) -> Option<&QueryResult> {
+        self.query_result(self.queries.find(path, args)?)
+    }
+
     /// The latest result of a subscribed query; `None` while it loads.
     pub fn query_result(&self, id: QueryId) -> Option<&QueryResult> {
         if self.queries.contains(id) {

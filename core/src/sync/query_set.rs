@@ -27,13 +27,25 @@ pub(crate) struct QuerySet {
     next_id: u32,
 }
 
+/// The identity of a (path, args) pair. Keys are sorted in `Object`, so equal arguments give
+/// equal tokens.
+fn token(path: &str, wire: &Json) -> String {
+    format!("{path}\u{0}{wire}")
+}
+
 impl QuerySet {
+    /// The subscribed query with these path and arguments, if any.
+    pub(crate) fn find(&self, path: &str, args: &Object) -> Option<QueryId> {
+        self.by_token
+            .get(&token(&canonicalize(path), &args_to_wire(args)))
+            .copied()
+    }
+
     /// Adds a subscriber; returns the id and whether the query is new.
     pub(crate) fn subscribe(&mut self, path: &str, args: &Object) -> (QueryId, bool) {
         let path = canonicalize(path);
         let wire = args_to_wire(args);
-        // Keys are sorted in `Object`, so equal arguments give equal tokens.
-        let token = format!("{path}\u{0}{wire}");
+        let token = token(&path, &wire);
         if let Some(&id) = self.by_token.get(&token) {
             if let Some((_, q)) = self.queries.get_mut(&id) {
                 q.subscribers += 1;
