@@ -368,3 +368,55 @@ async fn leaving_the_page_with_a_mutation_in_flight_asks_first_unless_turned_off
     pending.await.unwrap();
     quiet.close();
 }
+
+/// Wraps `window.fetch` to record when each `/api/mutation` request starts and ends; returns
+/// a function that restores it and gives the log (`s` start, `e` end).
+fn record_mutation_fetches() -> js_sys::Function {
+    js_sys::Function::new_no_args(
+        "const real = window.fetch; const log = [];
+         window.fetch = async (input, init) => {
+           const url = String(input && input.url ? input.url : input);
+           if (!url.includes('/api/mutation')) return real(input, init);
+           log.push('s'); try { return await real(input, init); } finally { log.push('e'); }
+         };
+         return () => { window.fetch = real; return log.join(''); };",
+    )
+    .call0(&wasm_bindgen::JsValue::NULL)
+    .unwrap()
+    .into()
+}
+
+#[wasm_bindgen_test]
+async fn the_http_client_runs_mutations_one_at_a_time_unless_told_not_to() {
+    for (queue, want_serial) in [(true, true), (false, false)] {
+        let http = ConvexHttpClient::new(common::backend_url())
+            .unwrap()
+            .with_mutation_queue(queue);
+        let stop = record_mutation_fetches();
+        let (a, b, c) = (common::marker(), common::marker(), common::marker());
+        let (args_a, args_b, args_c) = (
+            AddArgs { value: a },
+            AddArgs { value: b },
+            AddArgs { value: c },
+        );
+        let add = ADD;
+        let (ra, rb, rc) = futures::join!(
+            http.mutation(&add, &args_a),
+            http.mutation(&add, &args_b),
+            http.mutation(&add, &args_c),
+        );
+        let log = stop
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert!(ra.is_ok() && rb.is_ok() && rc.is_ok());
+        if want_serial {
+            assert_eq!(log, "sesese", "each mutation waits for the one before");
+            let list = http.query(&LIST, &ListArgs { count: 3 }).await.unwrap();
+            assert_eq!(list.numbers, vec![a, b, c], "in call order");
+        } else {
+            assert!(log.starts_with("sss"), "sent at once: {log}");
+        }
+    }
+}

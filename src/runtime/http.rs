@@ -3,6 +3,9 @@
 
 use std::cell::RefCell;
 
+use futures::channel::oneshot;
+use futures::future::{FutureExt, Shared};
+
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::{from_value, Value};
 use gloo_net::http::Request;
@@ -25,6 +28,10 @@ use crate::error::ClientError;
 pub struct ConvexHttpClient {
     base: String,
     token: RefCell<Option<String>>,
+    /// Run mutations one at a time, in call order (the JS client's default).
+    queue_mutations: bool,
+    /// Resolves when the latest queued mutation has finished (or was dropped).
+    last_mutation: RefCell<Option<Shared<oneshot::Receiver<()>>>>,
 }
 
 /// Says whether a token is set, never the token.
@@ -44,7 +51,16 @@ impl ConvexHttpClient {
         Ok(ConvexHttpClient {
             base: deployment_url.trim_end_matches('/').to_owned(),
             token: RefCell::new(None),
+            queue_mutations: true,
+            last_mutation: RefCell::new(None),
         })
+    }
+
+    /// Whether mutations run one at a time in call order (default `true`, as the JS client's
+    /// queue); `false` sends each at once (the JS `skipQueue`).
+    pub fn with_mutation_queue(mut self, queue: bool) -> ConvexHttpClient {
+        self.queue_mutations = queue;
+        self
     }
 
     /// Sends `Authorization: Bearer <token>` from now on (`None` for anonymous).
@@ -61,12 +77,22 @@ impl ConvexHttpClient {
         self.call("query", q.path(), args).await
     }
 
-    /// Runs a mutation.
+    /// Runs a mutation. By default mutations run one at a time, in call order: each waits for
+    /// the one before it to finish (see [`with_mutation_queue`](Self::with_mutation_queue)).
     pub async fn mutation<A: Serialize, R: DeserializeOwned>(
         &self,
         m: &Mutation<A, R>,
         args: &A,
     ) -> Result<R, ClientError> {
+        if !self.queue_mutations {
+            return self.call("mutation", m.path(), args).await;
+        }
+        // Dropping this future (or finishing) drops `done`, which lets the next one go.
+        let (_done, finished) = oneshot::channel::<()>();
+        let previous = self.last_mutation.replace(Some(finished.shared()));
+        if let Some(previous) = previous {
+            let _ = previous.await;
+        }
         self.call("mutation", m.path(), args).await
     }
 
