@@ -200,16 +200,8 @@ impl AuthKitClient {
             }),
         };
         let weak = Rc::downgrade(&client.inner);
-        *client.inner.wake.borrow_mut() = Some(WakeListeners::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                let allowed = auto_refresh_policy(&inner);
-                inner
-                    .session
-                    .borrow_mut()
-                    .handle_wake(browser::now(), &*allowed);
-                drive(&inner);
-            }
-        }));
+        *client.inner.wake.borrow_mut() =
+            Some(WakeListeners::new(move || on_clock(&weak, Clock::Wake)));
         let location = window.location();
         let has_stored_session = if config.dev_mode {
             browser_io::get(browser_io::local(), &config.refresh_token_key()).is_some()
@@ -466,17 +458,31 @@ fn drive(inner: &Rc<Inner>) {
             .saturating_sub(browser::now().as_millis())
             .min(u32::MAX as u64 / 2) as u32;
         let weak = Rc::downgrade(inner);
-        Timeout::new(delay, move || {
-            if let Some(inner) = weak.upgrade() {
-                let allowed = auto_refresh_policy(&inner);
-                inner
-                    .session
-                    .borrow_mut()
-                    .handle_timeout(browser::now(), &*allowed);
-                drive(&inner);
-            }
-        })
+        Timeout::new(delay, move || on_clock(&weak, Clock::Timer))
     });
+}
+
+/// What woke the session up.
+#[derive(Clone, Copy)]
+enum Clock {
+    /// Its timer fired.
+    Timer,
+    /// The page came back (visible, online, focused).
+    Wake,
+}
+
+/// Hands the time to the session (if the client is still alive) and carries out the rest.
+fn on_clock(weak: &Weak<Inner>, clock: Clock) {
+    let Some(inner) = weak.upgrade() else { return };
+    let allowed = auto_refresh_policy(&inner);
+    {
+        let mut session = inner.session.borrow_mut();
+        match clock {
+            Clock::Timer => session.handle_timeout(browser::now(), &*allowed),
+            Clock::Wake => session.handle_wake(browser::now(), &*allowed),
+        }
+    }
+    drive(&inner);
 }
 
 fn execute(inner: &Rc<Inner>, io: SessionIo) {
