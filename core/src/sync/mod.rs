@@ -37,13 +37,14 @@ mod auth;
 pub mod backoff;
 pub mod chunks;
 pub mod jwt;
+mod optimistic;
 pub mod query_set;
 pub mod requests;
 mod socket;
 pub mod time;
 pub mod types;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use crate::protocol::transition::{self, Change, Incoming, Transition};
 use crate::protocol::{
@@ -57,6 +58,8 @@ use auth::{Auth, Effect};
 pub use auth::{FetchId, TokenFetch};
 use backoff::CloseCause;
 use chunks::{ChunkBuffer, ChunkError};
+use optimistic::Optimistic;
+pub use optimistic::{LocalStore, OptimisticUpdate};
 use query_set::QuerySet;
 pub use query_set::{QueryId, QueryResult};
 pub use requests::RequestId;
@@ -89,7 +92,8 @@ pub struct SyncClient {
     now: Instant,
     max_observed_ts: Option<Ts>,
     queries: QuerySet,
-    results: std::collections::BTreeMap<QueryId, QueryResult>,
+    results: BTreeMap<QueryId, QueryResult>,
+    optimistic: Optimistic,
     remote_version: StateVersion,
     sent: Sent,
     requests: Requests,
@@ -122,6 +126,7 @@ impl SyncClient {
             max_observed_ts: None,
             queries: QuerySet::default(),
             results: Default::default(),
+            optimistic: Optimistic::default(),
             remote_version: StateVersion::default(),
             sent: Sent::default(),
             requests: Requests::default(),
@@ -178,17 +183,32 @@ impl SyncClient {
 
     /// The latest result of an already subscribed query with these path and arguments, if
     /// there is one: what a new subscriber can show on its first render.
+    /// An optimistic update's value counts too.
     pub fn cached_result(&self, path: &str, args: &Object) -> Option<&QueryResult> {
+        if let Some(o) = self
+            .optimistic
+            .overlay
+            .get(&query_set::token_of(path, args))
+        {
+            return o.result.as_ref();
+        }
         self.query_result(self.queries.find(path, args)?)
     }
 
-    /// The latest result of a subscribed query; `None` while it loads.
+    /// The latest result of a subscribed query, with pending optimistic updates applied;
+    /// `None` while it loads.
     pub fn query_result(&self, id: QueryId) -> Option<&QueryResult> {
-        if self.queries.contains(id) {
-            self.results.get(&id)
-        } else {
-            None
+        let token = self.queries.token(id)?;
+        match self.optimistic.overlay.get(token) {
+            Some(o) => o.result.as_ref(),
+            None => self.results.get(&id),
         }
+    }
+
+    /// The latest result the server sent for a subscribed query, without optimistic updates.
+    pub fn server_result(&self, id: QueryId) -> Option<&QueryResult> {
+        self.queries.token(id)?;
+        self.results.get(&id)
     }
 
     // ----- mutations and actions -----
@@ -204,7 +224,32 @@ impl SyncClient {
         self.request(RequestKind::Action, path, args, now)
     }
 
+    /// Queues a mutation with an optimistic update: `update` changes query results locally at
+    /// once, and is replayed over every new server result until the mutation settles (then
+    /// the server's results, which include its writes or not, replace it). See
+    /// [`LocalStore`].
+    pub fn mutation_with_optimistic_update(
+        &mut self,
+        path: &str,
+        args: &Object,
+        now: Instant,
+        update: OptimisticUpdate,
+    ) -> RequestId {
+        self.request_with(RequestKind::Mutation, path, args, now, Some(update))
+    }
+
     fn request(&mut self, kind: RequestKind, path: &str, args: &Object, now: Instant) -> RequestId {
+        self.request_with(kind, path, args, now, None)
+    }
+
+    fn request_with(
+        &mut self,
+        kind: RequestKind,
+        path: &str,
+        args: &Object,
+        now: Instant,
+        update: Option<OptimisticUpdate>,
+    ) -> RequestId {
         self.now = self.now.max(now);
         let id = self
             .requests
@@ -213,6 +258,10 @@ impl SyncClient {
             self.requests.map.remove(&id);
             self.settle(kind, id, Err(FunctionError::InvalidArgs(e)));
             return id;
+        }
+        if let Some(update) = update {
+            self.optimistic.push(id, update);
+            self.publish(BTreeMap::new());
         }
         self.flush();
         self.events.push_back(Event::ConnectionChanged);
@@ -562,6 +611,9 @@ impl SyncClient {
             .map(|(&id, r)| (id, r.kind))
             .collect();
         self.requests.map.clear();
+        if self.optimistic.clear() {
+            self.publish(BTreeMap::new());
+        }
         for (id, kind) in pending {
             self.settle(kind, id, Err(FunctionError::ClientClosed));
         }
@@ -721,7 +773,7 @@ impl SyncClient {
         self.observe_ts(end.ts);
         let confirms_auth =
             end.identity > start.identity && end.identity >= self.sent.identity_version;
-        let mut changed = Vec::new();
+        let mut changed = BTreeMap::new();
         let mut logs = Vec::new();
         for change in changes {
             let (id, result, journal) = match change {
@@ -768,18 +820,21 @@ impl SyncClient {
             }
             self.queries.set_journal(id, journal);
             if self.results.get(&id) != Some(&result) {
-                self.results.insert(id, result);
-                changed.push(id);
+                let previous = self.results.insert(id, result);
+                changed.insert(id, previous);
             }
         }
         self.remote_version = end;
         if !logs.is_empty() {
             self.events.push_back(Event::LogLines(logs));
         }
-        if !changed.is_empty() {
-            self.events.push_back(Event::QueriesUpdated(changed));
+        // The updates of the mutations this Transition makes visible go in the same step as
+        // the server results that contain their writes.
+        let done = self.take_committed(end.ts);
+        self.publish(changed);
+        for (id, value) in done {
+            self.settle(RequestKind::Mutation, id, Ok(value));
         }
-        self.settle_committed(end.ts);
         if confirms_auth {
             let fx = self.auth.on_confirmed(now);
             self.apply_auth(fx);
@@ -799,19 +854,70 @@ impl SyncClient {
     }
 
     fn settle_committed(&mut self, visible: Ts) {
-        let done: Vec<RequestId> = self
+        let done = self.take_committed(visible);
+        if !done.is_empty() {
+            self.publish(BTreeMap::new());
+        }
+        for (id, value) in done {
+            self.settle(RequestKind::Mutation, id, Ok(value));
+        }
+    }
+
+    /// Removes the mutations committed at or before `visible`, and their optimistic updates.
+    fn take_committed(&mut self, visible: Ts) -> Vec<(RequestId, Value)> {
+        let ids: Vec<RequestId> = self
             .requests
             .map
             .iter()
             .filter(|(_, r)| matches!(&r.status, Status::Committed { ts, .. } if *ts <= visible))
             .map(|(&id, _)| id)
             .collect();
-        for id in done {
+        let mut done = Vec::with_capacity(ids.len());
+        for id in ids {
             if let Some(r) = self.requests.map.remove(&id) {
                 if let Status::Committed { value, .. } = r.status {
-                    self.settle(RequestKind::Mutation, id, Ok(value));
+                    self.optimistic.drop_update(id);
+                    done.push((id, value));
                 }
             }
+        }
+        done
+    }
+
+    /// Replays the pending optimistic updates over the server results and reports every
+    /// subscribed query whose visible result changed: those the server changed (`server_changed`
+    /// holds their previous server result) and those an update touched before or after.
+    fn publish(&mut self, server_changed: BTreeMap<QueryId, Option<QueryResult>>) {
+        if self.optimistic.is_idle() {
+            if !server_changed.is_empty() {
+                let ids = server_changed.into_keys().collect();
+                self.events.push_back(Event::QueriesUpdated(ids));
+            }
+            return;
+        }
+        let old = self.optimistic.replay(&self.queries, &self.results);
+        let mut candidates: BTreeSet<QueryId> = server_changed.keys().copied().collect();
+        for token in old.keys().chain(self.optimistic.overlay.keys()) {
+            candidates.extend(self.queries.by_token(token));
+        }
+        let mut changed = Vec::new();
+        for id in candidates {
+            let Some(token) = self.queries.token(id) else {
+                continue;
+            };
+            let before = match old.get(token) {
+                Some(o) => o.result.as_ref(),
+                None => match server_changed.get(&id) {
+                    Some(previous) => previous.as_ref(),
+                    None => self.results.get(&id),
+                },
+            };
+            if before != self.query_result(id) {
+                changed.push(id);
+            }
+        }
+        if !changed.is_empty() {
+            self.events.push_back(Event::QueriesUpdated(changed));
         }
     }
 
@@ -865,6 +971,10 @@ impl SyncClient {
         request: RequestId,
         result: Result<Value, FunctionError>,
     ) {
+        // A failed mutation's update is rolled back before the failure is reported.
+        if self.optimistic.drop_update(request) {
+            self.publish(BTreeMap::new());
+        }
         self.events.push_back(match kind {
             RequestKind::Mutation => Event::MutationSettled { request, result },
             RequestKind::Action => Event::ActionSettled { request, result },

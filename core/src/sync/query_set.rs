@@ -33,6 +33,22 @@ fn token(path: &str, wire: &Json) -> String {
     format!("{path}\u{0}{wire}")
 }
 
+/// The arguments object of a query, from the one-element array the wire carries.
+pub(crate) fn args_from_wire(wire: &Json) -> Option<Object> {
+    match wire {
+        Json::Array(items) if items.len() == 1 => match Value::from_json(&items[0]) {
+            Ok(Value::Object(o)) => Some(o),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The token of a (path, args) pair as the caller wrote them (the path is canonicalised).
+pub(crate) fn token_of(path: &str, args: &Object) -> String {
+    token(&canonicalize(path), &args_to_wire(args))
+}
+
 impl QuerySet {
     /// The subscribed query with these path and arguments, if any.
     pub(crate) fn find(&self, path: &str, args: &Object) -> Option<QueryId> {
@@ -91,6 +107,23 @@ impl QuerySet {
 
     pub(crate) fn get(&self, id: QueryId) -> Option<&LocalQuery> {
         self.queries.get(&id).map(|(_, q)| q)
+    }
+
+    /// The token of a subscribed query.
+    pub(crate) fn token(&self, id: QueryId) -> Option<&str> {
+        self.queries.get(&id).map(|(t, _)| t.as_str())
+    }
+
+    /// The subscribed query with this token.
+    pub(crate) fn by_token(&self, token: &str) -> Option<QueryId> {
+        self.by_token.get(token).copied()
+    }
+
+    /// Every subscribed query, with its token, in token order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, QueryId, &LocalQuery)> + '_ {
+        self.by_token
+            .iter()
+            .filter_map(|(t, &id)| self.queries.get(&id).map(|(_, q)| (t.as_str(), id, q)))
     }
 
     pub(crate) fn set_journal(&mut self, id: QueryId, journal: Option<String>) {
