@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod authkit;
+pub mod pagination;
 pub mod protocol;
 pub mod sync;
 pub mod value;

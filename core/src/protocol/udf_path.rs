@@ -138,6 +138,23 @@ function_ref!(
     "query"
 );
 function_ref!(
+    /// A typed reference to a paginated Convex query (one that takes `paginationOpts` and
+    /// returns a page): `Args` are its arguments *without* `paginationOpts`, which the
+    /// paginator adds, and `Output` is the type of one item of the page.
+    ///
+    /// ```
+    /// use convex_yew_core::protocol::udf_path::PaginatedQuery;
+    /// #[derive(serde::Serialize)]
+    /// struct FeedArgs { channel: String }
+    /// #[derive(serde::Deserialize)]
+    /// struct Message { body: String }
+    /// const FEED: PaginatedQuery<FeedArgs, Message> = PaginatedQuery::new("messages:feed");
+    /// assert_eq!(FEED.kind(), "query");
+    /// ```
+    PaginatedQuery,
+    "query"
+);
+function_ref!(
     /// A typed reference to a Convex mutation (see [`Query`] for the type parameters).
     Mutation,
     "mutation"

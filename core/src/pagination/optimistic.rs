@@ -1,0 +1,152 @@
+//! Optimistic updates on paginated queries: insert an item at the top or the bottom of a
+//! view, or change items in place, across every page query of the function whose arguments
+//! match.
+//!
+//! ```
+//! use convex_yew_core::pagination::optimistic::insert_at_top;
+//! use convex_yew_core::protocol::udf_path::PaginatedQuery;
+//! use convex_yew_core::sync::{LocalStore, OptimisticUpdate};
+//! #[derive(serde::Serialize)]
+//! struct Args {}
+//! const FEED: PaginatedQuery<Args, f64> = PaginatedQuery::new("numbers:page");
+//! let add_at_top = |value: f64| -> OptimisticUpdate {
+//!     Box::new(move |store: &mut LocalStore<'_>| {
+//!         let _ = insert_at_top(store, &FEED, &Args {}, &value);
+//!     })
+//! };
+//! # let _ = add_at_top(1.0);
+//! ```
+
+use serde::Serialize;
+
+use super::page::{opts_of, without_opts};
+use crate::protocol::udf_path::PaginatedQuery;
+use crate::sync::LocalStore;
+use crate::value::{to_args, to_value, Object, Value, ValueError};
+
+/// Every loaded page of `path` whose arguments (without `paginationOpts`) contain every field
+/// of `matching`, with its page object.
+fn loaded_pages(store: &LocalStore<'_>, path: &str, matching: &Object) -> Vec<(Object, Value)> {
+    store
+        .all(path)
+        .into_iter()
+        .filter(|(args, _)| {
+            let inner = without_opts(args);
+            matching.iter().all(|(k, v)| inner.get(k) == Some(v))
+        })
+        .filter_map(|(args, value)| {
+            let value = value?;
+            value.as_object()?.get("page")?.as_array()?;
+            Some((args, value.clone()))
+        })
+        .collect()
+}
+
+/// Replaces the items of a page value.
+fn with_items(page: &Value, items: Vec<Value>) -> Value {
+    let mut o = page.as_object().cloned().unwrap_or_default();
+    o.insert("page".into(), Value::Array(items));
+    Value::Object(o)
+}
+
+fn items_of(page: &Value) -> Vec<Value> {
+    page.as_object()
+        .and_then(|o| o.get("page"))
+        .and_then(Value::as_array)
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default()
+}
+
+/// Inserts `item` at the top of the first page (the one asked for from the start) of every
+/// loaded view whose arguments contain `matching`'s fields. Views whose first page is not
+/// loaded are left alone.
+pub fn insert_at_top_raw(store: &mut LocalStore<'_>, path: &str, matching: &Object, item: Value) {
+    for (args, page) in loaded_pages(store, path, matching) {
+        let is_first = opts_of(&args).and_then(|o| o.get("cursor")) == Some(&Value::Null);
+        if is_first {
+            let mut items = items_of(&page);
+            items.insert(0, item.clone());
+            store.set(path, &args, Some(with_items(&page, items)));
+        }
+    }
+}
+
+/// Appends `item` to the last page of every view whose last page is loaded (`isDone`): a
+/// view that has not loaded its end would not show it yet.
+pub fn insert_at_bottom_if_loaded_raw(
+    store: &mut LocalStore<'_>,
+    path: &str,
+    matching: &Object,
+    item: Value,
+) {
+    for (args, page) in loaded_pages(store, path, matching) {
+        let is_done = page.as_object().and_then(|o| o.get("isDone")) == Some(&Value::Boolean(true));
+        if is_done {
+            let mut items = items_of(&page);
+            items.push(item.clone());
+            store.set(path, &args, Some(with_items(&page, items)));
+        }
+    }
+}
+
+/// Replaces every item of every loaded page of the views with exactly these arguments by
+/// `update(item)` (return the item unchanged to leave it).
+pub fn update_in_place_raw(
+    store: &mut LocalStore<'_>,
+    path: &str,
+    args: &Object,
+    update: impl Fn(&Value) -> Value,
+) {
+    for (page_args, page) in loaded_pages(store, path, args) {
+        if without_opts(&page_args) != *args {
+            continue;
+        }
+        let items = items_of(&page).iter().map(&update).collect();
+        store.set(path, &page_args, Some(with_items(&page, items)));
+    }
+}
+
+/// Typed [`insert_at_top_raw`]: `matching` serialises to the fields to match.
+pub fn insert_at_top<A: Serialize, T: Serialize>(
+    store: &mut LocalStore<'_>,
+    query: &PaginatedQuery<A, T>,
+    matching: &A,
+    item: &T,
+) -> Result<(), ValueError> {
+    let matching = to_args(matching)?;
+    insert_at_top_raw(store, query.path(), &matching, to_value(item)?);
+    Ok(())
+}
+
+/// Typed [`insert_at_bottom_if_loaded_raw`].
+pub fn insert_at_bottom_if_loaded<A: Serialize, T: Serialize>(
+    store: &mut LocalStore<'_>,
+    query: &PaginatedQuery<A, T>,
+    matching: &A,
+    item: &T,
+) -> Result<(), ValueError> {
+    let matching = to_args(matching)?;
+    insert_at_bottom_if_loaded_raw(store, query.path(), &matching, to_value(item)?);
+    Ok(())
+}
+
+/// Typed [`update_in_place_raw`]: items that do not decode into `T` are left as they are.
+pub fn update_in_place<A, T>(
+    store: &mut LocalStore<'_>,
+    query: &PaginatedQuery<A, T>,
+    args: &A,
+    update: impl Fn(T) -> T,
+) -> Result<(), ValueError>
+where
+    A: Serialize,
+    T: Serialize + serde::de::DeserializeOwned,
+{
+    let args = to_args(args)?;
+    update_in_place_raw(store, query.path(), &args, |item| {
+        crate::value::from_value::<T>(item.clone())
+            .ok()
+            .and_then(|t| to_value(&update(t)).ok())
+            .unwrap_or_else(|| item.clone())
+    });
+    Ok(())
+}
