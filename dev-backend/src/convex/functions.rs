@@ -67,6 +67,13 @@ impl FunctionError {
 }
 
 type QueryFn = fn(&Object, &Database, Option<&Identity>) -> Result<Value, FunctionError>;
+/// A query that reads and writes its subscription's journal (paginated queries).
+type JournaledQueryFn = fn(
+    &Object,
+    &Database,
+    Option<&Identity>,
+    Option<&str>,
+) -> Result<(Value, Option<String>), FunctionError>;
 type MutationFn = fn(&Object, &mut Transaction, Option<&Identity>) -> Result<Value, FunctionError>;
 type ActionFn = fn(&Object, &Deployment, Option<&Identity>) -> Result<Value, FunctionError>;
 
@@ -74,6 +81,7 @@ type ActionFn = fn(&Object, &Deployment, Option<&Identity>) -> Result<Value, Fun
 #[derive(Default)]
 pub struct Registry {
     queries: BTreeMap<&'static str, QueryFn>,
+    journaled: BTreeMap<&'static str, JournaledQueryFn>,
     mutations: BTreeMap<&'static str, MutationFn>,
     actions: BTreeMap<&'static str, ActionFn>,
 }
@@ -99,6 +107,10 @@ impl Registry {
     pub fn builtin() -> Registry {
         let mut r = Registry::default();
         r.queries.insert("myFunctions:listNumbers", list_numbers);
+        r.journaled.insert(
+            "myFunctions:listNumbersPaginated",
+            super::pagination::list_numbers_paginated,
+        );
         r.mutations.insert("myFunctions:addNumber", add_number);
         r.actions.insert("myFunctions:myAction", my_action);
         r.queries.insert("testing:whoami", whoami);
@@ -119,12 +131,29 @@ impl Registry {
         db: &Database,
         identity: Option<&Identity>,
     ) -> Result<Value, FunctionError> {
+        self.run_query_journaled(path, args, db, identity, None)
+            .map(|(v, _)| v)
+    }
+
+    /// Runs a query by path with its subscription's journal; returns the journal to keep.
+    pub fn run_query_journaled(
+        &self,
+        path: &str,
+        args: &Value,
+        db: &Database,
+        identity: Option<&Identity>,
+        journal: Option<&str>,
+    ) -> Result<(Value, Option<String>), FunctionError> {
         let path = canonical(path)?;
+        let args = args_object(&path, args)?;
+        if let Some(f) = self.journaled.get(path.as_str()) {
+            return f(args, db, identity, journal);
+        }
         let f = self
             .queries
             .get(path.as_str())
             .ok_or_else(|| not_found("query", &path))?;
-        f(args_object(&path, args)?, db, identity)
+        Ok((f(args, db, identity)?, None))
     }
 
     /// Runs a mutation by path inside `tx`.

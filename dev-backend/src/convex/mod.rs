@@ -10,6 +10,7 @@ pub mod auth;
 pub mod database;
 pub mod functions;
 pub mod http_api;
+pub mod pagination;
 pub mod sync;
 
 use std::sync::{Arc, Mutex};
@@ -73,9 +74,26 @@ impl Deployment {
         args: &Value,
         identity: Option<&functions::Identity>,
     ) -> (Result<Value, FunctionError>, Ts) {
+        let (result, ts) = self.run_query_journaled(path, args, identity, None);
+        (result.map(|(v, _)| v), ts)
+    }
+
+    /// Runs a query with the journal of its subscription; returns the result with the
+    /// journal to keep (paginated queries pin their page end in it).
+    #[allow(clippy::type_complexity)]
+    pub fn run_query_journaled(
+        &self,
+        path: &str,
+        args: &Value,
+        identity: Option<&functions::Identity>,
+        journal: Option<&str>,
+    ) -> (Result<(Value, Option<String>), FunctionError>, Ts) {
         let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         let ts = db.ts();
-        (self.registry.run_query(path, args, &db, identity), ts)
+        let result = self
+            .registry
+            .run_query_journaled(path, args, &db, identity, journal);
+        (result, ts)
     }
 
     /// Runs a mutation and commits it; returns the result and commit timestamp.

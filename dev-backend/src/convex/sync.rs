@@ -36,6 +36,8 @@ struct Subscription {
     args: Value,
     /// The last modification sent for it, as text, to detect changes.
     last_sent: Option<String>,
+    /// The query's journal: sent by the client with Add, or kept from its first run.
+    journal: Option<String>,
 }
 
 /// A socket with more than this waiting to be written, and no write finished for
@@ -320,6 +322,7 @@ impl Session {
                     query_id,
                     udf_path,
                     args,
+                    journal,
                     ..
                 } => {
                     let args = decode_args(&args).unwrap_or(Value::Null);
@@ -329,6 +332,7 @@ impl Session {
                             path: udf_path,
                             args,
                             last_sent: None,
+                            journal,
                         },
                     );
                 }
@@ -494,10 +498,19 @@ impl Session {
         }
         let mut mods = Vec::new();
         for (&query_id, sub) in self.queries.iter_mut() {
-            let (result, _) = self
-                .d
-                .run_query(&sub.path, &sub.args, self.identity.as_ref());
-            let m = to_modification(query_id, result);
+            let (result, _) = self.d.run_query_journaled(
+                &sub.path,
+                &sub.args,
+                self.identity.as_ref(),
+                sub.journal.as_deref(),
+            );
+            let result = result.map(|(value, journal)| {
+                if journal.is_some() {
+                    sub.journal = journal;
+                }
+                value
+            });
+            let m = to_modification(query_id, result, sub.journal.clone());
             let text = serde_json::to_string(&m).unwrap_or_default();
             if sub.last_sent.as_deref() != Some(text.as_str()) {
                 sub.last_sent = Some(text);
@@ -556,19 +569,23 @@ impl Session {
     }
 }
 
-fn to_modification(query_id: u32, result: Result<Value, FunctionError>) -> StateModification {
+fn to_modification(
+    query_id: u32,
+    result: Result<Value, FunctionError>,
+    journal: Option<String>,
+) -> StateModification {
     match result {
         Ok(value) => StateModification::QueryUpdated {
             query_id,
             value: value.to_json(),
             log_lines: vec![],
-            journal: None,
+            journal,
         },
         Err(e) => StateModification::QueryFailed {
             query_id,
             error_message: e.message,
             log_lines: vec![],
-            journal: None,
+            journal,
             error_data: e.data.map(|d| d.to_json()),
         },
     }
