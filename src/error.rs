@@ -1,5 +1,6 @@
 //! The error type of the public API: opaque, with `is_*` queries (in the style of reqwest).
 
+use convex_yew_core::pagination::PaginationError;
 use convex_yew_core::sync::FunctionError;
 use convex_yew_core::value::ValueError;
 use convex_yew_core::{from_value, Value};
@@ -8,8 +9,11 @@ use serde::de::DeserializeOwned;
 use crate::runtime::url::DeploymentUrlError;
 
 /// Why a query, mutation, action or client call failed.
+///
+/// Its `source()` chain reaches the underlying cause (a value that did not encode or
+/// decode, a refused URL, a malformed page).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{kind}")]
+#[error(transparent)]
 pub struct ClientError {
     kind: Kind,
 }
@@ -27,7 +31,15 @@ enum Kind {
     #[error("{path}: invalid arguments: {source}")]
     InvalidArgs { path: String, source: ValueError },
     #[error("could not decode the result: {0}")]
-    Decode(ValueError),
+    Decode(#[source] ValueError),
+    #[error("{path}: {source}")]
+    Pagination {
+        path: String,
+        source: PaginationError,
+    },
+    /// A failure kind this version does not name: kept whole, never relabelled.
+    #[error("{path}: {source}")]
+    Other { path: String, source: FunctionError },
     #[error("the client was closed")]
     Closed,
     #[error(transparent)]
@@ -54,7 +66,8 @@ impl ClientError {
             FunctionError::ConnectionLost => Kind::ConnectionLost { path },
             FunctionError::InvalidArgs(source) => Kind::InvalidArgs { path, source },
             FunctionError::MalformedResult(e) => Kind::Decode(e),
-            _ => Kind::Closed,
+            FunctionError::ClientClosed => Kind::Closed,
+            source => Kind::Other { path, source },
         };
         ClientError { kind }
     }
@@ -62,6 +75,15 @@ impl ClientError {
     pub(crate) fn invalid_args(path: &str, source: ValueError) -> ClientError {
         ClientError {
             kind: Kind::InvalidArgs {
+                path: path.to_owned(),
+                source,
+            },
+        }
+    }
+
+    pub(crate) fn pagination(path: &str, source: PaginationError) -> ClientError {
+        ClientError {
+            kind: Kind::Pagination {
                 path: path.to_owned(),
                 source,
             },
@@ -114,9 +136,15 @@ impl ClientError {
         matches!(self.kind, Kind::InvalidArgs { .. })
     }
 
-    /// The result did not deserialise into the expected type.
+    /// The result did not deserialise into the expected type, or a paginated query's result
+    /// was not a page.
     pub fn is_decode(&self) -> bool {
-        matches!(self.kind, Kind::Decode(_))
+        matches!(self.kind, Kind::Decode(_) | Kind::Pagination { .. })
+    }
+
+    /// The client was closed before the call settled.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.kind, Kind::Closed)
     }
 
     /// The deployment URL was refused.

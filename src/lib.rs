@@ -12,8 +12,9 @@
 #![warn(missing_docs)]
 
 pub use convex_yew_core as core;
-pub use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-pub use convex_yew_core::sync::{ConnectionState, TokenFetch};
+pub use convex_yew_core::pagination::{PaginationStatus, Paginator};
+pub use convex_yew_core::protocol::udf_path::{Action, Mutation, PaginatedQuery, Query};
+pub use convex_yew_core::sync::{ConnectionState, LocalStore, TokenFetch};
 pub use convex_yew_core::{from_value, to_value, Value};
 
 pub mod authkit;

@@ -5,6 +5,7 @@
 //! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
 //! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
 //! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
+//! | `POST /_test/mutation_delay` `{"ms":N}` | mutations on sync sockets run N ms late (optimistic updates can be seen before the server's answer) |
 //! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
 //! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
 //! | `POST /_test/issue_token` `{"email","lifetime"?}` | a session and tokens without the hosted page (see `authkit::test_routes`) |
@@ -32,6 +33,8 @@ pub struct Controls {
     pub delay_after: std::sync::atomic::AtomicBool,
     /// Authenticate messages received on the sync endpoint.
     pub authenticate_count: AtomicU64,
+    /// Extra latency before a sync socket runs a mutation, in ms.
+    pub mutation_delay_ms: AtomicU64,
     /// Fires to drop every sync socket.
     pub drop_sockets: broadcast::Sender<()>,
 }
@@ -45,6 +48,7 @@ impl Controls {
             delay_ms: AtomicU64::new(0),
             delay_after: std::sync::atomic::AtomicBool::new(false),
             authenticate_count: AtomicU64::new(0),
+            mutation_delay_ms: AtomicU64::new(0),
             drop_sockets: broadcast::channel(16).0,
         }
     }
@@ -125,6 +129,16 @@ pub fn routes(controls: Arc<Controls>) -> Router {
                     *c.refresh_failures.lock().unwrap_or_else(|p| p.into_inner()) =
                         (f.count, f.status);
                     (StatusCode::OK, Json(json!({"ok": true})))
+                },
+            ),
+        )
+        .route(
+            "/_test/mutation_delay",
+            post(
+                |State(c): State<Arc<Controls>>, Json(d): Json<Delay>| async move {
+                    c.mutation_delay_ms
+                        .store(d.ms.min(60_000), Ordering::SeqCst);
+                    Json(json!({"ok": true}))
                 },
             ),
         )

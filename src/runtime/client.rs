@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{
-    ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, QueryId, QueryResult,
-    RequestId, SocketId, SyncClient, TokenFetch,
+    ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, LocalStore, QueryId,
+    QueryResult, RequestId, SocketId, SyncClient, TokenFetch,
 };
 use convex_yew_core::value::Object;
 use convex_yew_core::{from_value, Value};
@@ -218,6 +218,27 @@ impl ConvexClient {
         Ok(Subscription::new(self.clone(), query.path(), args))
     }
 
+    /// Runs a query once: subscribes, resolves with the first result, and unsubscribes (a
+    /// result the client already holds resolves at once).
+    pub fn query<A: Serialize, R: DeserializeOwned + 'static>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        let subscription = self.subscribe(query, args);
+        async move {
+            use futures::StreamExt;
+            let mut subscription = subscription?;
+            if let Some(first) = subscription.latest() {
+                return first;
+            }
+            subscription
+                .next()
+                .await
+                .unwrap_or_else(|| Err(ClientError::closed()))
+        }
+    }
+
     /// Subscribes with an argument object; `notify` runs whenever the result changes.
     /// Returns the query id and a listener id for [`unwatch`](Self::unwatch).
     pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn()>) -> (QueryId, u64) {
@@ -263,6 +284,11 @@ impl ConvexClient {
         Some(to_result(path, result))
     }
 
+    /// The raw result an identical subscription holds (optimistic updates applied).
+    pub(crate) fn cached_result(&self, path: &str, args: &Object) -> Option<QueryResult> {
+        self.inner.borrow().core.cached_result(path, args).cloned()
+    }
+
     /// The latest result of a watched query: `None` while loading.
     pub fn query_result(&self, query: QueryId) -> Option<Result<Value, ClientError>> {
         let me = self.inner.borrow();
@@ -280,6 +306,72 @@ impl ConvexClient {
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
         let path = mutation.path().to_owned();
         let started = encode_args(&path, args).map(|args| self.mutation_raw(&path, &args));
+        async move { from_value(started?.await?).map_err(ClientError::decode) }
+    }
+
+    /// Runs a mutation with an optimistic update: `update(store, args)` changes query results
+    /// locally at once, and is replayed over every new server result until the mutation's
+    /// writes are visible (or it fails, which rolls the change back). See [`LocalStore`].
+    ///
+    /// ```no_run
+    /// use convex_yew::{ConvexClient, LocalStore, Mutation, Query};
+    /// #[derive(serde::Serialize, Clone)]
+    /// struct AddArgs { value: f64 }
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct ListArgs { count: u32 }
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct List { viewer: Option<String>, numbers: Vec<f64> }
+    /// const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
+    /// const ADD: Mutation<AddArgs, ()> = Mutation::new("myFunctions:addNumber");
+    /// # async fn run(client: ConvexClient) -> Result<(), convex_yew::ClientError> {
+    /// client
+    ///     .mutation_with_optimistic_update(&ADD, &AddArgs { value: 7.0 }, |store: &mut LocalStore<'_>, args: &AddArgs| {
+    ///         let list_args = ListArgs { count: 10 };
+    ///         if let Some(mut list) = store.get_query(&LIST, &list_args) {
+    ///             list.numbers.push(args.value);
+    ///             let _ = store.set_query(&LIST, &list_args, Some(&list));
+    ///         }
+    ///     })
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn mutation_with_optimistic_update<A, R>(
+        &self,
+        mutation: &Mutation<A, R>,
+        args: &A,
+        update: impl Fn(&mut LocalStore<'_>, &A) + 'static,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static
+    where
+        A: Serialize + Clone + 'static,
+        R: DeserializeOwned + 'static,
+    {
+        let owned = args.clone();
+        self.mutation_with_update(
+            mutation,
+            args,
+            Some(Box::new(move |store: &mut LocalStore<'_>| {
+                update(store, &owned)
+            })),
+        )
+    }
+
+    /// A typed mutation with an optional optimistic update already bound to its arguments.
+    pub(crate) fn mutation_with_update<A: Serialize, R: DeserializeOwned + 'static>(
+        &self,
+        mutation: &Mutation<A, R>,
+        args: &A,
+        update: Option<convex_yew_core::sync::OptimisticUpdate>,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        let path = mutation.path().to_owned();
+        let started = encode_args(&path, args).map(|args| {
+            let rx = self.request(|core| match update {
+                Some(update) => {
+                    core.mutation_with_optimistic_update(&path, &args, browser::now(), update)
+                }
+                None => core.mutation(&path, &args, browser::now()),
+            });
+            settle(path.clone(), rx)
+        });
         async move { from_value(started?.await?).map_err(ClientError::decode) }
     }
 

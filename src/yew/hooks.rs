@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-use convex_yew_core::sync::{ConnectionState, QueryId};
+use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId};
 use convex_yew_core::{from_value, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -168,16 +168,72 @@ where
     (*state).clone()
 }
 
+/// Binds an optimistic update to one call's arguments.
+type UpdateFactory<A> = Rc<dyn Fn(&A) -> OptimisticUpdate>;
+
 /// A mutation bound to the client in context; calling it never re-renders anything.
 pub struct UseMutation<A, R> {
     client: ConvexClient,
     mutation: Mutation<A, R>,
+    update: Option<UpdateFactory<A>>,
 }
 
 impl<A: Serialize, R: DeserializeOwned + 'static> UseMutation<A, R> {
     /// Runs the mutation; resolves once its writes are visible to this client's queries.
+    /// With an [optimistic update](Self::with_optimistic_update), the update shows at once.
     pub fn call(&self, args: &A) -> impl Future<Output = Result<R, ClientError>> + 'static {
-        self.client.mutation(&self.mutation, args)
+        let update = self.update.as_ref().map(|bind| bind(args));
+        self.client
+            .mutation_with_update(&self.mutation, args, update)
+    }
+}
+
+impl<A: Clone + 'static, R> UseMutation<A, R> {
+    /// The same mutation with an optimistic update: `update(store, args)` runs at every call,
+    /// changing query results locally until the mutation's writes are visible; a failed
+    /// mutation rolls it back (see [`LocalStore`]).
+    ///
+    /// ```no_run
+    /// use convex_yew::yew::use_mutation;
+    /// use convex_yew::{LocalStore, Mutation, Query};
+    /// use yew::prelude::*;
+    /// #[derive(serde::Serialize, Clone)]
+    /// struct Add { value: f64 }
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct ListArgs { count: u32 }
+    /// #[derive(serde::Serialize, serde::Deserialize)]
+    /// struct List { viewer: Option<String>, numbers: Vec<f64> }
+    /// const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
+    /// const ADD: Mutation<Add, ()> = Mutation::new("myFunctions:addNumber");
+    /// #[component]
+    /// fn AddButton() -> Html {
+    ///     let add = use_mutation(&ADD).with_optimistic_update(|store: &mut LocalStore<'_>, args: &Add| {
+    ///         let list_args = ListArgs { count: 10 };
+    ///         if let Some(mut list) = store.get_query(&LIST, &list_args) {
+    ///             list.numbers.push(args.value);
+    ///             let _ = store.set_query(&LIST, &list_args, Some(&list));
+    ///         }
+    ///     });
+    ///     let onclick = Callback::from(move |_| {
+    ///         let done = add.call(&Add { value: 1.0 });
+    ///         wasm_bindgen_futures::spawn_local(async move { let _ = done.await; });
+    ///     });
+    ///     html! { <button {onclick}>{ "Add" }</button> }
+    /// }
+    /// ```
+    pub fn with_optimistic_update(
+        self,
+        update: impl Fn(&mut LocalStore<'_>, &A) + 'static,
+    ) -> UseMutation<A, R> {
+        let update = Rc::new(update);
+        let bind: UpdateFactory<A> = Rc::new(move |args: &A| {
+            let (update, args) = (update.clone(), args.clone());
+            Box::new(move |store: &mut LocalStore<'_>| update(store, &args)) as OptimisticUpdate
+        });
+        UseMutation {
+            update: Some(bind),
+            ..self
+        }
     }
 }
 
@@ -186,13 +242,19 @@ impl<A, R> Clone for UseMutation<A, R> {
         UseMutation {
             client: self.client.clone(),
             mutation: self.mutation.clone(),
+            update: self.update.clone(),
         }
     }
 }
 
 impl<A, R> PartialEq for UseMutation<A, R> {
     fn eq(&self, other: &Self) -> bool {
-        self.client == other.client && self.mutation == other.mutation
+        let same_update = match (&self.update, &other.update) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        self.client == other.client && self.mutation == other.mutation && same_update
     }
 }
 
@@ -220,6 +282,7 @@ pub fn use_mutation<A: 'static, R: 'static>(mutation: &Mutation<A, R>) -> UseMut
     UseMutation {
         client: use_convex(),
         mutation: mutation.clone(),
+        update: None,
     }
 }
 

@@ -6,7 +6,10 @@
 //! - [`convex_auth`]: [`ConvexProviderWithAuth`] (any auth source), [`ConvexProviderWithAuthKit`],
 //!   [`use_convex_auth`].
 //! - [`gates`]: [`Authenticated`], [`Unauthenticated`], [`AuthLoading`], [`AuthRefreshing`].
-//! - [`hooks`]: [`use_query`], [`use_mutation`], [`use_action`], [`use_connection_state`].
+//! - [`hooks`]: [`use_query`], [`use_mutation`] (with optimistic updates), [`use_action`],
+//!   [`use_connection_state`].
+//! - [`queries`]: [`use_queries`], [`use_queries_raw`]: a keyed, variable set of queries.
+//! - [`paginated`]: pages of a paginated query, [`use_paginated_query`].
 //!
 //! ```no_run
 //! use convex_yew::yew::*;
@@ -48,6 +51,8 @@ pub mod convex_auth;
 pub mod convex_provider;
 pub mod gates;
 pub mod hooks;
+pub mod paginated;
+pub mod queries;
 
 pub use authkit_provider::{
     use_auth, AuthKitProvider, AuthKitProviderProps, SignOutOptions, UseAuth,
@@ -61,3 +66,5 @@ pub use gates::{AuthLoading, AuthRefreshing, Authenticated, Unauthenticated};
 pub use hooks::{
     use_action, use_connection_state, use_mutation, use_query, QueryState, UseAction, UseMutation,
 };
+pub use paginated::{use_paginated_query, UsePaginatedQuery};
+pub use queries::{use_queries, use_queries_raw, QueryRequest};

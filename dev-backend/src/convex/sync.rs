@@ -267,7 +267,13 @@ impl Session {
                 udf_path,
                 args,
                 ..
-            } => self.identity_still_valid() && self.mutation(request_id, &udf_path, &args),
+            } => {
+                let delay = self.d.controls.mutation_delay_ms.load(Ordering::SeqCst);
+                if delay > 0 {
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                }
+                self.identity_still_valid() && self.mutation(request_id, &udf_path, &args)
+            }
             ClientMessage::Action {
                 request_id,
                 udf_path,

@@ -1,0 +1,235 @@
+//! A keyed, variable set of queries from one component: [`use_queries`] (one function, many
+//! argument sets) and [`use_queries_raw`] (any functions, untyped). The paginated hook is
+//! built on the same watcher.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use convex_yew_core::protocol::udf_path::Query;
+use convex_yew_core::sync::QueryId;
+use convex_yew_core::value::Object;
+use convex_yew_core::{from_value, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use yew::prelude::*;
+
+use super::convex_provider::use_convex;
+use super::hooks::QueryState;
+use crate::error::ClientError;
+use crate::runtime::client::encode_args;
+use crate::runtime::ConvexClient;
+
+/// One query a component wants: a path and its argument object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryRequest {
+    path: String,
+    args: Result<Object, ClientError>,
+}
+
+impl QueryRequest {
+    /// A typed query with its arguments (an encoding error shows as that key's error).
+    pub fn new<A: Serialize, R>(query: &Query<A, R>, args: &A) -> QueryRequest {
+        QueryRequest {
+            path: query.path().to_owned(),
+            args: encode_args(query.path(), args),
+        }
+    }
+
+    /// An untyped query.
+    pub fn raw(path: &str, args: Object) -> QueryRequest {
+        QueryRequest {
+            path: path.to_owned(),
+            args: Ok(args),
+        }
+    }
+}
+
+struct Watched {
+    path: String,
+    args: Object,
+    query: QueryId,
+    listener: u64,
+}
+
+/// The subscriptions a component holds, by key.
+struct Watcher<K> {
+    client: Option<ConvexClient>,
+    watched: BTreeMap<K, Watched>,
+}
+
+impl<K: Ord + Clone> Watcher<K> {
+    fn unwatch_all(&mut self) {
+        if let Some(client) = &self.client {
+            for w in std::mem::take(&mut self.watched).into_values() {
+                client.unwatch(w.query, w.listener);
+            }
+        }
+    }
+
+    /// Brings the subscriptions in line with `wanted`: new keys and keys whose query changed
+    /// are watched, keys no longer wanted are dropped.
+    fn reconcile(
+        &mut self,
+        client: &ConvexClient,
+        wanted: &[(K, String, Object)],
+        notify: &Rc<dyn Fn()>,
+    ) {
+        if self.client.as_ref() != Some(client) {
+            self.unwatch_all();
+            self.client = Some(client.clone());
+        }
+        let mut keep = BTreeMap::new();
+        for (key, path, args) in wanted {
+            match self.watched.remove(key) {
+                Some(w) if &w.path == path && &w.args == args => {
+                    keep.insert(key.clone(), w);
+                }
+                old => {
+                    if let Some(w) = old {
+                        client.unwatch(w.query, w.listener);
+                    }
+                    let (query, listener) = client.watch(path, args, notify.clone());
+                    keep.insert(
+                        key.clone(),
+                        Watched {
+                            path: path.clone(),
+                            args: args.clone(),
+                            query,
+                            listener,
+                        },
+                    );
+                }
+            }
+        }
+        for w in std::mem::replace(&mut self.watched, keep).into_values() {
+            client.unwatch(w.query, w.listener);
+        }
+    }
+}
+
+/// Keeps `wanted` subscribed for as long as the component is mounted, and re-renders it when
+/// any of their results changes. Results are read with [`ConvexClient::cached`].
+#[hook]
+pub(crate) fn use_watched<K: Ord + Clone + 'static>(wanted: Vec<(K, String, Object)>) {
+    let client = use_convex();
+    let update = use_force_update();
+    let watcher = use_mut_ref(|| Watcher::<K> {
+        client: None,
+        watched: BTreeMap::new(),
+    });
+    {
+        let watcher = watcher.clone();
+        use_effect(move || {
+            let notify: Rc<dyn Fn()> = Rc::new(move || update.force_update());
+            watcher.borrow_mut().reconcile(&client, &wanted, &notify);
+        });
+    }
+    use_effect_with((), move |_| move || watcher.borrow_mut().unwatch_all());
+}
+
+/// Decodes raw results into `QueryState`s, keeping the previous `Rc` for an unchanged result so
+/// children given it as a prop do not re-render.
+type DecodeCache<K, R> =
+    Rc<RefCell<BTreeMap<K, (Option<Result<Value, ClientError>>, QueryState<R>)>>>;
+
+fn decode<K: Ord + Clone, R: DeserializeOwned>(
+    cache: &DecodeCache<K, R>,
+    raw: BTreeMap<K, Option<Result<Value, ClientError>>>,
+) -> BTreeMap<K, QueryState<R>> {
+    let mut cache = cache.borrow_mut();
+    let mut next = BTreeMap::new();
+    let mut out = BTreeMap::new();
+    for (key, raw) in raw {
+        let state = match cache.remove(&key) {
+            Some((old, state)) if old == raw => state,
+            _ => match &raw {
+                None => QueryState::Loading,
+                Some(Ok(v)) => match from_value::<R>(v.clone()) {
+                    Ok(r) => QueryState::Ok(Rc::new(r)),
+                    Err(e) => QueryState::Err(ClientError::decode(e)),
+                },
+                Some(Err(e)) => QueryState::Err(e.clone()),
+            },
+        };
+        out.insert(key.clone(), state.clone());
+        next.insert(key, (raw, state));
+    }
+    *cache = next;
+    out
+}
+
+fn raw_results<K: Ord + Clone>(
+    client: &ConvexClient,
+    requests: &BTreeMap<K, QueryRequest>,
+) -> BTreeMap<K, Option<Result<Value, ClientError>>> {
+    requests
+        .iter()
+        .map(|(k, r)| {
+            let result = match &r.args {
+                Ok(args) => client.cached(&r.path, args),
+                Err(e) => Some(Err(e.clone())),
+            };
+            (k.clone(), result)
+        })
+        .collect()
+}
+
+fn wanted<K: Ord + Clone>(requests: &BTreeMap<K, QueryRequest>) -> Vec<(K, String, Object)> {
+    requests
+        .iter()
+        .filter_map(|(k, r)| Some((k.clone(), r.path.clone(), r.args.clone().ok()?)))
+        .collect()
+}
+
+/// Subscribes to one query function with many argument sets, keyed by `K`; keys may come and
+/// go between renders. Each key's state is what [`use_query`](super::use_query) would give,
+/// and a result the client already holds shows on the first render.
+///
+/// ```no_run
+/// use std::collections::BTreeMap;
+/// use convex_yew::yew::{use_queries, QueryState};
+/// use convex_yew::Query;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Args { count: u32 }
+/// #[derive(serde::Deserialize)]
+/// struct List { numbers: Vec<f64> }
+/// const LIST: Query<Args, List> = Query::new("myFunctions:listNumbers");
+/// #[component]
+/// fn Several() -> Html {
+///     let args: BTreeMap<u32, Args> = (1..=3).map(|n| (n, Args { count: n })).collect();
+///     let lists = use_queries(&LIST, args);
+///     html! { for lists.iter().map(|(n, state)| html! {
+///         <p>{ format!("{n}: {:?}", state.data().map(|l| l.numbers.len())) }</p>
+///     }) }
+/// }
+/// ```
+#[hook]
+pub fn use_queries<K, A, R>(query: &Query<A, R>, args: BTreeMap<K, A>) -> BTreeMap<K, QueryState<R>>
+where
+    K: Ord + Clone + 'static,
+    A: Serialize + 'static,
+    R: DeserializeOwned + 'static,
+{
+    let requests: BTreeMap<K, QueryRequest> = args
+        .into_iter()
+        .map(|(k, a)| (k, QueryRequest::new(query, &a)))
+        .collect();
+    let client = use_convex();
+    let cache: DecodeCache<K, R> = use_mut_ref(BTreeMap::new);
+    use_watched(wanted(&requests));
+    decode(&cache, raw_results(&client, &requests))
+}
+
+/// Subscribes to any set of queries, keyed by `K`, with untyped results.
+#[hook]
+pub fn use_queries_raw<K>(requests: BTreeMap<K, QueryRequest>) -> BTreeMap<K, QueryState<Value>>
+where
+    K: Ord + Clone + 'static,
+{
+    let client = use_convex();
+    let cache: DecodeCache<K, Value> = use_mut_ref(BTreeMap::new);
+    use_watched(wanted(&requests));
+    decode(&cache, raw_results(&client, &requests))
+}
