@@ -6,7 +6,7 @@ mod support;
 use convex_yew_core::protocol::{
     ClientMessage, QuerySetModification, ServerMessage, StateModification, Ts,
 };
-use convex_yew_core::sync::{Event, FunctionError, Instant, QueryResult, RequestId};
+use convex_yew_core::sync::{Event, FunctionError, Instant, LogSource, QueryResult, RequestId};
 use convex_yew_core::Value;
 use serde_json::json;
 use support::*;
@@ -190,9 +190,44 @@ fn failed_queries_carry_convex_error_data() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(net
-        .take_events()
-        .contains(&Event::LogLines(vec!["[LOG] hi".into()])));
+    assert!(net.take_events().contains(&Event::LogLines {
+        source: LogSource::Query {
+            id: q,
+            path: "m:q".into()
+        },
+        lines: vec!["[LOG] hi".into()]
+    }));
+    assert_eq!(
+        net.client.local_query_logs("m:q", &args(json!({}))),
+        Some(&["[LOG] hi".to_string()][..])
+    );
+    // The next result brings its own lines (none): the old ones go.
+    let t = net.transition(2, 0, 2, vec![updated(q.0, json!(1))]);
+    net.deliver(t);
+    assert_eq!(net.client.query_logs(q), Some(&[][..]));
+}
+
+#[test]
+fn mutation_log_lines_name_their_mutation() {
+    let mut net = Net::connected();
+    let now = net.now;
+    let m = net.client.mutation("m.js:add", &args(json!({})), now);
+    net.take_sent();
+    net.deliver(ServerMessage::MutationResponse {
+        request_id: m.0,
+        success: false,
+        result: json!("boom"),
+        ts: None,
+        log_lines: vec!["[ERROR] boom".into()],
+        error_data: None,
+    });
+    let events = net.take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+        Event::LogLines { source: LogSource::Mutation { id, path }, lines }
+            if *id == m && path == "m.js:add" && lines == &vec!["[ERROR] boom".to_string()])),
+        "{events:?}"
+    );
 }
 
 #[test]

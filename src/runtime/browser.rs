@@ -160,7 +160,6 @@ impl Drop for LeaveGuard {
 pub fn log(level: Level, message: &str) {
     let m = wasm_bindgen::JsValue::from_str(message);
     match level {
-        Level::Info => web_sys::console::log_1(&m),
         Level::Warn => web_sys::console::warn_1(&m),
         Level::Error => web_sys::console::error_1(&m),
     }
@@ -169,8 +168,6 @@ pub fn log(level: Level, message: &str) {
 /// Console levels.
 #[derive(Debug, Clone, Copy)]
 pub enum Level {
-    /// console.log
-    Info,
     /// console.warn
     Warn,
     /// console.error

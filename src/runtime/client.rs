@@ -19,7 +19,8 @@ use gloo_timers::callback::{Interval, Timeout};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::browser::{self, LeaveGuard, Level, WakeListeners};
+use super::browser::{self, LeaveGuard, WakeListeners};
+use super::logger::{LogLevel, Logger};
 use super::socket::{Socket, SocketEvent};
 use super::subscription::Subscription;
 use super::url::sync_url;
@@ -28,8 +29,11 @@ use crate::error::ClientError;
 /// Options of a [`ConvexClient`].
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
-    /// Log every frame type and state change to the console.
+    /// Log every frame type and state change (at [`LogLevel::Debug`]).
     pub verbose: bool,
+    /// Where messages and the functions' log lines go (default: the console;
+    /// [`Logger::silent`] for none).
+    pub logger: Logger,
     /// Refresh tokens this long before they expire (official default: 10 s).
     pub auth_refresh_leeway: Duration,
     /// Reconnect when the server is silent this long (official default: 60 s).
@@ -45,6 +49,7 @@ impl Default for ClientOptions {
     fn default() -> Self {
         ClientOptions {
             verbose: false,
+            logger: Logger::console(),
             auth_refresh_leeway: Duration::from_secs(10),
             server_inactivity_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(30),
@@ -239,9 +244,9 @@ impl ConvexClient {
         }
     }
 
-    /// Subscribes with an argument object; `notify` runs whenever the result changes.
-    /// Returns the query id and a listener id for [`unwatch`](Self::unwatch).
-    pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn()>) -> (QueryId, u64) {
+    /// Subscribes with an argument object; `notify` runs whenever the result changes. The
+    /// returned [`Watch`] unsubscribes when dropped.
+    pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn()>) -> Watch {
         let (query, listener, has_result) = {
             let mut me = self.inner.borrow_mut();
             let query = me.core.subscribe(path, args);
@@ -258,13 +263,19 @@ impl ConvexClient {
         if has_result {
             notify(); // shared with an existing subscription: its result is already here
         }
-        (query, listener)
+        Watch {
+            client: self.clone(),
+            query,
+            listener,
+        }
     }
 
     /// Drops a listener added by [`watch`](Self::watch) and its reference to the query.
-    pub fn unwatch(&self, query: QueryId, listener: u64) {
+    fn unwatch(&self, query: QueryId, listener: u64) {
         {
-            let mut me = self.inner.borrow_mut();
+            let Ok(mut me) = self.inner.try_borrow_mut() else {
+                return;
+            };
             if let Some(list) = me.listeners.get_mut(&query) {
                 list.retain(|(id, _)| *id != listener);
                 if list.is_empty() {
@@ -287,6 +298,20 @@ impl ConvexClient {
     /// The raw result an identical subscription holds (optimistic updates applied).
     pub(crate) fn cached_result(&self, path: &str, args: &Object) -> Option<QueryResult> {
         self.inner.borrow().core.cached_result(path, args).cloned()
+    }
+
+    /// The log lines the function printed for the current result of an identical subscribed
+    /// query (the official `localQueryLogs`); `None` when no such query has a result.
+    pub fn local_query_logs<A: Serialize, R>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+    ) -> Option<Vec<String>> {
+        let args = encode_args(query.path(), args).ok()?;
+        let me = self.inner.borrow();
+        me.core
+            .local_query_logs(query.path(), &args)
+            .map(<[String]>::to_vec)
     }
 
     /// The latest result of a watched query: `None` while loading.
@@ -477,22 +502,21 @@ impl ConvexClient {
         self.inner.borrow().core.connection_state()
     }
 
-    /// Calls `listener` whenever [`connection_state`](Self::connection_state) changes; returns an
-    /// id for [`remove_connection_listener`](Self::remove_connection_listener).
-    pub fn on_connection_change(&self, listener: impl Fn(&ConnectionState) + 'static) -> u64 {
+    /// Calls `listener` whenever [`connection_state`](Self::connection_state) changes, until the
+    /// returned handle is dropped (the handle does not keep the client alive).
+    #[must_use = "the listener is removed when the handle is dropped"]
+    pub fn on_connection_change(
+        &self,
+        listener: impl Fn(&ConnectionState) + 'static,
+    ) -> ConnectionListenerHandle {
         let mut me = self.inner.borrow_mut();
         me.next_listener += 1;
         let id = me.next_listener;
         me.connection_listeners.push((id, Rc::new(listener)));
-        id
-    }
-
-    /// Removes a connection listener.
-    pub fn remove_connection_listener(&self, id: u64) {
-        self.inner
-            .borrow_mut()
-            .connection_listeners
-            .retain(|(l, _)| *l != id);
+        ConnectionListenerHandle {
+            inner: Rc::downgrade(&self.inner),
+            id,
+        }
     }
 
     /// Closes the socket for good; pending requests fail.
@@ -507,6 +531,64 @@ impl ConvexClient {
             me._leave_guard = None;
         }
         drive(&self.inner);
+    }
+}
+
+/// One query subscription made with [`ConvexClient::watch`]; dropping it unsubscribes (the
+/// server query goes with its last subscriber).
+#[must_use = "the query is unsubscribed when the handle is dropped"]
+pub struct Watch {
+    client: ConvexClient,
+    query: QueryId,
+    listener: u64,
+}
+
+impl Watch {
+    /// The query's id (shared by identical subscriptions).
+    pub fn query_id(&self) -> QueryId {
+        self.query
+    }
+
+    /// The latest result: `None` while loading.
+    pub fn result(&self) -> Option<Result<Value, ClientError>> {
+        self.client.query_result(self.query)
+    }
+}
+
+impl std::fmt::Debug for Watch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch").field("query", &self.query).finish()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        self.client.unwatch(self.query, self.listener);
+    }
+}
+
+/// A connection listener from [`ConvexClient::on_connection_change`]; dropping it removes it.
+#[must_use = "the listener is removed when the handle is dropped"]
+pub struct ConnectionListenerHandle {
+    inner: Weak<RefCell<Inner>>,
+    id: u64,
+}
+
+impl std::fmt::Debug for ConnectionListenerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionListenerHandle")
+            .field("id", &self.id)
+            .finish()
+    }
+}
+
+impl Drop for ConnectionListenerHandle {
+    fn drop(&mut self) {
+        if let Some(inner) = self.inner.upgrade() {
+            if let Ok(mut me) = inner.try_borrow_mut() {
+                me.connection_listeners.retain(|(l, _)| *l != self.id);
+            }
+        }
     }
 }
 
@@ -557,8 +639,8 @@ fn on_socket_event(weak: &Weak<RefCell<Inner>>, id: SocketId, event: SocketEvent
                 SocketEvent::Message(m) => format!("received {}", m.get(..60).unwrap_or(m)),
                 SocketEvent::Closed { code, reason } => format!("closed {code} {reason}"),
             };
-            browser::log(
-                Level::Info,
+            me.options.logger.log(
+                LogLevel::Debug,
                 &format!("[convex-yew] socket {}: {what}", id.0),
             );
         }
@@ -591,7 +673,9 @@ fn drive(inner: &Rc<RefCell<Inner>>) {
                     match Socket::open(&url, move |e| on_socket_event(&w, socket, e)) {
                         Ok(s) => me.socket = Some((socket, s)),
                         Err(e) => {
-                            browser::log(Level::Error, &format!("[convex-yew] {e}"));
+                            me.options
+                                .logger
+                                .log(LogLevel::Error, &format!("[convex-yew] {e}"));
                             me.core
                                 .handle_close(socket, 1006, "FailedToConnect", browser::now());
                         }
@@ -610,8 +694,8 @@ fn drive(inner: &Rc<RefCell<Inner>>) {
                 }
                 Io::Close { socket, reason } => {
                     if me.options.verbose {
-                        browser::log(
-                            Level::Info,
+                        me.options.logger.log(
+                            LogLevel::Debug,
                             &format!("[convex-yew] closing socket {}: {reason}", socket.0),
                         );
                     }
@@ -709,21 +793,25 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
             let claims = token_claims
                 .map(|c| format!(" The rejected token has iss={:?}, aud={}, exp={:?}; check them against your auth.config.ts providers.", c.iss, c.aud.map_or("none".into(), |a| a.to_string()), c.exp))
                 .unwrap_or_default();
-            browser::log(
-                Level::Error,
+            me.options.logger.log(
+                LogLevel::Error,
                 &format!("[convex-yew] the server rejected the auth token: {error}.{claims}"),
             );
         }
-        Event::AuthGaveUp(why) => browser::log(
-            Level::Warn,
+        Event::AuthGaveUp(why) => me.options.logger.log(
+            LogLevel::Warn,
             &format!("[convex-yew] authentication given up, continuing anonymous: {why}"),
         ),
-        Event::ProtocolViolation(message) => {
-            browser::log(Level::Warn, &format!("[convex-yew] {message}"))
-        }
-        Event::LogLines(lines) => {
+        Event::ProtocolViolation(message) => me
+            .options
+            .logger
+            .log(LogLevel::Warn, &format!("[convex-yew] {message}")),
+        Event::LogLines { source, lines } => {
             for line in lines {
-                browser::log(Level::Info, &format!("[CONVEX] {line}"));
+                me.options.logger.log(
+                    LogLevel::Info,
+                    &format!("[CONVEX {}({})] {line}", source.tag(), source.path()),
+                );
             }
         }
         Event::ConnectionChanged => {}

@@ -4,17 +4,32 @@
 //! - [`client`]: [`ConvexClient`], the live connection.
 //! - [`subscription`]: [`Subscription`], one live query.
 //! - [`http`]: [`ConvexHttpClient`], one-shot calls over `/api/*`.
-//! - [`socket`]: the WebSocket wrapper.
-//! - [`url`]: deployment URL rules.
-//! - [`browser`]: clock, randomness, page wake-up events, console.
+//! - [`logger`]: [`Logger`], where messages and function log lines go.
+//! - `socket`: the WebSocket wrapper; `url`: deployment URL rules; `browser`: clock,
+//!   randomness, page wake-up events, console (crate-private; the `internals` feature makes
+//!   them public for tests).
 
+// Internals: crate-private, public only with the `internals` feature (for the browser
+// smoke tests that drive a raw socket).
+#[cfg(feature = "internals")]
 pub mod browser;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod browser;
 pub mod client;
 pub mod http;
+pub mod logger;
+#[cfg(feature = "internals")]
 pub mod socket;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod socket;
 pub mod subscription;
+#[cfg(feature = "internals")]
 pub mod url;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod url;
 
 pub use client::{ClientOptions, ConvexClient, TokenFuture};
 pub use http::ConvexHttpClient;
+pub use logger::{LogLevel, Logger};
 pub use subscription::Subscription;
+pub use url::DeploymentUrlError;

@@ -13,7 +13,7 @@ use futures::channel::mpsc;
 use futures::Stream;
 use serde::de::DeserializeOwned;
 
-use super::client::ConvexClient;
+use super::client::{ConvexClient, Watch};
 use crate::error::ClientError;
 
 type Callbacks = Rc<RefCell<Vec<Rc<dyn Fn()>>>>;
@@ -21,9 +21,7 @@ type Callbacks = Rc<RefCell<Vec<Rc<dyn Fn()>>>>;
 /// A live query. Dropping it unsubscribes (the server query goes away with its last
 /// subscriber).
 pub struct Subscription<R> {
-    client: ConvexClient,
-    query: QueryId,
-    listener: u64,
+    watch: Watch,
     callbacks: Callbacks,
     changes: mpsc::UnboundedReceiver<()>,
     _result: PhantomData<fn() -> R>,
@@ -41,11 +39,9 @@ impl<R: DeserializeOwned> Subscription<R> {
                 cb();
             }
         });
-        let (query, listener) = client.watch(path, &args, notify);
+        let watch = client.watch(path, &args, notify);
         Subscription {
-            client,
-            query,
-            listener,
+            watch,
             callbacks,
             changes: rx,
             _result: PhantomData,
@@ -54,8 +50,8 @@ impl<R: DeserializeOwned> Subscription<R> {
 
     /// The latest result: `None` while loading, then the value or the query's error.
     pub fn latest(&self) -> Option<Result<R, ClientError>> {
-        self.client
-            .query_result(self.query)
+        self.watch
+            .result()
             .map(|r| r.and_then(|v| from_value(v).map_err(ClientError::decode)))
     }
 
@@ -66,7 +62,7 @@ impl<R: DeserializeOwned> Subscription<R> {
 
     /// The query's id (shared by identical subscriptions).
     pub fn query_id(&self) -> QueryId {
-        self.query
+        self.watch.query_id()
     }
 }
 
@@ -88,11 +84,5 @@ impl<R: DeserializeOwned> Stream for Subscription<R> {
                 Poll::Pending => return Poll::Pending,
             }
         }
-    }
-}
-
-impl<R> Drop for Subscription<R> {
-    fn drop(&mut self) {
-        self.client.unwatch(self.query, self.listener);
     }
 }

@@ -14,6 +14,7 @@ use yew::prelude::*;
 
 use super::convex_provider::use_convex;
 use crate::error::ClientError;
+use crate::runtime::client::Watch;
 use crate::runtime::ConvexClient;
 
 /// A query's state as a component sees it.
@@ -130,7 +131,7 @@ where
                 state.set(to_state::<R>(&fresh));
                 *raw.borrow_mut() = fresh;
             }
-            let mut watching: Option<(QueryId, u64)> = None;
+            let mut watching: Option<Watch> = None;
             match encoded {
                 None => {}
                 Some(Err(e)) => {
@@ -151,18 +152,13 @@ where
                             }
                         })
                     };
-                    let (q, listener) = client.watch(path, args, update.clone());
-                    id.set(Some(q));
+                    let watch = client.watch(path, args, update.clone());
+                    id.set(Some(watch.query_id()));
                     update();
-                    watching = Some((q, listener));
+                    watching = Some(watch);
                 }
             }
-            let client = client.clone();
-            move || {
-                if let Some((q, listener)) = watching {
-                    client.unwatch(q, listener);
-                }
-            }
+            move || drop(watching)
         });
     }
     (*state).clone()
@@ -374,9 +370,8 @@ pub fn use_connection_state() -> ConnectionState {
         let setter = state.setter();
         use_effect_with(client, move |client| {
             setter.set(client.connection_state());
-            let id = client.on_connection_change(move |s| setter.set(s.clone()));
-            let client = client.clone();
-            move || client.remove_connection_listener(id)
+            let listener = client.on_connection_change(move |s| setter.set(s.clone()));
+            move || drop(listener)
         });
     }
     (*state).clone()

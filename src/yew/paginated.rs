@@ -1,5 +1,5 @@
 //! [`use_paginated_query`]: `usePaginatedQuery` for Yew, on the core's
-//! [`Paginator`](convex_yew_core::pagination::Paginator).
+//! [`convex_yew_core::pagination::Paginator`].
 
 use std::cell::Cell;
 use std::rc::Rc;

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::Query;
-use convex_yew_core::sync::QueryId;
 use convex_yew_core::value::Object;
 use convex_yew_core::{from_value, Value};
 use serde::de::DeserializeOwned;
@@ -18,6 +17,7 @@ use super::convex_provider::use_convex;
 use super::hooks::QueryState;
 use crate::error::ClientError;
 use crate::runtime::client::encode_args;
+use crate::runtime::client::Watch;
 use crate::runtime::ConvexClient;
 
 /// One query a component wants: a path and its argument object.
@@ -48,8 +48,7 @@ impl QueryRequest {
 struct Watched {
     path: String,
     args: Object,
-    query: QueryId,
-    listener: u64,
+    _watch: Watch,
 }
 
 /// The subscriptions a component holds, by key.
@@ -60,11 +59,7 @@ struct Watcher<K> {
 
 impl<K: Ord + Clone> Watcher<K> {
     fn unwatch_all(&mut self) {
-        if let Some(client) = &self.client {
-            for w in std::mem::take(&mut self.watched).into_values() {
-                client.unwatch(w.query, w.listener);
-            }
-        }
+        self.watched.clear();
     }
 
     /// Brings the subscriptions in line with `wanted`: new keys and keys whose query changed
@@ -86,25 +81,21 @@ impl<K: Ord + Clone> Watcher<K> {
                     keep.insert(key.clone(), w);
                 }
                 old => {
-                    if let Some(w) = old {
-                        client.unwatch(w.query, w.listener);
-                    }
-                    let (query, listener) = client.watch(path, args, notify.clone());
+                    drop(old);
+                    let watch = client.watch(path, args, notify.clone());
                     keep.insert(
                         key.clone(),
                         Watched {
                             path: path.clone(),
                             args: args.clone(),
-                            query,
-                            listener,
+                            _watch: watch,
                         },
                     );
                 }
             }
         }
-        for w in std::mem::replace(&mut self.watched, keep).into_values() {
-            client.unwatch(w.query, w.listener);
-        }
+        // What is left was not wanted any more: dropping it unsubscribes.
+        self.watched = keep;
     }
 }
 

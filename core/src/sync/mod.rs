@@ -66,7 +66,7 @@ pub use requests::RequestId;
 use requests::{RequestKind, Requests, Status};
 use socket::{Handshake, Socket, SocketState};
 pub use time::Instant;
-pub use types::{ClientConfig, ConnectionState, Event, FunctionError, Io, SocketId};
+pub use types::{ClientConfig, ConnectionState, Event, FunctionError, Io, LogSource, SocketId};
 
 /// What the server has been told on the current socket.
 #[derive(Default)]
@@ -203,6 +203,18 @@ impl SyncClient {
             Some(o) => o.result.as_ref(),
             None => self.results.get(&id),
         }
+    }
+
+    /// The log lines the function printed while computing the query's current result (the
+    /// official `localQueryLogs`); `None` when it is not subscribed or has no result yet.
+    pub fn query_logs(&self, id: QueryId) -> Option<&[String]> {
+        self.results.get(&id)?;
+        self.queries.get(id).map(|q| q.logs.as_slice())
+    }
+
+    /// [`query_logs`](Self::query_logs) of the subscribed query with these path and arguments.
+    pub fn local_query_logs(&self, path: &str, args: &Object) -> Option<&[String]> {
+        self.query_logs(self.queries.find(path, args)?)
     }
 
     /// The latest result the server sent for a subscribed query, without optimistic updates.
@@ -774,16 +786,14 @@ impl SyncClient {
         let confirms_auth =
             end.identity > start.identity && end.identity >= self.sent.identity_version;
         let mut changed = BTreeMap::new();
-        let mut logs = Vec::new();
         for change in changes {
-            let (id, result, journal) = match change {
+            let (id, result, journal, log_lines) = match change {
                 Change::Updated {
                     query_id,
                     value,
                     log_lines,
                     journal,
                 } => {
-                    logs.extend(log_lines);
                     let result = match value {
                         Ok(v) => QueryResult::Value(v),
                         Err(e) => QueryResult::Error {
@@ -791,7 +801,7 @@ impl SyncClient {
                             data: None,
                         },
                     };
-                    (QueryId(query_id), result, journal)
+                    (QueryId(query_id), result, journal, log_lines)
                 }
                 Change::Failed {
                     query_id,
@@ -799,14 +809,12 @@ impl SyncClient {
                     data,
                     log_lines,
                     journal,
-                } => {
-                    logs.extend(log_lines);
-                    (
-                        QueryId(query_id),
-                        QueryResult::Error { message, data },
-                        journal,
-                    )
-                }
+                } => (
+                    QueryId(query_id),
+                    QueryResult::Error { message, data },
+                    journal,
+                    log_lines,
+                ),
                 Change::Removed { query_id } => {
                     let id = QueryId(query_id);
                     if !self.queries.contains(id) {
@@ -815,19 +823,22 @@ impl SyncClient {
                     continue;
                 }
             };
-            if !self.queries.contains(id) {
+            let Some(path) = self.queries.get(id).map(|q| q.path.clone()) else {
                 continue; // unsubscribed meanwhile: ignore
+            };
+            if !log_lines.is_empty() {
+                self.events.push_back(Event::LogLines {
+                    source: LogSource::Query { id, path },
+                    lines: log_lines.clone(),
+                });
             }
-            self.queries.set_journal(id, journal);
+            self.queries.set_result_meta(id, journal, log_lines);
             if self.results.get(&id) != Some(&result) {
                 let previous = self.results.insert(id, result);
                 changed.insert(id, previous);
             }
         }
         self.remote_version = end;
-        if !logs.is_empty() {
-            self.events.push_back(Event::LogLines(logs));
-        }
         // The updates of the mutations this Transition makes visible go in the same step as
         // the server results that contain their writes.
         let done = self.take_committed(end.ts);
@@ -939,7 +950,14 @@ impl SyncClient {
             return; // duplicate or for a request not sent on this socket
         }
         if !log_lines.is_empty() {
-            self.events.push_back(Event::LogLines(log_lines));
+            let path = r.path.clone();
+            self.events.push_back(Event::LogLines {
+                source: match kind {
+                    RequestKind::Mutation => LogSource::Mutation { id, path },
+                    RequestKind::Action => LogSource::Action { id, path },
+                },
+                lines: log_lines,
+            });
         }
         let outcome = if success {
             Value::from_json_owned(result).map_err(FunctionError::MalformedResult)

@@ -17,6 +17,8 @@ pub(crate) struct LocalQuery {
     pub(crate) args: Json,
     pub(crate) subscribers: u32,
     pub(crate) journal: Option<String>,
+    /// The log lines of the current result.
+    pub(crate) logs: Vec<String>,
 }
 
 /// The wanted query set.
@@ -80,6 +82,7 @@ impl QuerySet {
                     args: wire,
                     subscribers: 1,
                     journal: None,
+                    logs: Vec::new(),
                 },
             ),
         );
@@ -126,9 +129,16 @@ impl QuerySet {
             .filter_map(|(t, &id)| self.queries.get(&id).map(|(_, q)| (t.as_str(), id, q)))
     }
 
-    pub(crate) fn set_journal(&mut self, id: QueryId, journal: Option<String>) {
+    /// Keeps the journal and log lines that came with a new result.
+    pub(crate) fn set_result_meta(
+        &mut self,
+        id: QueryId,
+        journal: Option<String>,
+        logs: Vec<String>,
+    ) {
         if let Some((_, q)) = self.queries.get_mut(&id) {
             q.journal = journal;
+            q.logs = logs;
         }
     }
 

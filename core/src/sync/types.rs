@@ -182,8 +182,59 @@ pub enum Event {
     /// Authentication was given up (the provider has no session, or the server kept
     /// rejecting its tokens): the client continues anonymous. Says why.
     AuthGaveUp(String),
-    /// Log lines a query, mutation or action printed.
-    LogLines(Vec<String>),
+    /// Log lines a query, mutation or action printed, with the function that printed them.
+    LogLines {
+        /// Which function call printed them.
+        source: LogSource,
+        /// The lines, as the server formatted them (e.g. `[LOG] 'hello'`).
+        lines: Vec<String>,
+    },
+}
+
+/// The function call that printed log lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogSource {
+    /// A subscribed query, while computing its new result.
+    Query {
+        /// The query.
+        id: QueryId,
+        /// Its canonical path.
+        path: String,
+    },
+    /// A mutation.
+    Mutation {
+        /// The request.
+        id: RequestId,
+        /// Its path.
+        path: String,
+    },
+    /// An action.
+    Action {
+        /// The request.
+        id: RequestId,
+        /// Its path.
+        path: String,
+    },
+}
+
+impl LogSource {
+    /// The function's path.
+    pub fn path(&self) -> &str {
+        match self {
+            LogSource::Query { path, .. }
+            | LogSource::Mutation { path, .. }
+            | LogSource::Action { path, .. } => path,
+        }
+    }
+
+    /// `Q`, `M` or `A`, as the official client tags log lines.
+    pub fn tag(&self) -> char {
+        match self {
+            LogSource::Query { .. } => 'Q',
+            LogSource::Mutation { .. } => 'M',
+            LogSource::Action { .. } => 'A',
+        }
+    }
 }
 
 /// A snapshot of the connection, for UIs and tests.

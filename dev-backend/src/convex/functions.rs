@@ -67,13 +67,20 @@ impl FunctionError {
 }
 
 type QueryFn = fn(&Object, &Database, Option<&Identity>) -> Result<Value, FunctionError>;
-/// A query that reads and writes its subscription's journal (paginated queries).
-type JournaledQueryFn = fn(
-    &Object,
-    &Database,
-    Option<&Identity>,
-    Option<&str>,
-) -> Result<(Value, Option<String>), FunctionError>;
+/// What a query produced besides its value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOutput {
+    /// The result.
+    pub value: Value,
+    /// The journal to keep with the subscription (paginated queries pin their end in it).
+    pub journal: Option<String>,
+    /// Lines the function logged, as Convex formats them (`[LOG] 'text'`).
+    pub logs: Vec<String>,
+}
+
+/// A query that reads its subscription's journal, and may write one and log.
+type JournaledQueryFn =
+    fn(&Object, &Database, Option<&Identity>, Option<&str>) -> Result<QueryOutput, FunctionError>;
 type MutationFn = fn(&Object, &mut Transaction, Option<&Identity>) -> Result<Value, FunctionError>;
 type ActionFn = fn(&Object, &Deployment, Option<&Identity>) -> Result<Value, FunctionError>;
 
@@ -114,6 +121,7 @@ impl Registry {
         r.mutations.insert("myFunctions:addNumber", add_number);
         r.actions.insert("myFunctions:myAction", my_action);
         r.queries.insert("testing:whoami", whoami);
+        r.journaled.insert("testing:logLines", log_lines);
         r.queries
             .insert("testing:throwConvexError", throw_convex_error);
         r.queries.insert("testing:bigResult", big_result);
@@ -132,7 +140,7 @@ impl Registry {
         identity: Option<&Identity>,
     ) -> Result<Value, FunctionError> {
         self.run_query_journaled(path, args, db, identity, None)
-            .map(|(v, _)| v)
+            .map(|o| o.value)
     }
 
     /// Runs a query by path with its subscription's journal; returns the journal to keep.
@@ -143,7 +151,7 @@ impl Registry {
         db: &Database,
         identity: Option<&Identity>,
         journal: Option<&str>,
-    ) -> Result<(Value, Option<String>), FunctionError> {
+    ) -> Result<QueryOutput, FunctionError> {
         let path = canonical(path)?;
         let args = args_object(&path, args)?;
         if let Some(f) = self.journaled.get(path.as_str()) {
@@ -153,7 +161,11 @@ impl Registry {
             .queries
             .get(path.as_str())
             .ok_or_else(|| not_found("query", &path))?;
-        Ok((f(args, db, identity)?, None))
+        Ok(QueryOutput {
+            value: f(args, db, identity)?,
+            journal: None,
+            logs: Vec::new(),
+        })
     }
 
     /// Runs a mutation by path inside `tx`.
@@ -308,4 +320,20 @@ fn echo_action(
     _identity: Option<&Identity>,
 ) -> Result<Value, FunctionError> {
     Ok(Value::Object(args.clone()))
+}
+
+/// Logs one line per call (`[LOG] 'hello <name>'`) and returns how many numbers there are.
+fn log_lines(
+    args: &Object,
+    db: &Database,
+    _identity: Option<&Identity>,
+    _journal: Option<&str>,
+) -> Result<QueryOutput, FunctionError> {
+    let name = args.get("name").and_then(Value::as_str).unwrap_or("world");
+    let name: String = name.chars().take(100).collect();
+    Ok(QueryOutput {
+        value: Value::Float64(db.numbers().len() as f64),
+        journal: None,
+        logs: vec![format!("[LOG] 'hello {name}'")],
+    })
 }

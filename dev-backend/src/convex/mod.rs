@@ -75,19 +75,18 @@ impl Deployment {
         identity: Option<&functions::Identity>,
     ) -> (Result<Value, FunctionError>, Ts) {
         let (result, ts) = self.run_query_journaled(path, args, identity, None);
-        (result.map(|(v, _)| v), ts)
+        (result.map(|o| o.value), ts)
     }
 
     /// Runs a query with the journal of its subscription; returns the result with the
     /// journal to keep (paginated queries pin their page end in it).
-    #[allow(clippy::type_complexity)]
     pub fn run_query_journaled(
         &self,
         path: &str,
         args: &Value,
         identity: Option<&functions::Identity>,
         journal: Option<&str>,
-    ) -> (Result<(Value, Option<String>), FunctionError>, Ts) {
+    ) -> (Result<functions::QueryOutput, FunctionError>, Ts) {
         let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
         let ts = db.ts();
         let result = self

@@ -12,7 +12,7 @@ use convex_yew_core::value::Object;
 use convex_yew_core::Value;
 
 use super::database::Database;
-use super::functions::{FunctionError, Identity};
+use super::functions::{FunctionError, Identity, QueryOutput};
 
 /// A page query's journal.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -79,7 +79,7 @@ pub fn list_numbers_paginated(
     db: &Database,
     _identity: Option<&Identity>,
     journal: Option<&str>,
-) -> Result<(Value, Option<String>), FunctionError> {
+) -> Result<QueryOutput, FunctionError> {
     let opts = args
         .get("paginationOpts")
         .and_then(Value::as_object)
@@ -128,5 +128,9 @@ pub fn list_numbers_paginated(
     let journal = Journal {
         end_cursor: cursor_at(end),
     };
-    Ok((Value::Object(page), Some(journal.to_text())))
+    Ok(QueryOutput {
+        value: Value::Object(page),
+        journal: Some(journal.to_text()),
+        logs: Vec::new(),
+    })
 }

@@ -510,13 +510,15 @@ impl Session {
                 self.identity.as_ref(),
                 sub.journal.as_deref(),
             );
-            let result = result.map(|(value, journal)| {
-                if journal.is_some() {
-                    sub.journal = journal;
+            let mut logs = Vec::new();
+            let result = result.map(|out| {
+                if out.journal.is_some() {
+                    sub.journal = out.journal;
                 }
-                value
+                logs = out.logs;
+                out.value
             });
-            let m = to_modification(query_id, result, sub.journal.clone());
+            let m = to_modification(query_id, result, sub.journal.clone(), logs);
             let text = serde_json::to_string(&m).unwrap_or_default();
             if sub.last_sent.as_deref() != Some(text.as_str()) {
                 sub.last_sent = Some(text);
@@ -579,18 +581,19 @@ fn to_modification(
     query_id: u32,
     result: Result<Value, FunctionError>,
     journal: Option<String>,
+    log_lines: Vec<String>,
 ) -> StateModification {
     match result {
         Ok(value) => StateModification::QueryUpdated {
             query_id,
             value: value.to_json(),
-            log_lines: vec![],
+            log_lines,
             journal,
         },
         Err(e) => StateModification::QueryFailed {
             query_id,
             error_message: e.message,
-            log_lines: vec![],
+            log_lines,
             journal,
             error_data: e.data.map(|d| d.to_json()),
         },
