@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use common::authkit::*;
-use convex_yew::authkit::{AuthKitClient, AuthKitError, AuthKitOptions};
+use convex_yew::authkit::{
+    AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions, SwitchOptions, SwitchOutcome,
+};
 use futures::future::{select, Either};
 use serde_json::json;
 use wasm_bindgen_test::*;
@@ -129,7 +131,7 @@ async fn an_organization_switch_during_a_refresh_really_switches() {
     common::sleep_ms(50).await;
     let switched = client.switch_to_organization("org_globex").await;
     delay_authkit(0).await;
-    assert_eq!(switched, Ok(()));
+    assert_eq!(switched, Ok(convex_yew::authkit::SwitchOutcome::Switched));
     assert_eq!(client.claims().org_id.as_deref(), Some("org_globex"));
     assert_eq!(
         client.snapshot().organization_id.as_deref(),
@@ -141,7 +143,15 @@ async fn an_organization_switch_during_a_refresh_really_switches() {
 #[wasm_bindgen_test]
 async fn a_refused_organization_switch_keeps_the_session_and_says_why() {
     let client = signed_in("ada@example.com", AuthKitOptions::new(config())).await;
-    let result = client.switch_to_organization("org_not_mine").await;
+    let result = client
+        .switch_to_organization_with(
+            "org_not_mine",
+            SwitchOptions {
+                no_redirect: true,
+                ..Default::default()
+            },
+        )
+        .await;
     assert!(
         matches!(result, Err(AuthKitError::OrganizationRefused(_))),
         "{result:?}"
@@ -156,6 +166,56 @@ async fn a_refused_organization_switch_keeps_the_session_and_says_why() {
         client.get_access_token(true).await.is_ok(),
         "the session still refreshes"
     );
+    client.dispose();
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_switch_goes_to_the_hosted_sign_in_for_that_organization() {
+    let went: Rc<RefCell<Vec<String>>> = Rc::default();
+    let w = went.clone();
+    let mut options = AuthKitOptions::new(config());
+    options.navigate = Some(Rc::new(move |url: &str| {
+        w.borrow_mut().push(url.to_owned());
+        true
+    }));
+    let client = signed_in("ada@example.com", options).await;
+    let outcome = client
+        .switch_to_organization_with(
+            "org_not_mine",
+            SwitchOptions {
+                sign_in: SignInOptions {
+                    login_hint: Some("ada@example.com".into()),
+                    ..Default::default()
+                },
+                no_redirect: false,
+            },
+        )
+        .await;
+    assert_eq!(outcome, Ok(SwitchOutcome::SigningIn));
+    let went = went.borrow();
+    assert_eq!(went.len(), 1, "{went:?}");
+    let url = web_sys::Url::new(&went[0]).unwrap();
+    let q = url.search_params();
+    assert!(went[0].starts_with(&format!(
+        "{}/user_management/authorize?",
+        common::backend_url()
+    )));
+    assert_eq!(q.get("organization_id").as_deref(), Some("org_not_mine"));
+    assert_eq!(q.get("login_hint").as_deref(), Some("ada@example.com"));
+    assert_eq!(q.get("code_challenge_method").as_deref(), Some("S256"));
+    assert!(
+        storage()
+            .1
+            .get_item("workos:code-verifier")
+            .unwrap()
+            .is_some(),
+        "the verifier waits for the callback"
+    );
+    assert!(
+        client.user().is_some(),
+        "the current session is kept until then"
+    );
+    assert_eq!(client.claims().org_id.as_deref(), Some("org_acme"));
     client.dispose();
 }
 

@@ -59,7 +59,7 @@ async fn the_callback_exchanges_the_code_and_cleans_the_url() {
     let state = Rc::new(RefCell::new(None));
     let s = state.clone();
     let mut options = AuthKitOptions::new(config());
-    options.on_redirect_callback = Some(Rc::new(move |p| *s.borrow_mut() = p.state));
+    options.on_redirect_callback = Some(Rc::new(move |p| *s.borrow_mut() = Some(p)));
     let client = signed_in("ada@example.com", options).await;
     let snap = client.snapshot();
     assert_eq!(snap.user.as_ref().unwrap().email, "ada@example.com");
@@ -67,7 +67,16 @@ async fn the_callback_exchanges_the_code_and_cleans_the_url() {
     assert_eq!(snap.role.as_deref(), Some("admin"));
     assert_eq!(snap.permissions, vec!["numbers:read", "numbers:write"]);
     assert_eq!(snap.feature_flags, vec!["beta-ui"]);
-    assert_eq!(*state.borrow(), Some(json!({"returnTo": "/numbers"})));
+    let redirect = state.borrow().clone().expect("the redirect callback ran");
+    assert_eq!(redirect.state, Some(json!({"returnTo": "/numbers"})));
+    // The authentication result comes with it, as authkit-js passes it: the session, the
+    // access token (redacted in Debug) and its decoded payload.
+    assert_eq!(redirect.snapshot, snap);
+    assert_eq!(redirect.claims.org_id.as_deref(), Some("org_acme"));
+    assert_eq!(redirect.claims.role.as_deref(), Some("admin"));
+    assert!(redirect.claims.sid.is_some());
+    assert_eq!(redirect.access_token.expose().split('.').count(), 3);
+    assert!(!format!("{redirect:?}").contains(redirect.access_token.expose()));
     let location = web_sys::window().unwrap().location();
     assert_eq!(
         location.search().unwrap(),

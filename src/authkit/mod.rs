@@ -15,12 +15,14 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+pub use convex_yew_core::authkit::machine::Secret;
 pub use convex_yew_core::authkit::machine::SessionTimeouts;
 use convex_yew_core::authkit::machine::{
-    AuthKitSession, OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, WaiterId,
+    AuthKitSession, OpId, PageLoad, SessionEvent, SessionIo, StorageArea, WaiterId,
 };
 pub use convex_yew_core::authkit::urls::SignInOptions;
-use convex_yew_core::authkit::{config::VERIFIER_KEY, AuthKitConfig, Claims, RefreshError, User};
+pub use convex_yew_core::authkit::Claims;
+use convex_yew_core::authkit::{config::VERIFIER_KEY, AuthKitConfig, RefreshError, User};
 pub use convex_yew_core::authkit::{AuthKitError, AuthSnapshot};
 use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
@@ -29,18 +31,34 @@ use serde_json::Value as Json;
 use crate::runtime::browser::{self, Level, WakeListeners};
 use lock::LockRequest;
 
+/// Sends the page to `url` through the app's navigator, or `location.assign`.
+fn navigate(inner: &Inner, url: &str) -> bool {
+    let custom = inner.options.borrow().navigate.clone();
+    match custom {
+        Some(f) => f(url),
+        None => browser_io::navigate(url),
+    }
+}
+
 /// The lock authkit-js uses, so tabs running either SDK serialise refreshes together.
 const LOCK_NAME: &str = "WORKOS_REFRESH_SESSION";
 
-/// What `on_redirect_callback` receives after a successful sign-in.
+/// What `on_redirect_callback` receives after a successful sign-in: the app's state and the
+/// authentication result, as authkit-js passes `{ state, ...authenticationResponse }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RedirectParams {
     /// The `state` passed to `sign_in` (untrusted: check any return URL is same-origin).
     pub state: Option<Json>,
-    /// The session after sign-in.
+    /// The session after sign-in (user, organization, role, permissions, impersonator).
     pub snapshot: AuthSnapshot,
+    /// The new access token. `Debug` redacts it; never log [`Secret::expose`].
+    pub access_token: Secret,
+    /// The access token's payload, decoded (not verified: the server verifies it).
+    pub claims: Claims,
 }
 
+/// Sends the page to a URL; false when it could not.
+pub type Navigator = Rc<dyn Fn(&str) -> bool>;
 /// A callback with the session after a refresh.
 pub type OnRefresh = Rc<dyn Fn(&AuthSnapshot)>;
 /// A callback with a terminal refresh failure.
@@ -61,6 +79,9 @@ pub struct AuthKitOptions {
     pub on_refresh_failure: Option<OnRefreshFailure>,
     /// Asked before each automatic refresh; the default skips hidden tabs.
     pub on_before_auto_refresh: Option<Rc<dyn Fn() -> bool>>,
+    /// Where the page goes for sign-in, sign-up and sign-out (default: `location.assign`).
+    /// Return false when it could not go. Lets a router or a test take over.
+    pub navigate: Option<Navigator>,
 }
 
 impl AuthKitOptions {
@@ -73,8 +94,28 @@ impl AuthKitOptions {
             on_refresh: None,
             on_refresh_failure: None,
             on_before_auto_refresh: None,
+            navigate: None,
         }
     }
+}
+
+/// How [`AuthKitClient::switch_to_organization_with`] handles a session that cannot switch.
+#[derive(Debug, Clone, Default)]
+pub struct SwitchOptions {
+    /// Options of the sign-in it redirects to (its organization is set to the target).
+    pub sign_in: SignInOptions,
+    /// Return [`AuthKitError::OrganizationRefused`] instead of redirecting.
+    pub no_redirect: bool,
+}
+
+/// What a switch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SwitchOutcome {
+    /// The session is now in the organization.
+    Switched,
+    /// The session could not switch (for instance, the organization needs another sign-in
+    /// method); the page is going to the hosted sign-in for that organization.
+    SigningIn,
 }
 
 type Listener = Rc<dyn Fn()>;
@@ -323,7 +364,7 @@ impl AuthKitClient {
     /// Goes to the hosted sign-in page.
     pub fn sign_in(&self, options: SignInOptions) -> Result<(), AuthKitError> {
         let url = self.sign_in_url(&options, false)?;
-        browser_io::navigate(&url)
+        navigate(&self.inner, &url)
             .then_some(())
             .ok_or(AuthKitError::NoWindow)
     }
@@ -331,7 +372,7 @@ impl AuthKitClient {
     /// Goes to the hosted sign-up page.
     pub fn sign_up(&self, options: SignInOptions) -> Result<(), AuthKitError> {
         let url = self.sign_in_url(&options, true)?;
-        browser_io::navigate(&url)
+        navigate(&self.inner, &url)
             .then_some(())
             .ok_or(AuthKitError::NoWindow)
     }
@@ -350,15 +391,41 @@ impl AuthKitClient {
     }
 
     /// Moves the session to another organization. A switch asked for during a refresh runs
-    /// after it; a refused switch keeps the session and says why
-    /// ([`AuthKitError::OrganizationRefused`]).
-    pub async fn switch_to_organization(&self, organization_id: &str) -> Result<(), AuthKitError> {
+    /// after it. When AuthKit refuses the switch for good, the session is kept and the page
+    /// goes to the hosted sign-in for that organization, as authkit-js does
+    /// ([`SwitchOutcome::SigningIn`]); a transient failure is an error and changes nothing.
+    pub async fn switch_to_organization(
+        &self,
+        organization_id: &str,
+    ) -> Result<SwitchOutcome, AuthKitError> {
+        self.switch_to_organization_with(organization_id, SwitchOptions::default())
+            .await
+    }
+
+    /// [`switch_to_organization`](Self::switch_to_organization) with sign-in options for the
+    /// redirect, or no redirect at all ([`AuthKitError::OrganizationRefused`] instead).
+    pub async fn switch_to_organization_with(
+        &self,
+        organization_id: &str,
+        options: SwitchOptions,
+    ) -> Result<SwitchOutcome, AuthKitError> {
         let (tx, rx) = oneshot::channel();
         self.ask(
             |s, now| s.switch_to_organization(organization_id, now),
             Answer::Switch(tx),
         );
-        rx.await.unwrap_or(Err(AuthKitError::Disposed))
+        match rx.await.unwrap_or(Err(AuthKitError::Disposed)) {
+            Ok(()) => Ok(SwitchOutcome::Switched),
+            Err(AuthKitError::OrganizationRefused(_)) if !options.no_redirect => {
+                let sign_in = SignInOptions {
+                    organization_id: Some(organization_id.to_owned()),
+                    ..options.sign_in
+                };
+                self.sign_in(sign_in)?;
+                Ok(SwitchOutcome::SigningIn)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Asks the session something whose answer comes as an event for the returned waiter.
@@ -569,7 +636,7 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
         SessionIo::Remove { area, key } => browser_io::remove(storage(area), &key),
         SessionIo::ReplaceSearch { search } => browser_io::replace_search(&search),
         SessionIo::Navigate { url } => {
-            browser_io::navigate(&url);
+            navigate(inner, &url);
         }
         SessionIo::Beacon { url } => {
             let (tx, rx) = oneshot::channel();
@@ -615,11 +682,22 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
                 f(&e);
             }
         }
-        SessionEvent::SignedIn { state } => {
+        SessionEvent::SignedIn {
+            state,
+            access_token,
+        } => {
             let f = inner.options.borrow().on_redirect_callback.clone();
             if let Some(f) = f {
-                let snapshot = inner.session.borrow().snapshot();
-                f(RedirectParams { state, snapshot });
+                let (snapshot, claims) = {
+                    let session = inner.session.borrow();
+                    (session.snapshot(), session.claims())
+                };
+                f(RedirectParams {
+                    state,
+                    snapshot,
+                    access_token,
+                    claims,
+                });
             }
         }
         SessionEvent::Changed => {} // `drive` compares what listeners see

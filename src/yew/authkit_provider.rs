@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::authkit::{
     AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, ListenerHandle, RedirectParams,
-    SignInOptions,
+    SignInOptions, SwitchOptions, SwitchOutcome,
 };
 use crate::runtime::browser::{self, Level};
 
@@ -338,16 +338,27 @@ impl UseAuth {
         }
     }
 
-    /// Moves the session to another organization.
+    /// Moves the session to another organization; when AuthKit refuses, goes to the hosted
+    /// sign-in for it (see [`AuthKitClient::switch_to_organization`]).
     pub fn switch_to_organization(
         &self,
         organization_id: String,
-    ) -> impl Future<Output = Result<(), AuthKitError>> + 'static {
+    ) -> impl Future<Output = Result<SwitchOutcome, AuthKitError>> + 'static {
+        self.switch_to_organization_with(organization_id, SwitchOptions::default())
+    }
+
+    /// [`switch_to_organization`](Self::switch_to_organization) with sign-in options for the
+    /// redirect, or none.
+    pub fn switch_to_organization_with(
+        &self,
+        organization_id: String,
+        options: SwitchOptions,
+    ) -> impl Future<Output = Result<SwitchOutcome, AuthKitError>> + 'static {
         let client = self.client.clone();
         async move {
             client
                 .ok_or(AuthKitError::LoginRequired)?
-                .switch_to_organization(&organization_id)
+                .switch_to_organization_with(&organization_id, options)
                 .await
         }
     }

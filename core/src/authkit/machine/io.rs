@@ -164,6 +164,8 @@ pub enum SessionEvent {
     SignedIn {
         /// The app's state (untrusted).
         state: Option<Json>,
+        /// The new access token (redacted in `Debug`).
+        access_token: Secret,
     },
     /// The answer to a `get_access_token` call.
     Token {

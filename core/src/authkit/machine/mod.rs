@@ -716,7 +716,10 @@ impl AuthKitSession {
                     self.answer_switch(w, Ok(()));
                 }
                 if let Some(state) = state {
-                    self.events.push_back(SessionEvent::SignedIn { state });
+                    self.events.push_back(SessionEvent::SignedIn {
+                        state,
+                        access_token: Secret::new(token),
+                    });
                 }
             }
             (OpKind::CodeExchange { .. }, Err(e)) => {
