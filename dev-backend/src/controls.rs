@@ -6,6 +6,7 @@
 //! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
 //! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
 //! | `POST /_test/mutation_delay` `{"ms":N}` | mutations on sync sockets run N ms late (optimistic updates can be seen before the server's answer) |
+//! | `POST /_test/mutation_failures` `{"count":N}` | the next N mutations on sync sockets fail without running (rollback of optimistic updates) |
 //! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
 //! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
 //! | `POST /_test/issue_token` `{"email","lifetime"?}` | a session and tokens without the hosted page (see `authkit::test_routes`) |
@@ -35,6 +36,8 @@ pub struct Controls {
     pub authenticate_count: AtomicU64,
     /// Extra latency before a sync socket runs a mutation, in ms.
     pub mutation_delay_ms: AtomicU64,
+    /// How many of the next sync mutations fail without running.
+    pub mutation_failures: AtomicU64,
     /// Fires to drop every sync socket.
     pub drop_sockets: broadcast::Sender<()>,
 }
@@ -49,8 +52,16 @@ impl Controls {
             delay_after: std::sync::atomic::AtomicBool::new(false),
             authenticate_count: AtomicU64::new(0),
             mutation_delay_ms: AtomicU64::new(0),
+            mutation_failures: AtomicU64::new(0),
             drop_sockets: broadcast::channel(16).0,
         }
+    }
+
+    /// Takes one injected mutation failure, if any is left.
+    pub fn take_mutation_failure(&self) -> bool {
+        self.mutation_failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok()
     }
 
     /// Takes one injected refresh failure, if any is left.
@@ -71,6 +82,11 @@ impl Controls {
 struct Failures {
     count: u32,
     status: u16,
+}
+
+#[derive(Deserialize)]
+struct Count {
+    count: u64,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +145,15 @@ pub fn routes(controls: Arc<Controls>) -> Router {
                     *c.refresh_failures.lock().unwrap_or_else(|p| p.into_inner()) =
                         (f.count, f.status);
                     (StatusCode::OK, Json(json!({"ok": true})))
+                },
+            ),
+        )
+        .route(
+            "/_test/mutation_failures",
+            post(
+                |State(c): State<Arc<Controls>>, Json(d): Json<Count>| async move {
+                    c.mutation_failures.store(d.count.min(1000), Ordering::SeqCst);
+                    Json(json!({"ok": true}))
                 },
             ),
         )

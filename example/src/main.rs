@@ -1,40 +1,34 @@
 //! The convex-yew demo: the Convex + AuthKit template app in Yew.
 //!
 //! Sign in through AuthKit, then see "Welcome {viewer}!", the latest ten numbers (live), add a
-//! random number (a mutation) or run an action. Configuration: see [`config`].
+//! random number (a mutation with an optimistic update: it shows at once), run an action, and
+//! page through every number ("Load more"). Configuration: see [`config`].
 
+mod all_numbers;
+mod api;
 mod config;
 
+use convex_yew::core::pagination::optimistic::insert_at_top;
 use convex_yew::yew::*;
-use convex_yew::{Action, ConvexClient, Mutation, Query};
-use serde::{Deserialize, Serialize};
+use convex_yew::{ConvexClient, LocalStore};
 use yew::prelude::*;
 
-#[derive(Serialize, Clone, PartialEq)]
-struct ListArgs {
-    count: u32,
-}
+use all_numbers::AllNumbers;
+use api::*;
 
-#[derive(Deserialize, Clone, PartialEq)]
-struct NumberList {
-    viewer: Option<String>,
-    numbers: Vec<f64>,
+/// Shows a new number at once, in the latest ten and at the top of the full list; the
+/// server's answer replaces it (or, if the mutation fails, it goes away again).
+fn add_locally(store: &mut LocalStore<'_>, args: &AddArgs) {
+    let latest = ListArgs { count: 10 };
+    if let Some(mut list) = store.get_query(&LIST_NUMBERS, &latest) {
+        list.numbers.push(args.value);
+        if list.numbers.len() > 10 {
+            list.numbers.remove(0);
+        }
+        let _ = store.set_query(&LIST_NUMBERS, &latest, Some(&list));
+    }
+    let _ = insert_at_top(store, &LIST_NUMBERS_PAGINATED, &NoArgs {}, &args.value);
 }
-
-#[derive(Serialize)]
-struct AddArgs {
-    value: f64,
-}
-
-#[derive(Serialize)]
-struct ActionArgs {
-    first: f64,
-    second: String,
-}
-
-const LIST_NUMBERS: Query<ListArgs, NumberList> = Query::new("myFunctions:listNumbers");
-const ADD_NUMBER: Mutation<AddArgs, ()> = Mutation::new("myFunctions:addNumber");
-const MY_ACTION: Action<ActionArgs, NumberList> = Action::new("myFunctions:myAction");
 
 fn random_number() -> f64 {
     (js_sys::Math::random() * 10.0).floor()
@@ -109,23 +103,22 @@ fn SignInPrompt() -> Html {
 #[component]
 fn Content() -> Html {
     let list = use_query(&LIST_NUMBERS, Some(ListArgs { count: 10 }));
-    let add = use_mutation(&ADD_NUMBER);
+    let add = use_mutation(&ADD_NUMBER).with_optimistic_update(add_locally);
     let action = use_action(&MY_ACTION);
-    let adding = use_state(|| false);
+    let add_error = use_state(|| None::<String>);
     let action_result = use_state(|| None::<String>);
     let on_add = {
-        let adding = adding.clone();
+        let add_error = add_error.clone();
         Callback::from(move |_| {
             let done = add.call(&AddArgs {
                 value: random_number(),
             });
-            let adding = adding.clone();
-            adding.set(true);
+            let add_error = add_error.clone();
+            add_error.set(None);
             wasm_bindgen_futures::spawn_local(async move {
                 if let Err(e) = done.await {
-                    web_sys::console::error_1(&e.to_string().into());
+                    add_error.set(Some(format!("Could not add the number: {e}")));
                 }
-                adding.set(false);
             });
         })
     };
@@ -167,12 +160,14 @@ fn Content() -> Html {
                     <h2 id="welcome">{ format!("Welcome {viewer}!") }</h2>
                     <p>{ "Click the button below and open this page in another window: the data is persisted in Convex and updates live." }</p>
                     <div class="row">
-                        <button id="add" onclick={on_add} disabled={*adding}>{ if *adding { "Adding…" } else { "Add a random number" } }</button>
+                        <button id="add" onclick={on_add}>{ "Add a random number" }</button>
                         <button id="run-action" class="secondary" onclick={on_action}>{ "Run an action" }</button>
                     </div>
+                    if let Some(e) = &*add_error { <p class="error" id="add-error">{ e }</p> }
                     <h3>{ "Latest numbers" }</h3>
                     { numbers }
                     if let Some(r) = &*action_result { <p class="muted" id="action-result">{ r }</p> }
+                    <AllNumbers />
                 </section>
             }
         }

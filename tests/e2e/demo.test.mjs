@@ -5,6 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
 import { serveDist, launchBrowser, DIST, ARTIFACTS } from "./harness.mjs";
 
 let server, browser;
@@ -92,4 +94,58 @@ test("sign in, live numbers across contexts, action, reload, sign out", async ()
   assert.deepEqual(errors, []);
   await a.close();
   await b.close();
+});
+
+/** POSTs a test control to the dev backend (it runs with --test-controls under scripts/test). */
+async function control(path, body) {
+  const base = process.env.CONVEX_DEV_URL;
+  assert.ok(base, "CONVEX_DEV_URL is set by scripts/test");
+  const res = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  assert.equal(res.status, 200, `${path} answered ${res.status}`);
+}
+
+const allNumbers = (page) => page.locator("#all-numbers li").allTextContents();
+
+test("optimistic add shows at once, a failed add rolls back, and the full list loads more", async () => {
+  const context = await newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  // Enough numbers for two pages of five, before the first page pins its end.
+  const http = new ConvexHttpClient(process.env.CONVEX_DEV_URL, { skipConvexDeploymentUrlCheck: true });
+  for (let i = 0; i < 11; i++) await http.mutation(anyApi.myFunctions.addNumber, { value: 100 + i });
+  await signIn(page, "ada@example.com");
+  await page.waitForFunction(() => document.querySelectorAll("#all-numbers li").length === 5, null, { timeout: 15000 });
+  assert.equal(await page.locator("#page-status").textContent(), "More to load");
+
+  // The server holds the mutation for 1.5 s: the number must show before that.
+  await control("/_test/mutation_delay", { ms: 1500 });
+  const first = await allNumbers(page);
+  const clicked = Date.now();
+  await page.click("#add");
+  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 1, first.length, { timeout: 1000 });
+  const shownAfter = Date.now() - clicked;
+  assert.ok(shownAfter < 1000, `shown after ${shownAfter} ms`);
+  const optimistic = await allNumbers(page);
+  assert.deepEqual(optimistic.slice(1), first, "inserted at the top, the rest unchanged");
+  // The server's answer keeps it (the first page grows in place: its end is pinned).
+  await page.waitForTimeout(2000);
+  assert.deepEqual(await allNumbers(page), optimistic);
+
+  // The next mutation fails: the optimistic number shows, then goes, and the error says so.
+  await control("/_test/mutation_failures", { count: 1 });
+  await control("/_test/mutation_delay", { ms: 800 });
+  const settled = await allNumbers(page);
+  await page.click("#add");
+  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 1, settled.length, { timeout: 1000 });
+  await page.locator("#add-error").waitFor({ timeout: 10000 });
+  assert.match(await page.locator("#add-error").textContent(), /made to fail/);
+  assert.deepEqual(await allNumbers(page), settled, "rolled back");
+  await control("/_test/mutation_delay", { ms: 0 });
+
+  await page.click("#load-more");
+  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 5, settled.length, { timeout: 15000 });
+  await page.screenshot({ path: `${ARTIFACTS}/demo-pages.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -363,7 +363,13 @@ impl Session {
 
     fn mutation(&mut self, request_id: u32, path: &str, args: &serde_json::Value) -> bool {
         let session = self.session_id.clone().unwrap_or_default();
+        let injected = self.d.controls.take_mutation_failure();
         let outcome = match decode_args(args) {
+            Ok(_) if injected => Err(FunctionError {
+                message: "Uncaught Error: this mutation was made to fail (dev backend test control)"
+                    .into(),
+                data: None,
+            }),
             Ok(args) => self.d.run_mutation_once(
                 Some((&session, request_id)),
                 path,
