@@ -2,7 +2,7 @@
 // the Yew demo. Same features: AuthKit sign-in, live query, mutation, action, auth gates.
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
-import { ConvexReactClient, Authenticated, Unauthenticated, AuthLoading, useQuery, useMutation, useAction } from "convex/react";
+import { ConvexReactClient, Authenticated, Unauthenticated, AuthLoading, useQuery, useMutation, useAction, usePaginatedQuery, insertAtTop } from "convex/react";
 import { ConvexProviderWithAuthKit } from "@convex-dev/workos";
 import { AuthKitProvider, useAuth } from "@workos-inc/authkit-react";
 import { anyApi as api } from "convex/server";
@@ -19,19 +19,40 @@ function Header() {
   );
 }
 
+function AllNumbers() {
+  const { results, status, loadMore } = usePaginatedQuery(api.myFunctions.listNumbersPaginated, {}, { initialNumItems: 5 });
+  return (
+    <>
+      <h3>All numbers, newest first</h3>
+      <ol>{results.map((n, i) => <li key={i}>{n}</li>)}</ol>
+      <button disabled={status !== "CanLoadMore"} onClick={() => loadMore(5)}>Load more</button>
+      <span>{status}</span>
+    </>
+  );
+}
+
 function Content() {
   const list = useQuery(api.myFunctions.listNumbers, { count: 10 });
-  const add = useMutation(api.myFunctions.addNumber);
+  const add = useMutation(api.myFunctions.addNumber).withOptimisticUpdate((store, { value }) => {
+    const latest = store.getQuery(api.myFunctions.listNumbers, { count: 10 });
+    if (latest !== undefined) {
+      store.setQuery(api.myFunctions.listNumbers, { count: 10 }, { ...latest, numbers: [...latest.numbers, value].slice(-10) });
+    }
+    insertAtTop({ paginatedQuery: api.myFunctions.listNumbersPaginated, argsToMatch: {}, localQueryStore: store, item: value });
+  });
+  const [addError, setAddError] = useState(null);
   const run = useAction(api.myFunctions.myAction);
   const [result, setResult] = useState(null);
   if (list === undefined) return <p>Loading…</p>;
   return (
     <section className="card">
       <h2>Welcome {list.viewer ?? "Anonymous"}!</h2>
-      <button onClick={() => add({ value: Math.floor(Math.random() * 10) })}>Add a random number</button>
+      <button onClick={() => { setAddError(null); add({ value: Math.floor(Math.random() * 10) }).catch((e) => setAddError(String(e))); }}>Add a random number</button>
       <button onClick={() => run({ first: 1, second: "hello" }).then((r) => setResult(r.numbers.length))}>Run an action</button>
       <ul>{list.numbers.map((n, i) => <li key={i}>{n}</li>)}</ul>
       {result !== null && <p>The action read {result} numbers.</p>}
+      {addError !== null && <p className="error">Could not add the number: {addError}</p>}
+      <AllNumbers />
     </section>
   );
 }
