@@ -152,7 +152,8 @@ pub fn routes(controls: Arc<Controls>) -> Router {
             "/_test/mutation_failures",
             post(
                 |State(c): State<Arc<Controls>>, Json(d): Json<Count>| async move {
-                    c.mutation_failures.store(d.count.min(1000), Ordering::SeqCst);
+                    c.mutation_failures
+                        .store(d.count.min(1000), Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),

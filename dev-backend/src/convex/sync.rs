@@ -366,8 +366,9 @@ impl Session {
         let injected = self.d.controls.take_mutation_failure();
         let outcome = match decode_args(args) {
             Ok(_) if injected => Err(FunctionError {
-                message: "Uncaught Error: this mutation was made to fail (dev backend test control)"
-                    .into(),
+                message:
+                    "Uncaught Error: this mutation was made to fail (dev backend test control)"
+                        .into(),
                 data: None,
             }),
             Ok(args) => self.d.run_mutation_once(
