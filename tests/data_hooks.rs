@@ -394,3 +394,80 @@ async fn use_paginated_query_loads_pages_grows_in_place_and_takes_optimistic_ins
     assert_eq!(items(&root).len(), now.len());
     client.close();
 }
+
+#[derive(Serialize, Clone, PartialEq)]
+struct Tagged {
+    tag: String,
+}
+/// The dev backend's paginated list ignores arguments besides `paginationOpts`, so a new tag
+/// gives the same items from a fresh set of page queries.
+const PAGED_TAGGED: PaginatedQuery<Tagged, f64> =
+    PaginatedQuery::new("myFunctions:listNumbersPaginated");
+
+#[derive(Properties, PartialEq)]
+struct TaggedProps {
+    client: ConvexClient,
+    tag: String,
+}
+
+#[component]
+fn TaggedFeed(props: &TaggedProps) -> Html {
+    let feed = use_paginated_query(
+        &PAGED_TAGGED,
+        Some(Tagged {
+            tag: props.tag.clone(),
+        }),
+        2,
+    );
+    html! {
+        <div>
+            <span class="status">{ format!("{:?}", feed.status) }</span>
+            <span class="items">{ format!("{:?}", feed.results) }</span>
+            <button class="more" onclick={feed.load_more_callback(2)}>{ "more" }</button>
+        </div>
+    }
+}
+
+#[component]
+fn TaggedRoot(props: &TaggedProps) -> Html {
+    html! { <ConvexProvider client={props.client.clone()}><TaggedFeed client={props.client.clone()} tag={props.tag.clone()} /></ConvexProvider> }
+}
+
+#[wasm_bindgen_test]
+async fn new_arguments_start_the_pages_over() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    for _ in 0..5 {
+        client
+            .mutation(
+                &ADD,
+                &AddArgs {
+                    value: common::marker(),
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let root = common::fresh_root();
+    let props = |tag: &str| TaggedProps {
+        client: client.clone(),
+        tag: tag.into(),
+    };
+    let mut handle =
+        yew::Renderer::<TaggedRoot>::with_root_and_props(root.clone(), props("a")).render();
+    common::wait_until(|| items(&root).len() == 2).await;
+    common::query(&root, ".more").unwrap().click();
+    common::wait_until(|| items(&root).len() == 4).await;
+    assert_eq!(client.connection_state().subscribed_queries, 2);
+
+    handle.update(props("b"));
+    // One first page again, for the new arguments; the old pages are unsubscribed.
+    common::wait_until(|| {
+        items(&root).len() == 2 && client.connection_state().subscribed_queries == 1
+    })
+    .await;
+    assert_eq!(text(&root, ".status"), "CanLoadMore");
+    handle.destroy();
+    common::settle().await;
+    assert_eq!(client.connection_state().subscribed_queries, 0);
+    client.close();
+}
