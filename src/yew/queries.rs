@@ -191,9 +191,9 @@ fn wanted<K: Ord + Clone>(requests: &BTreeMap<K, QueryRequest>) -> Vec<(K, Strin
 /// fn Several() -> Html {
 ///     let args: BTreeMap<u32, Args> = (1..=3).map(|n| (n, Args { count: n })).collect();
 ///     let lists = use_queries(&LIST, args);
-///     html! { for lists.iter().map(|(n, state)| html! {
+///     html! { <>{ for lists.iter().map(|(n, state)| html! {
 ///         <p>{ format!("{n}: {:?}", state.data().map(|l| l.numbers.len())) }</p>
-///     }) }
+///     }) }</> }
 /// }
 /// ```
 #[hook]

@@ -8,10 +8,12 @@
 pub mod json;
 pub mod seed;
 pub mod serde;
+pub mod typed;
 
 use std::collections::BTreeMap;
 
 pub use self::serde::{from_value, to_args, to_value};
+pub use typed::{Bytes, Id, TableName};
 
 /// A Convex object: string keys in sorted order (as the official client sorts them on the wire).
 pub type Object = BTreeMap<String, Value>;

@@ -1,0 +1,151 @@
+//! # convex-yew-codegen
+//!
+//! Typed Rust function references and types for [convex-yew](https://crates.io/crates/convex-yew)
+//! from a Convex deployment's function spec (what `npx convex function-spec` prints): a
+//! `pub mod` per Convex module, a `Query` / `Mutation` / `Action` / `PaginatedQuery` constant
+//! per public function, and its argument and result types derived from the validators. A
+//! renamed function or a changed argument then breaks the build instead of failing at run time.
+//!
+//! | validator | Rust |
+//! |---|---|
+//! | `v.object({..})` | a struct; camelCase fields renamed with serde; optional fields are `Option` and left out when `None` |
+//! | `v.union(v.literal("a"), ..)` (string literals only) | an enum with one variant per literal |
+//! | `v.union(x, v.null())` | `Option<X>` |
+//! | `v.union(..)` of objects sharing a string-literal field | an enum tagged by that field (`#[serde(tag)]`) |
+//! | any other `v.union(..)` | an untagged enum, variants named by kind, tried in order |
+//! | `v.id("t")` | `Id<tables::T>` (one marker type per table) |
+//! | `v.string()`, `v.number()`, `v.int64()`, `v.boolean()`, `v.null()` | `String`, `f64`, `i64`, `bool`, `()` |
+//! | `v.bytes()` | `Bytes` |
+//! | `v.array(x)`, `v.record(k, x)` | `Vec<X>`, `BTreeMap<String, X>` (or `Id` keys) |
+//! | `v.any()`, no `returns`, no `args` | `Value` |
+//!
+//! Internal functions and HTTP actions are skipped. The output is deterministic (the same
+//! spec gives the same bytes) and `rustfmt`-clean.
+//!
+//! From a `build.rs`:
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     convex_yew_codegen::build("convex/function_spec.json", "api.rs").expect("generate the api");
+//! }
+//! // src/main.rs: mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
+//! ```
+//!
+//! Or as text:
+//!
+//! ```
+//! let spec = r#"{"functions": [{"identifier": "messages.js:list", "functionType": "Query",
+//!     "visibility": {"kind": "public"}, "args": {"type": "object", "value": {}},
+//!     "returns": {"type": "array", "value": {"type": "string"}}}]}"#;
+//! let code = convex_yew_codegen::generate(spec, &Default::default()).unwrap();
+//! assert!(code.contains("pub const LIST: __convex::Query<ListArgs, Vec<String>>"));
+//! ```
+#![warn(missing_docs)]
+
+mod emit;
+mod names;
+pub mod spec;
+pub mod validator;
+
+use std::path::{Path, PathBuf};
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodegenError {
+    /// The spec is not what `npx convex function-spec` prints.
+    #[error("function spec, at {at}: {message}")]
+    Spec {
+        /// Where in the spec.
+        at: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `--check`: the file on disk is not what the spec generates.
+    #[error("{0} is out of date with the function spec: regenerate it")]
+    OutOfDate(PathBuf),
+}
+
+/// Generation settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The path of the crate the generated code refers to (`codegen_support` is looked up
+    /// under it): `::convex_yew::core` for apps (the default), `::convex_yew_core` for code
+    /// that uses the core alone.
+    pub crate_path: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            crate_path: "::convex_yew::core".into(),
+        }
+    }
+}
+
+/// Generates the Rust module for a function spec (its JSON text).
+pub fn generate(spec_json: &str, options: &Options) -> Result<String, CodegenError> {
+    let spec = spec::Spec::parse(spec_json)?;
+    Ok(emit::emit(&spec, &options.crate_path))
+}
+
+fn read(path: &Path) -> Result<String, CodegenError> {
+    std::fs::read_to_string(path).map_err(|source| CodegenError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Generates `out` from the spec file at `spec`, writing only when the bytes change (so
+/// builds that depend on it are not redone for nothing).
+pub fn generate_file(
+    spec: impl AsRef<Path>,
+    out: impl AsRef<Path>,
+    options: &Options,
+) -> Result<(), CodegenError> {
+    let code = generate(&read(spec.as_ref())?, options)?;
+    let out = out.as_ref();
+    if std::fs::read_to_string(out).ok().as_deref() == Some(code.as_str()) {
+        return Ok(());
+    }
+    std::fs::write(out, code).map_err(|source| CodegenError::Io {
+        path: out.to_owned(),
+        source,
+    })
+}
+
+/// Fails with [`CodegenError::OutOfDate`] unless `out` is exactly what `spec` generates.
+pub fn check_file(
+    spec: impl AsRef<Path>,
+    out: impl AsRef<Path>,
+    options: &Options,
+) -> Result<(), CodegenError> {
+    let code = generate(&read(spec.as_ref())?, options)?;
+    let out = out.as_ref();
+    if read(out)? == code {
+        Ok(())
+    } else {
+        Err(CodegenError::OutOfDate(out.to_owned()))
+    }
+}
+
+/// For a `build.rs`: generates `$OUT_DIR/<file_name>` from the spec file (a path relative to
+/// the package) and tells cargo to rerun when the spec changes.
+pub fn build(spec: impl AsRef<Path>, file_name: &str) -> Result<(), CodegenError> {
+    let spec = spec.as_ref();
+    println!("cargo:rerun-if-changed={}", spec.display());
+    let out_dir = std::env::var_os("OUT_DIR").ok_or_else(|| CodegenError::Io {
+        path: PathBuf::from("$OUT_DIR"),
+        source: std::io::Error::other("OUT_DIR is not set: call this from a build script"),
+    })?;
+    generate_file(spec, Path::new(&out_dir).join(file_name), &Options::default())
+}
