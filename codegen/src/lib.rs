@@ -32,6 +32,54 @@
 //! // src/main.rs: mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
 //! ```
 //!
+//! The types hold: with the module generated from `tests/fixtures/every_validator.json`,
+//! arguments of the right types build...
+//!
+//! ```
+//! # #[allow(dead_code)]
+//! # mod api { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/every_validator.rs")); }
+//! use convex_yew_core::value::Id;
+//! let args = api::messages::SendArgs {
+//!     attachment: None,
+//!     body: "hello".into(),
+//!     channel: Id::new("ch1"),
+//!     format: None,
+//!     priority: 1,
+//! };
+//! assert!(convex_yew_core::to_value(&args).is_ok());
+//! ```
+//!
+//! ...and the same call with a number where the function takes a string does not:
+//!
+//! ```compile_fail,E0308
+//! # #[allow(dead_code)]
+//! # mod api { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/every_validator.rs")); }
+//! use convex_yew_core::value::Id;
+//! let args = api::messages::SendArgs {
+//!     attachment: None,
+//!     body: 42,
+//!     channel: Id::new("ch1"),
+//!     format: None,
+//!     priority: 1,
+//! };
+//! ```
+//!
+//! nor does an id of the wrong table:
+//!
+//! ```compile_fail,E0308
+//! # #[allow(dead_code)]
+//! # mod api { include!(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/every_validator.rs")); }
+//! use convex_yew_core::value::Id;
+//! let message: Id<api::tables::Messages> = Id::new("m1");
+//! let args = api::messages::SendArgs {
+//!     attachment: None,
+//!     body: "hello".into(),
+//!     channel: message,
+//!     format: None,
+//!     priority: 1,
+//! };
+//! ```
+//!
 //! Or as text:
 //!
 //! ```
