@@ -195,5 +195,9 @@ pub fn build(spec: impl AsRef<Path>, file_name: &str) -> Result<(), CodegenError
         path: PathBuf::from("$OUT_DIR"),
         source: std::io::Error::other("OUT_DIR is not set: call this from a build script"),
     })?;
-    generate_file(spec, Path::new(&out_dir).join(file_name), &Options::default())
+    generate_file(
+        spec,
+        Path::new(&out_dir).join(file_name),
+        &Options::default(),
+    )
 }

@@ -107,7 +107,11 @@ fn read_function(f: &Json, i: usize) -> Result<Option<Function>, CodegenError> {
         Some("Mutation") => Kind::Mutation,
         Some("Action") => Kind::Action,
         Some("HttpAction") => return Ok(None),
-        _ => return Err(bad("`functionType` must be Query, Mutation, Action or HttpAction")),
+        _ => {
+            return Err(bad(
+                "`functionType` must be Query, Mutation, Action or HttpAction",
+            ))
+        }
     };
     let public = match f.get("visibility") {
         None | Some(Json::Null) => true,
@@ -116,7 +120,9 @@ fn read_function(f: &Json, i: usize) -> Result<Option<Function>, CodegenError> {
     if !public {
         return Ok(None);
     }
-    let (module, name) = identifier.split_once(':').unwrap_or((identifier, "default"));
+    let (module, name) = identifier
+        .split_once(':')
+        .unwrap_or((identifier, "default"));
     let module = module
         .strip_suffix(".js")
         .or_else(|| module.strip_suffix(".ts"))

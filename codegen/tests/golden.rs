@@ -131,7 +131,9 @@ fn generated_types_carry_values_as_convex_encodes_them() {
     let value = to_value(&send).unwrap();
     assert_eq!(
         value,
-        v(json!({"attachment": {"$bytes": "AQID"}, "body": "hi", "channel": "ch1", "priority": {"$integer": "BQAAAAAAAAA="}})),
+        v(
+            json!({"attachment": {"$bytes": "AQID"}, "body": "hi", "channel": "ch1", "priority": {"$integer": "BQAAAAAAAAA="}})
+        ),
         "optional None left out, bytes as $bytes, int64 as $integer"
     );
     assert_eq!(from_value::<SendArgs>(value).unwrap(), send);
@@ -157,8 +159,14 @@ fn generated_types_carry_values_as_convex_encodes_them() {
     );
     assert!(from_value::<AreaArgs>(v(json!({"shape": {"kind": "hexagon"}}))).is_err());
 
-    assert_eq!(from_value::<AreaReturns>(v(json!(3.5))).unwrap(), AreaReturns::Number(3.5));
-    assert_eq!(from_value::<AreaReturns>(Value::Null).unwrap(), AreaReturns::Null);
+    assert_eq!(
+        from_value::<AreaReturns>(v(json!(3.5))).unwrap(),
+        AreaReturns::Number(3.5)
+    );
+    assert_eq!(
+        from_value::<AreaReturns>(Value::Null).unwrap(),
+        AreaReturns::Null
+    );
     assert_eq!(
         from_value::<AreaReturns>(v(json!("big"))).unwrap(),
         AreaReturns::String("big".into())

@@ -28,7 +28,12 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Browser origins allowed to call with credentials, besides loopback ones.
     pub allowed_origins: Vec<String>,
+    /// The admin key the CLI presents (`npx convex function-spec --admin-key ...`).
+    pub admin_key: String,
 }
+
+/// The admin key when none is given: fine on loopback, where the dev backend lives.
+pub const DEFAULT_ADMIN_KEY: &str = "convex-dev-backend|local-admin-key";
 
 impl Default for Config {
     fn default() -> Self {
@@ -43,6 +48,7 @@ impl Default for Config {
             redirect_uris: vec![],
             public_url: None,
             allowed_origins: vec![],
+            admin_key: DEFAULT_ADMIN_KEY.into(),
         }
     }
 }
@@ -104,6 +110,9 @@ struct Cli {
     /// Serve the /_test/* controls (loopback callers only).
     #[arg(long)]
     test_controls: bool,
+    /// The admin key CLI tools present (e.g. `npx convex function-spec --admin-key KEY`).
+    #[arg(long, default_value = DEFAULT_ADMIN_KEY, value_parser = non_empty)]
+    admin_key: String,
 }
 
 fn non_empty(s: &str) -> Result<String, String> {
@@ -130,6 +139,7 @@ impl Config {
             redirect_uris: cli.redirect_uris,
             public_url: cli.public_url.map(|u| u.trim_end_matches('/').to_owned()),
             allowed_origins: cli.allowed_origins,
+            admin_key: cli.admin_key,
         })
     }
 }

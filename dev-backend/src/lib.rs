@@ -79,7 +79,9 @@ pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
 }
 
 /// Builds the whole HTTP application for a server reachable at `base_url`.
-pub fn app(config: Config, base_url: String) -> Result<Router, StartError> {
+pub fn app(mut config: Config, base_url: String) -> Result<Router, StartError> {
+    // The deployment reports this URL (e.g. to the CLI's `function-spec`).
+    config.public_url.get_or_insert_with(|| base_url.clone());
     let storage = Arc::new(storage::Storage::open(config.data_dir.as_deref())?);
     let controls = Arc::new(controls::Controls::new(config.token_lifetime));
     let auth_config = match &config.auth_config {

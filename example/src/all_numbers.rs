@@ -4,14 +4,18 @@ use convex_yew::yew::use_paginated_query;
 use convex_yew::PaginationStatus;
 use yew::prelude::*;
 
-use crate::api::{NoArgs, LIST_NUMBERS_PAGINATED};
+use crate::api::my_functions::{ListNumbersPaginatedArgs, LIST_NUMBERS_PAGINATED};
 
 /// Items per page.
 const PAGE: u32 = 5;
 
 #[component]
 pub fn AllNumbers() -> Html {
-    let feed = use_paginated_query(&LIST_NUMBERS_PAGINATED, Some(NoArgs {}), PAGE);
+    let feed = use_paginated_query(
+        &LIST_NUMBERS_PAGINATED,
+        Some(ListNumbersPaginatedArgs {}),
+        PAGE,
+    );
     let status = match feed.status {
         PaginationStatus::LoadingFirstPage => "Loading…",
         PaginationStatus::CanLoadMore => "More to load",

@@ -14,12 +14,15 @@ use convex_yew::{ConvexClient, LocalStore};
 use yew::prelude::*;
 
 use all_numbers::AllNumbers;
-use api::*;
+use api::my_functions::{
+    AddNumberArgs, ListNumbersArgs, MyActionArgs, ADD_NUMBER, LIST_NUMBERS, LIST_NUMBERS_PAGINATED,
+    MY_ACTION,
+};
 
 /// Shows a new number at once, in the latest ten and at the top of the full list; the
 /// server's answer replaces it (or, if the mutation fails, it goes away again).
-fn add_locally(store: &mut LocalStore<'_>, args: &AddArgs) {
-    let latest = ListArgs { count: 10 };
+fn add_locally(store: &mut LocalStore<'_>, args: &AddNumberArgs) {
+    let latest = ListNumbersArgs { count: 10.0 };
     if let Some(mut list) = store.get_query(&LIST_NUMBERS, &latest) {
         list.numbers.push(args.value);
         if list.numbers.len() > 10 {
@@ -27,7 +30,12 @@ fn add_locally(store: &mut LocalStore<'_>, args: &AddArgs) {
         }
         let _ = store.set_query(&LIST_NUMBERS, &latest, Some(&list));
     }
-    let _ = insert_at_top(store, &LIST_NUMBERS_PAGINATED, &NoArgs {}, &args.value);
+    let _ = insert_at_top(
+        store,
+        &LIST_NUMBERS_PAGINATED,
+        &api::my_functions::ListNumbersPaginatedArgs {},
+        &args.value,
+    );
 }
 
 fn random_number() -> f64 {
@@ -102,7 +110,7 @@ fn SignInPrompt() -> Html {
 
 #[component]
 fn Content() -> Html {
-    let list = use_query(&LIST_NUMBERS, Some(ListArgs { count: 10 }));
+    let list = use_query(&LIST_NUMBERS, Some(ListNumbersArgs { count: 10.0 }));
     let add = use_mutation(&ADD_NUMBER).with_optimistic_update(add_locally);
     let action = use_action(&MY_ACTION);
     let add_error = use_state(|| None::<String>);
@@ -110,7 +118,7 @@ fn Content() -> Html {
     let on_add = {
         let add_error = add_error.clone();
         Callback::from(move |_| {
-            let done = add.call(&AddArgs {
+            let done = add.call(&AddNumberArgs {
                 value: random_number(),
             });
             let add_error = add_error.clone();
@@ -125,7 +133,7 @@ fn Content() -> Html {
     let on_action = {
         let action_result = action_result.clone();
         Callback::from(move |_| {
-            let done = action.call(&ActionArgs {
+            let done = action.call(&MyActionArgs {
                 first: random_number(),
                 second: "hello".into(),
             });

@@ -139,10 +139,16 @@ mod tests {
     fn ids_and_bytes_round_trip_as_convex_values() {
         let id: Id<Messages> = Id::new("k57abc");
         assert_eq!(to_value(&id).unwrap(), Value::String("k57abc".into()));
-        assert_eq!(from_value::<Id<Messages>>(Value::String("k57abc".into())).unwrap(), id);
+        assert_eq!(
+            from_value::<Id<Messages>>(Value::String("k57abc".into())).unwrap(),
+            id
+        );
         assert_eq!(format!("{id:?}"), "Id<messages>(k57abc)");
         let b = Bytes(vec![0, 1, 255]);
         assert_eq!(to_value(&b).unwrap(), Value::Bytes(vec![0, 1, 255]));
-        assert_eq!(from_value::<Bytes>(Value::Bytes(vec![0, 1, 255])).unwrap(), b);
+        assert_eq!(
+            from_value::<Bytes>(Value::Bytes(vec![0, 1, 255])).unwrap(),
+            b
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! - [`http_api`]: `POST /api/query|mutation|action`.
 //! - [`auth`]: token verification for `customJwt` providers.
 
+pub mod api_spec;
 pub mod auth;
 pub mod database;
 pub mod functions;
@@ -65,6 +66,42 @@ impl Deployment {
             verifier,
             controls,
         })
+    }
+
+    /// Runs a system query (`_system/...`), which only an admin may call: the function spec
+    /// and the deployment's URL, as the Convex CLI asks for them.
+    pub fn run_system_query(&self, path: &str) -> Result<Value, FunctionError> {
+        let json = match path {
+            "_system/cli/modules:apiSpec" => api_spec::api_spec(),
+            "_system/cli/convexUrl:cloudUrl" => serde_json::Value::String(self.base_url()),
+            other => {
+                return Err(FunctionError {
+                    message: format!(
+                        "Could not find system function '{other}' in convex-dev-backend"
+                    ),
+                    data: None,
+                })
+            }
+        };
+        Value::from_json(&json).map_err(|e| FunctionError {
+            message: e.to_string(),
+            data: None,
+        })
+    }
+
+    /// The URL clients reach this deployment at.
+    pub fn base_url(&self) -> String {
+        self.config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}:{}", self.config.host, self.config.port))
+    }
+
+    /// Whether `key` is this deployment's admin key (compared in constant time).
+    pub fn is_admin_key(&self, key: &str) -> bool {
+        let want = self.config.admin_key.as_bytes();
+        let got = key.as_bytes();
+        want.len() == got.len() && want.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 
     /// Runs a query at the current state.

@@ -88,6 +88,8 @@ struct Session {
     query_set_version: u32,
     identity_version: u32,
     identity: Option<Identity>,
+    /// Authenticated with the deployment's admin key (may run `_system/*` queries).
+    admin: bool,
     queries: BTreeMap<u32, Subscription>,
     last_end: StateVersion,
     /// `clientTs` of Connect minus the server's clock, in ms (echoed in every Transition).
@@ -136,6 +138,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
         query_set_version: 0,
         identity_version: 0,
         identity: None,
+        admin: false,
         queries: BTreeMap::new(),
         last_end: StateVersion::default(),
         client_clock_skew: None,
@@ -465,8 +468,25 @@ impl Session {
             ));
             return false;
         }
+        let mut admin = false;
         let identity = match (token_type, value) {
             (AuthTokenType::None, _) => None,
+            (AuthTokenType::Admin, Some(key)) if self.d.is_admin_key(&key) => {
+                eprintln!("[sync] {} authenticated with the admin key", self.label());
+                admin = true;
+                None
+            }
+            (AuthTokenType::Admin, _) => {
+                let error = "The admin key is not this deployment's".to_owned();
+                eprintln!("[sync] {} AuthError: {error}", self.label());
+                self.send(&ServerMessage::AuthError {
+                    error,
+                    base_version: Some(self.identity_version),
+                    auth_update_attempted: Some(true),
+                });
+                self.close();
+                return false;
+            }
             (AuthTokenType::User, Some(token)) => match self.d.verifier.verify(&token).await {
                 Ok(identity) => {
                     eprintln!(
@@ -496,6 +516,7 @@ impl Session {
             }
         };
         self.identity = identity;
+        self.admin = admin;
         self.identity_version += 1;
         for q in self.queries.values_mut() {
             q.last_sent = None; // every query re-runs under the new identity
@@ -511,12 +532,35 @@ impl Session {
         }
         let mut mods = Vec::new();
         for (&query_id, sub) in self.queries.iter_mut() {
-            let (result, _) = self.d.run_query_journaled(
-                &sub.path,
-                &sub.args,
-                self.identity.as_ref(),
-                sub.journal.as_deref(),
-            );
+            let (result, _) = if sub.path.starts_with("_system/") {
+                let result = if self.admin {
+                    self.d.run_system_query(&sub.path)
+                } else {
+                    Err(FunctionError {
+                        message: format!(
+                            "{} is a system function: it needs the admin key",
+                            sub.path
+                        ),
+                        data: None,
+                    })
+                };
+                (
+                    result.map(|value| super::functions::QueryOutput {
+                        value,
+                        journal: None,
+                        logs: Vec::new(),
+                    }),
+                    (),
+                )
+            } else {
+                let (r, _) = self.d.run_query_journaled(
+                    &sub.path,
+                    &sub.args,
+                    self.identity.as_ref(),
+                    sub.journal.as_deref(),
+                );
+                (r, ())
+            };
             let mut logs = Vec::new();
             let result = result.map(|out| {
                 if out.journal.is_some() {
