@@ -25,10 +25,8 @@
 //! From a `build.rs`:
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     convex_yew_codegen::build("convex/function_spec.json", "api.rs").expect("generate the api");
-//! }
+//! // build.rs: `fn main()` of the build script calls
+//! convex_yew_codegen::build("convex/function_spec.json", "api.rs").expect("generate the api");
 //! // src/main.rs: mod api { include!(concat!(env!("OUT_DIR"), "/api.rs")); }
 //! ```
 //!

@@ -131,6 +131,17 @@ impl Registry {
         r
     }
 
+    /// The canonical path of every registered function.
+    pub fn paths(&self) -> Vec<String> {
+        self.queries
+            .keys()
+            .chain(self.journaled.keys())
+            .chain(self.mutations.keys())
+            .chain(self.actions.keys())
+            .map(|p| p.to_string())
+            .collect()
+    }
+
     /// Runs a query by path.
     pub fn run_query(
         &self,

@@ -119,9 +119,47 @@ async fn run(
         }
         Err(e) => return rejected(StatusCode::BAD_REQUEST, "BadConvexValue", e.to_string()),
     };
-    let identity = match identity(&d, &headers).await {
-        Ok(i) => i,
-        Err(r) => return r,
+    // `Authorization: Convex <admin key>`: the CLI's system queries.
+    let admin = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Convex "));
+    if let Some(key) = admin {
+        if !d.is_admin_key(key) {
+            return rejected(
+                StatusCode::UNAUTHORIZED,
+                "BadAdminKey",
+                "The admin key is not this deployment's".into(),
+            );
+        }
+        if path.starts_with("_system/") {
+            return match (kind, d.run_system_query(&path)) {
+                (Kind::Query, Ok(v)) => {
+                    Json(json!({"status": "success", "value": v.to_json()})).into_response()
+                }
+                (_, Err(e)) => {
+                    Json(json!({"status": "error", "errorMessage": e.message})).into_response()
+                }
+                (_, Ok(_)) => rejected(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    "system functions are queries".into(),
+                ),
+            };
+        }
+    } else if path.starts_with("_system/") {
+        return rejected(
+            StatusCode::UNAUTHORIZED,
+            "Unauthenticated",
+            format!("{path} is a system function: it needs the admin key"),
+        );
+    }
+    let identity = match admin {
+        Some(_) => None,
+        None => match identity(&d, &headers).await {
+            Ok(i) => i,
+            Err(r) => return r,
+        },
     };
     let outcome = match kind {
         Kind::Query => d.run_query(&path, &args, identity.as_ref()).0,
