@@ -624,11 +624,11 @@ fn an_empty_close_reason_reports_the_code() {
 fn a_silent_server_is_dropped_after_the_inactivity_timeout_and_pings_keep_it_alive() {
     let mut net = Net::connected();
     net.server_pings = false;
-    net.advance(50_000);
+    net.advance(30_000);
     net.deliver(ServerMessage::Ping);
-    net.advance(50_000);
+    net.advance(30_000);
     assert!(net.socket.is_some(), "the ping reset the timer");
-    net.advance(10_001);
+    net.advance(6_001);
     assert_eq!(
         net.closes.last().map(|c| c.1.as_str()),
         Some("InactiveServer")

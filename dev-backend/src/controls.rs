@@ -3,6 +3,7 @@
 //! | route | effect |
 //! |---|---|
 //! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
+//! | `POST /_test/silence_sockets` | every open sync WebSocket goes silent: kept open, nothing sent (no Ping either), nothing read; new sockets work |
 //! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
 //! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
 //! | `POST /_test/mutation_delay` `{"ms":N}` | mutations on sync sockets run N ms late (optimistic updates can be seen before the server's answer) |
@@ -40,6 +41,8 @@ pub struct Controls {
     pub mutation_failures: AtomicU64,
     /// Fires to drop every sync socket.
     pub drop_sockets: broadcast::Sender<()>,
+    /// Fires to silence every open sync socket.
+    pub silence_sockets: broadcast::Sender<()>,
 }
 
 impl Controls {
@@ -54,6 +57,7 @@ impl Controls {
             mutation_delay_ms: AtomicU64::new(0),
             mutation_failures: AtomicU64::new(0),
             drop_sockets: broadcast::channel(16).0,
+            silence_sockets: broadcast::channel(16).0,
         }
     }
 
@@ -147,6 +151,13 @@ pub fn routes(controls: Arc<Controls>) -> Router {
                     (StatusCode::OK, Json(json!({"ok": true})))
                 },
             ),
+        )
+        .route(
+            "/_test/silence_sockets",
+            post(|State(c): State<Arc<Controls>>| async move {
+                let silenced = c.silence_sockets.send(()).unwrap_or(0);
+                Json(json!({ "silenced": silenced }))
+            }),
         )
         .route(
             "/_test/mutation_failures",

@@ -36,7 +36,8 @@ pub struct ClientOptions {
     pub logger: Logger,
     /// Refresh tokens this long before they expire (official default: 10 s).
     pub auth_refresh_leeway: Duration,
-    /// Reconnect when the server is silent this long (official default: 60 s).
+    /// Reconnect when the server is silent this long: 36 s by default, two missed server
+    /// Pings (sent after 15 s idle) plus a margin; the official client waits 60 s.
     pub server_inactivity_timeout: Duration,
     /// Give up on a socket still connecting after this long.
     pub connect_timeout: Duration,
@@ -51,7 +52,7 @@ impl Default for ClientOptions {
             verbose: false,
             logger: Logger::console(),
             auth_refresh_leeway: Duration::from_secs(10),
-            server_inactivity_timeout: Duration::from_secs(60),
+            server_inactivity_timeout: Duration::from_secs(36),
             connect_timeout: Duration::from_secs(30),
             unsaved_changes_warning: true,
         }

@@ -25,8 +25,9 @@ pub struct ClientConfig {
     pub seed: u64,
     /// How long before a token's expiry it is refreshed (the official default: 10 s).
     pub auth_refresh_leeway: Duration,
-    /// A socket that hears nothing from the server for this long is closed and reopened
-    /// (the official client: 60 s; the server pings every 15 s).
+    /// A socket that hears nothing from the server for this long is closed and reopened.
+    /// The server sends a Ping after 15 s idle, so the default, 36 s, is two missed Pings
+    /// plus a margin (the official client waits 60 s).
     pub server_inactivity_timeout: Duration,
     /// A socket still connecting after this long is abandoned and retried.
     pub connect_timeout: Duration,
@@ -42,7 +43,7 @@ impl ClientConfig {
             session_id: session_id.into(),
             seed,
             auth_refresh_leeway: Duration::from_secs(10),
-            server_inactivity_timeout: Duration::from_secs(60),
+            server_inactivity_timeout: Duration::from_secs(36),
             connect_timeout: Duration::from_secs(30),
             token_fetch_timeout: Duration::from_secs(30),
         }

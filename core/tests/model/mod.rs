@@ -30,6 +30,15 @@ use sim_convex::{Conn, Reply};
 pub const T0: u64 = 1_700_000_000_000;
 const HORIZON_MS: u64 = 40_000;
 
+/// The sync client's settings in the model: the heartbeat timeout is kept past
+/// [`HORIZON_MS`] (the simulated server pings every 15 s, so it never fires, and a timer that
+/// is always due within the horizon would keep `settle` from ever finding the world still).
+fn model_config(session: String, seed: u64) -> ClientConfig {
+    let mut config = ClientConfig::new(session, seed);
+    config.server_inactivity_timeout = std::time::Duration::from_secs(60);
+    config
+}
+
 /// One thing that can happen.
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -250,7 +259,7 @@ impl World {
         authkit.start(page, self.now);
         let seed = self.next_instance * 7 + index as u64;
         let mut sync = SyncClient::new(
-            ClientConfig::new(format!("session-{}", self.next_instance), seed),
+            model_config(format!("session-{}", self.next_instance), seed),
             self.now,
         );
         let query = sync.subscribe("auth:whoami", &Object::new());
@@ -819,7 +828,7 @@ impl World {
                 while tab.sync.poll_io().is_some() {}
                 while tab.sync.poll_event().is_some() {}
                 tab.sync = SyncClient::new(
-                    ClientConfig::new(format!("session-{}", self.next_instance), 99),
+                    model_config(format!("session-{}", self.next_instance), 99),
                     now,
                 );
                 tab.query = tab.sync.subscribe("auth:whoami", &Object::new());

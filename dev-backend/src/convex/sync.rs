@@ -125,6 +125,9 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
     });
     let mut commits = d.commits.subscribe();
     let mut drop_signal = d.controls.drop_sockets.subscribe();
+    let mut silence_signal = d.controls.silence_sockets.subscribe();
+    // A silenced socket stays open but neither reads nor writes (a half-open connection).
+    let mut silent = false;
     let mut session = Session {
         d,
         out: Outbox {
@@ -161,6 +164,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
         }
         tokio::select! {
             frame = stream.next() => match frame {
+                Some(Ok(_)) if silent => {}
                 Some(Ok(Message::Text(text))) => {
                     if !session.handle_text(text.as_str()).await {
                         break;
@@ -181,11 +185,15 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
                 if let Err(tokio::sync::broadcast::error::RecvError::Closed) = commit {
                     break;
                 }
-                if !session.push_update(false) {
+                if !silent && !session.push_update(false) {
                     break;
                 }
             }
-            _ = idle.tick() => session.send(&ServerMessage::Ping),
+            _ = idle.tick() => if !silent { session.send(&ServerMessage::Ping) },
+            _ = silence_signal.recv() => {
+                eprintln!("[sync] {} silenced by the test controls", session.label());
+                silent = true;
+            }
             _ = watch.tick() => {}
             _ = drop_signal.recv() => {
                 // Like a network failure: no close frame (the browser reports 1006).
