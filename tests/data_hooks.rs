@@ -212,17 +212,7 @@ fn ManyRoot(props: &ManyProps) -> Html {
 async fn use_queries_follows_a_changing_keyed_set() {
     let client = ConvexClient::new(common::backend_url()).unwrap();
     // Enough numbers for every count below.
-    let add = client.clone();
-    for _ in 0..3 {
-        add.mutation(
-            &ADD,
-            &AddArgs {
-                value: common::marker(),
-            },
-        )
-        .await
-        .unwrap();
-    }
+    common::add_numbers(&client, 3).await;
     let root = common::fresh_root();
     let props = |counts: Vec<u32>| ManyProps {
         client: client.clone(),
@@ -246,15 +236,7 @@ async fn use_queries_follows_a_changing_keyed_set() {
 
     // A new number shows in every list.
     let before = text(&root, ".k3");
-    client
-        .mutation(
-            &ADD,
-            &AddArgs {
-                value: common::marker(),
-            },
-        )
-        .await
-        .unwrap();
+    common::add_numbers(&client, 1).await;
     common::settle().await;
     assert_eq!(text(&root, ".k3"), before, "still 3: the list is capped");
 
@@ -304,17 +286,7 @@ fn items(root: &web_sys::Element) -> Vec<f64> {
 #[wasm_bindgen_test]
 async fn use_paginated_query_loads_pages_grows_in_place_and_takes_optimistic_inserts() {
     let client = ConvexClient::new(common::backend_url()).unwrap();
-    for _ in 0..7 {
-        client
-            .mutation(
-                &ADD,
-                &AddArgs {
-                    value: common::marker(),
-                },
-            )
-            .await
-            .unwrap();
-    }
+    common::add_numbers(&client, 7).await;
     let all = client
         .query(&LIST, &ListArgs { count: 1_000_000 })
         .await
@@ -362,17 +334,7 @@ async fn use_paginated_query_loads_pages_grows_in_place_and_takes_optimistic_ins
 
     // Four more at the top: the first page (pinned end, 3 asked for) holds 8 > 2 x 3 items
     // and is split in two; the view does not change while it happens.
-    for _ in 0..4 {
-        client
-            .mutation(
-                &ADD,
-                &AddArgs {
-                    value: common::marker(),
-                },
-            )
-            .await
-            .unwrap();
-    }
+    common::add_numbers(&client, 4).await;
     let now = client
         .query(&LIST, &ListArgs { count: 1_000_000 })
         .await
@@ -436,17 +398,7 @@ fn TaggedRoot(props: &TaggedProps) -> Html {
 #[wasm_bindgen_test]
 async fn new_arguments_start_the_pages_over() {
     let client = ConvexClient::new(common::backend_url()).unwrap();
-    for _ in 0..5 {
-        client
-            .mutation(
-                &ADD,
-                &AddArgs {
-                    value: common::marker(),
-                },
-            )
-            .await
-            .unwrap();
-    }
+    common::add_numbers(&client, 5).await;
     let root = common::fresh_root();
     let props = |tag: &str| TaggedProps {
         client: client.clone(),

@@ -9,7 +9,7 @@ use std::error::Error as _;
 use std::rc::Rc;
 
 use convex_yew::runtime::{ClientOptions, ConvexClient, LogLevel, Logger};
-use convex_yew::{Mutation, Query};
+use convex_yew::Query;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
 
@@ -28,16 +28,11 @@ struct List {
     #[allow(dead_code)]
     numbers: Vec<f64>,
 }
-#[derive(Serialize)]
-struct AddArgs {
-    value: f64,
-}
 
 const LOGS: Query<Name, f64> = Query::new("testing:logLines");
 const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
 /// The right function with the wrong result type: every result fails to decode.
 const LIST_AS_STRING: Query<ListArgs, String> = Query::new("myFunctions:listNumbers");
-const ADD: Mutation<AddArgs, ()> = Mutation::new("myFunctions:addNumber");
 
 type Lines = Rc<RefCell<Vec<(LogLevel, String)>>>;
 
@@ -169,42 +164,18 @@ async fn dropping_a_watch_or_a_connection_listener_unsubscribes_it() {
     let changes = Rc::new(Cell::new(0u32));
     let c = changes.clone();
     let listener = client.on_connection_change(move |_| c.set(c.get() + 1));
-    client
-        .mutation(
-            &ADD,
-            &AddArgs {
-                value: common::marker(),
-            },
-        )
-        .await
-        .unwrap();
+    common::add_numbers(&client, 1).await;
     assert!(changes.get() > 0, "the in-flight count changed");
     drop(listener);
     let seen = changes.get();
-    client
-        .mutation(
-            &ADD,
-            &AddArgs {
-                value: common::marker(),
-            },
-        )
-        .await
-        .unwrap();
+    common::add_numbers(&client, 1).await;
     assert_eq!(changes.get(), seen, "a dropped listener is not called");
 
     drop(watch);
     common::settle().await;
     assert_eq!(client.connection_state().subscribed_queries, 0);
     let before = notified.get();
-    client
-        .mutation(
-            &ADD,
-            &AddArgs {
-                value: common::marker(),
-            },
-        )
-        .await
-        .unwrap();
+    common::add_numbers(&client, 1).await;
     assert_eq!(notified.get(), before, "a dropped watch is not notified");
     client.close();
 }

@@ -33,13 +33,7 @@ struct Scope<'a> {
 impl Scope<'_> {
     /// A type name not used yet in this module.
     fn fresh(&mut self, wanted: &str) -> String {
-        let mut name = wanted.to_owned();
-        let mut n = 2;
-        while !self.node.type_names.insert(name.clone()) {
-            name = format!("{wanted}{n}");
-            n += 1;
-        }
-        name
+        unique(&mut self.node.type_names, wanted.to_owned(), "")
     }
 
     fn indent(&self) -> String {
@@ -96,13 +90,7 @@ impl Scope<'_> {
         let mut body = String::new();
         let mut used = BTreeSet::new();
         for (field, (v, optional)) in fields {
-            let mut rust = snake(field);
-            let base = rust.clone();
-            let mut n = 2;
-            while !used.insert(rust.clone()) {
-                rust = format!("{base}_{n}");
-                n += 1;
-            }
+            let rust = unique(&mut used, snake(field), "_");
             let ty = self.type_of(v, &format!("{name}{}", camel(field)));
             if rust != *field {
                 let _ = writeln!(body, "{i}    #[serde(rename = {field:?})]");
@@ -132,13 +120,7 @@ impl Scope<'_> {
         let mut body = String::new();
         let mut used = BTreeSet::new();
         for value in values {
-            let mut variant = camel(value);
-            let base = variant.clone();
-            let mut n = 2;
-            while !used.insert(variant.clone()) {
-                variant = format!("{base}{n}");
-                n += 1;
-            }
+            let variant = unique(&mut used, camel(value), "");
             let _ = writeln!(body, "{i}    #[serde(rename = {value:?})]");
             let _ = writeln!(body, "{i}    {variant},");
         }
@@ -180,13 +162,7 @@ impl Scope<'_> {
             let mut body = String::new();
             let mut used = BTreeSet::new();
             for (value, fields) in tagged {
-                let mut variant = camel(&value);
-                let base = variant.clone();
-                let mut n = 2;
-                while !used.insert(variant.clone()) {
-                    variant = format!("{base}{n}");
-                    n += 1;
-                }
+                let variant = unique(&mut used, camel(&value), "");
                 let inner = self.object(&format!("{name}{variant}"), &fields);
                 let _ = writeln!(body, "{i}    #[serde(rename = {value:?})]");
                 let _ = writeln!(body, "{i}    {variant}({inner}),");
@@ -217,12 +193,7 @@ impl Scope<'_> {
                 Validator::Object(_) => "Object",
                 Validator::Union(_) => "Union",
             };
-            let mut variant = kind.to_owned();
-            let mut n = 2;
-            while !used.insert(variant.clone()) {
-                variant = format!("{kind}{n}");
-                n += 1;
-            }
+            let variant = unique(&mut used, kind.to_owned(), "");
             if matches!(m, Validator::Null | Validator::Literal(Json::Null)) {
                 let _ = writeln!(body, "{i}    {variant},");
             } else {
@@ -239,6 +210,17 @@ impl Scope<'_> {
 }
 
 type Fields = BTreeMap<String, (Validator, bool)>;
+
+/// `base`, or `base{sep}2`, `base{sep}3`, ... : the first not in `used` (then added to it).
+fn unique(used: &mut BTreeSet<String>, base: String, sep: &str) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while !used.insert(name.clone()) {
+        name = format!("{base}{sep}{n}");
+        n += 1;
+    }
+    name
+}
 
 /// The field every member object carries as a distinct string literal, with each member's
 /// literal and its other fields.

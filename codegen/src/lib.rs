@@ -160,7 +160,7 @@ pub fn generate_file(
 ) -> Result<(), CodegenError> {
     let code = generate(&read(spec.as_ref())?, options)?;
     let out = out.as_ref();
-    if std::fs::read_to_string(out).ok().as_deref() == Some(code.as_str()) {
+    if read(out).ok().as_deref() == Some(code.as_str()) {
         return Ok(());
     }
     std::fs::write(out, code).map_err(|source| CodegenError::Io {

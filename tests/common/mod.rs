@@ -75,3 +75,19 @@ pub async fn issue_token(email: &str, lifetime: Option<u64>) -> String {
 pub fn marker() -> f64 {
     (js_sys::Math::random() * 1e9).floor() + 0.5
 }
+
+/// Adds `n` fresh numbers with `myFunctions:addNumber`, one after another, each visible to
+/// `client`'s queries when this returns.
+pub async fn add_numbers(client: &convex_yew::ConvexClient, n: usize) {
+    #[derive(serde::Serialize)]
+    struct Add {
+        value: f64,
+    }
+    const ADD: convex_yew::Mutation<Add, ()> = convex_yew::Mutation::new("myFunctions:addNumber");
+    for _ in 0..n {
+        client
+            .mutation(&ADD, &Add { value: marker() })
+            .await
+            .expect("addNumber");
+    }
+}

@@ -224,6 +224,17 @@ impl Session {
         self.out.send(Out::Close);
     }
 
+    /// Refuses an Authenticate: AuthError, then the socket closes (as Convex does).
+    fn reject_auth(&self, error: String) {
+        eprintln!("[sync] {} AuthError: {error}", self.label());
+        self.send(&ServerMessage::AuthError {
+            error,
+            base_version: Some(self.identity_version),
+            auth_update_attempted: Some(true),
+        });
+        self.close();
+    }
+
     fn fatal(&self, error: String) {
         eprintln!("[sync] {} fatal error: {error}", self.label());
         self.send(&ServerMessage::FatalError { error });
@@ -485,14 +496,7 @@ impl Session {
                 None
             }
             (AuthTokenType::Admin, _) => {
-                let error = "The admin key is not this deployment's".to_owned();
-                eprintln!("[sync] {} AuthError: {error}", self.label());
-                self.send(&ServerMessage::AuthError {
-                    error,
-                    base_version: Some(self.identity_version),
-                    auth_update_attempted: Some(true),
-                });
-                self.close();
+                self.reject_auth("The admin key is not this deployment's".to_owned());
                 return false;
             }
             (AuthTokenType::User, Some(token)) => match self.d.verifier.verify(&token).await {
@@ -505,14 +509,7 @@ impl Session {
                     Some(identity)
                 }
                 Err(rejected) => {
-                    let error = rejected.0;
-                    eprintln!("[sync] {} AuthError: {error}", self.label());
-                    self.send(&ServerMessage::AuthError {
-                        error,
-                        base_version: Some(self.identity_version),
-                        auth_update_attempted: Some(true),
-                    });
-                    self.close();
+                    self.reject_auth(rejected.0);
                     return false;
                 }
             },
