@@ -1,5 +1,6 @@
-// The demo app written with the official React SDKs, bundled only to measure its size against
-// the Yew demo. Same features: AuthKit sign-in, live query, mutation, action, auth gates.
+// The demo app written with the official React SDKs, bundled to measure its size and speed
+// against the Yew demo (scripts/bench). Same features: AuthKit sign-in, live query, optimistic
+// mutation, action, paginated list, auth gates; the same element ids where the bench looks.
 import React, { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { ConvexReactClient, Authenticated, Unauthenticated, AuthLoading, useQuery, useMutation, useAction, usePaginatedQuery, insertAtTop } from "convex/react";
@@ -7,14 +8,16 @@ import { ConvexProviderWithAuthKit } from "@convex-dev/workos";
 import { AuthKitProvider, useAuth } from "@workos-inc/authkit-react";
 import { anyApi as api } from "convex/server";
 
-const convex = new ConvexReactClient("http://127.0.0.1:3210", { skipConvexDeploymentUrlCheck: true });
+// esbuild replaces BACKEND_PORT (scripts/bench points both apps at its own dev backend).
+const PORT = typeof BACKEND_PORT === "undefined" ? 3210 : BACKEND_PORT;
+const convex = new ConvexReactClient(`http://127.0.0.1:${PORT}`, { skipConvexDeploymentUrlCheck: true });
 
 function Header() {
   const { user, signIn, signUp, signOut } = useAuth();
   return (
     <header className="topbar">
       <h1>Convex + AuthKit + React</h1>
-      {user ? <button onClick={() => signOut()}>Sign out</button> : <><button onClick={() => signIn()}>Sign in</button><button onClick={() => signUp()}>Sign up</button></>}
+      {user ? <button onClick={() => signOut()}>Sign out</button> : <><button id="sign-in" onClick={() => signIn()}>Sign in</button><button onClick={() => signUp()}>Sign up</button></>}
     </header>
   );
 }
@@ -46,10 +49,10 @@ function Content() {
   if (list === undefined) return <p>Loading…</p>;
   return (
     <section className="card">
-      <h2>Welcome {list.viewer ?? "Anonymous"}!</h2>
-      <button onClick={() => { setAddError(null); add({ value: Math.floor(Math.random() * 10) }).catch((e) => setAddError(String(e))); }}>Add a random number</button>
+      <h2 id="welcome">Welcome {list.viewer ?? "Anonymous"}!</h2>
+      <button id="add" onClick={() => { setAddError(null); add({ value: Math.floor(Math.random() * 10) }).catch((e) => setAddError(String(e))); }}>Add a random number</button>
       <button onClick={() => run({ first: 1, second: "hello" }).then((r) => setResult(r.numbers.length))}>Run an action</button>
-      <ul>{list.numbers.map((n, i) => <li key={i}>{n}</li>)}</ul>
+      <ul id="numbers">{list.numbers.map((n, i) => <li key={i}>{n}</li>)}</ul>
       {result !== null && <p>The action read {result} numbers.</p>}
       {addError !== null && <p className="error">Could not add the number: {addError}</p>}
       <AllNumbers />
@@ -59,7 +62,7 @@ function Content() {
 
 function App() {
   return (
-    <AuthKitProvider clientId="client_local_dev" apiHostname="127.0.0.1" port={3210} https={false}>
+    <AuthKitProvider clientId="client_local_dev" apiHostname="127.0.0.1" port={PORT} https={false}>
       <ConvexProviderWithAuthKit client={convex} useAuth={useAuth}>
         <Header />
         <main>
