@@ -36,8 +36,8 @@ export async function serveDist(dir, port = 0) {
   return { url: `http://127.0.0.1:${bound}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** Launches headless Debian Chromium with the flags this closed network needs. */
-export async function launchBrowser() {
+/** Launches headless Debian Chromium with the flags this closed network needs (plus `extra`). */
+export async function launchBrowser(extra = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_BIN ?? "/usr/bin/chromium",
     headless: true,
@@ -50,6 +50,7 @@ export async function launchBrowser() {
       "--disable-sync",
       "--no-first-run",
       "--disable-quic",
+      ...extra,
     ],
   });
 }
