@@ -2,7 +2,7 @@
 // convex-yew demo (release build, headless Chromium), both subscribed to the same query on the
 // dev backend. The backend silences every open socket (kept open, nothing sent, no Ping), a
 // number is added over HTTP, and each client is timed until it shows that number: the time to
-// notice the silence, reconnect and catch up. Prints JSON: { yew_ms, js_ms } per run.
+// notice the silence, reconnect and catch up. Prints `RESULT [{ yew_ms, js_ms }, …]`.
 //   node bench/silent.mjs BACKEND_URL DIST_DIR RUNS
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { anyApi as api } from "convex/server";
@@ -48,7 +48,8 @@ for (let run = 0; run < runs; run++) {
   results.push({ yew_ms, js_ms });
   await js.close();
 }
-console.log(JSON.stringify(results));
+// The official client logs its reconnects to stdout: the result line is tagged.
+console.log(`RESULT ${JSON.stringify(results)}`);
 await browser.close();
 await server.close();
 process.exit(0);

@@ -4,9 +4,11 @@
 //   warm: reload with a stored session -> "Welcome" and the numbers rendered (from navigation start)
 //   mutation: click "Add" -> the numbers list re-rendered (both apps update optimistically)
 //   node bench/start.mjs BACKEND_URL YEW_DIST REACT_DIST RUNS
+import { ConvexHttpClient } from "convex/browser";
+import { anyApi } from "convex/server";
 import { serveDist, launchBrowser } from "../tests/e2e/harness.mjs";
 
-const [, yewDist, reactDist, runsArg] = process.argv.slice(2);
+const [backend, yewDist, reactDist, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
 
 // Records, in page time, when "Welcome" and the numbers are first both on screen, and when the
@@ -42,7 +44,7 @@ async function signedInPage(browser, url) {
   await page.fill("#password", "password");
   await page.click("#submit");
   await page.locator("#welcome").waitFor({ timeout: 30000 });
-  await page.locator("#numbers").waitFor({ timeout: 30000 });
+  await page.locator("#numbers").waitFor({ state: "attached", timeout: 30000 });
   return page;
 }
 
@@ -58,6 +60,10 @@ async function mutation(page) {
   await page.waitForFunction(() => window.__marks.rendered !== undefined, null, { timeout: 30000 });
   return page.evaluate(() => window.__marks.rendered);
 }
+
+// Some numbers first, so both apps render a list.
+const http = new ConvexHttpClient(backend, { skipConvexDeploymentUrlCheck: true });
+for (let i = 0; i < 5; i++) await http.mutation(anyApi.myFunctions.addNumber, { value: i });
 
 const yewServer = await serveDist(yewDist);
 const reactServer = await serveDist(reactDist);
