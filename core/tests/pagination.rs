@@ -357,3 +357,109 @@ fn optimistic_helpers_insert_at_top_at_bottom_and_update_in_place() {
         "another channel is left alone"
     );
 }
+
+mod random {
+    //! The paginator under random page results (good pages, grown pages, split hints, errors,
+    //! invalid cursors, malformed values, results that vanish) and load-more calls: it never
+    //! panics, always wants at least one page query, shows at most the pages it asked for, and
+    //! every page query carries the view's arguments and a `paginationOpts`.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Answer {
+        Missing,
+        Page {
+            len: usize,
+            done: bool,
+            split: bool,
+            status: u8,
+        },
+        Error {
+            invalid_cursor: bool,
+        },
+        Malformed,
+    }
+
+    fn answer() -> impl Strategy<Value = Answer> {
+        prop_oneof![
+            2 => Just(Answer::Missing),
+            6 => (0usize..12, any::<bool>(), any::<bool>(), 0u8..3)
+                .prop_map(|(len, done, split, status)| Answer::Page { len, done, split, status }),
+            1 => any::<bool>().prop_map(|invalid_cursor| Answer::Error { invalid_cursor }),
+            1 => Just(Answer::Malformed),
+        ]
+    }
+
+    fn result_of(a: &Answer, salt: usize) -> Option<QueryResult> {
+        Some(match a {
+            Answer::Missing => return None,
+            Answer::Page {
+                len,
+                done,
+                split,
+                status,
+            } => {
+                let items: Vec<i64> = (0..*len as i64).collect();
+                let mut page =
+                    json!({"page": items, "isDone": done, "continueCursor": format!("c{salt}")});
+                if *split {
+                    page["splitCursor"] = json!(format!("s{salt}"));
+                }
+                page["pageStatus"] = match status {
+                    0 => json!(null),
+                    1 => json!("SplitRecommended"),
+                    _ => json!("SplitRequired"),
+                };
+                QueryResult::Value(v(page))
+            }
+            Answer::Error { invalid_cursor } => QueryResult::Error {
+                message: if *invalid_cursor {
+                    "InvalidCursor".into()
+                } else {
+                    "boom".into()
+                },
+                data: None,
+            },
+            Answer::Malformed => QueryResult::Value(v(json!({"page": "nope"}))),
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_paginator_holds_its_shape_under_any_results(
+            steps in prop::collection::vec((prop::collection::vec(answer(), 1..8), prop::option::of(0u32..20)), 1..40)
+        ) {
+            let mut p = paginator();
+            let mut next_id = 100;
+            for (answers, more) in steps {
+                let keyed: Vec<(u32, Object)> = p.keyed_queries().map(|(k, a)| (k, a.clone())).collect();
+                let results: Vec<(Object, Option<QueryResult>)> = keyed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (k, a))| (a.clone(), result_of(&answers[i % answers.len()], *k as usize)))
+                    .collect();
+                let view = p.ingest(
+                    |a| results.iter().find(|(b, _)| b == a).and_then(|(_, r)| r.as_ref()),
+                    || { next_id += 1; next_id },
+                );
+                let queries = p.queries();
+                prop_assert!(!queries.is_empty(), "no page query left");
+                for q in &queries {
+                    prop_assert_eq!(&q["channel"], &Value::String("general".into()));
+                    prop_assert!(q["paginationOpts"].as_object().is_some());
+                }
+                if view.status == PaginationStatus::LoadingFirstPage {
+                    prop_assert!(view.items.is_empty() || view.error.is_some());
+                }
+                if let Some(n) = more {
+                    let could = view.status == PaginationStatus::CanLoadMore;
+                    let before = p.queries().len();
+                    let loaded = p.load_more(n);
+                    prop_assert!(loaded == could, "load_more {} while {:?}", loaded, view.status);
+                    prop_assert_eq!(p.queries().len(), before + usize::from(loaded));
+                }
+            }
+        }
+    }
+}
