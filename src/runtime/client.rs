@@ -89,6 +89,8 @@ struct Inner {
     last_connection_state: ConnectionState,
     next_listener: u64,
     closed: bool,
+    /// A `drive` is queued for the next microtask.
+    drive_scheduled: bool,
 }
 
 /// A live connection to a Convex deployment: subscriptions, mutations, actions and auth.
@@ -170,6 +172,7 @@ impl ConvexClient {
             last_connection_state: ConnectionState::default(),
             next_listener: 0,
             closed: false,
+            drive_scheduled: false,
         }));
         let weak = Rc::downgrade(&inner);
         let wake_listeners = WakeListeners::new({
@@ -260,7 +263,8 @@ impl ConvexClient {
             me.paths.insert(query, path.to_owned());
             (query, listener, me.core.query_result(query).is_some())
         };
-        drive(&self.inner);
+        // Components mounting in one render subscribe together: one frame, one Transition.
+        drive_soon(&self.inner);
         if has_result {
             notify(); // shared with an existing subscription: its result is already here
         }
@@ -285,7 +289,7 @@ impl ConvexClient {
             }
             me.core.unsubscribe(query);
         }
-        drive(&self.inner);
+        drive_soon(&self.inner);
     }
 
     /// The result an identical subscription already holds, if any (for a first render with
@@ -620,6 +624,25 @@ async fn settle(
         Ok(Err(e)) => Err(ClientError::from_function(&path, e)),
         Err(_) => Err(ClientError::closed()),
     }
+}
+
+/// Drives the client once the current task is done (a microtask later), however many times
+/// it is asked before then: subscriptions made in one render go out together.
+fn drive_soon(inner: &Rc<RefCell<Inner>>) {
+    let Ok(mut me) = inner.try_borrow_mut() else {
+        return;
+    };
+    if me.drive_scheduled {
+        return;
+    }
+    me.drive_scheduled = true;
+    let weak = Rc::downgrade(inner);
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Some(inner) = weak.upgrade() {
+            inner.borrow_mut().drive_scheduled = false;
+            drive(&inner);
+        }
+    });
 }
 
 fn wake(weak: &Weak<RefCell<Inner>>) {

@@ -94,6 +94,8 @@ pub struct SyncClient {
     queries: QuerySet,
     results: BTreeMap<QueryId, QueryResult>,
     optimistic: Optimistic,
+    /// The wanted query set changed since the last flush: the next `poll_io` sends it.
+    query_set_changed: bool,
     remote_version: StateVersion,
     sent: Sent,
     requests: Requests,
@@ -127,6 +129,7 @@ impl SyncClient {
             queries: QuerySet::default(),
             results: Default::default(),
             optimistic: Optimistic::default(),
+            query_set_changed: false,
             remote_version: StateVersion::default(),
             sent: Sent::default(),
             requests: Requests::default(),
@@ -143,6 +146,9 @@ impl SyncClient {
     /// The next thing the runtime must do.
     #[must_use]
     pub fn poll_io(&mut self) -> Option<Io> {
+        if std::mem::take(&mut self.query_set_changed) {
+            self.flush();
+        }
         self.io.pop_front()
     }
 
@@ -166,10 +172,12 @@ impl SyncClient {
     }
 
     /// Subscribes to a query. Identical (path, args) subscriptions share one server query;
-    /// call [`unsubscribe`](Self::unsubscribe) once per `subscribe`.
+    /// call [`unsubscribe`](Self::unsubscribe) once per `subscribe`. Subscriptions and
+    /// unsubscriptions made between two [`poll_io`](Self::poll_io) calls go to the server in
+    /// one `ModifyQuerySet` (500 components mounting in one render send one frame).
     pub fn subscribe(&mut self, path: &str, args: &Object) -> QueryId {
-        let (id, _new) = self.queries.subscribe(path, args);
-        self.flush();
+        let (id, new) = self.queries.subscribe(path, args);
+        self.query_set_changed |= new;
         id
     }
 
@@ -177,7 +185,7 @@ impl SyncClient {
     pub fn unsubscribe(&mut self, id: QueryId) {
         if self.queries.unsubscribe(id) {
             self.results.remove(&id);
-            self.flush();
+            self.query_set_changed = true;
         }
     }
 
