@@ -151,6 +151,11 @@ fn read(path: &Path) -> Result<String, CodegenError> {
     })
 }
 
+/// The module the spec file at `spec` generates.
+fn generate_from(spec: &Path, options: &Options) -> Result<String, CodegenError> {
+    generate(&read(spec)?, options)
+}
+
 /// Generates `out` from the spec file at `spec`, writing only when the bytes change (so
 /// builds that depend on it are not redone for nothing).
 pub fn generate_file(
@@ -158,7 +163,7 @@ pub fn generate_file(
     out: impl AsRef<Path>,
     options: &Options,
 ) -> Result<(), CodegenError> {
-    let code = generate(&read(spec.as_ref())?, options)?;
+    let code = generate_from(spec.as_ref(), options)?;
     let out = out.as_ref();
     if read(out).ok().as_deref() == Some(code.as_str()) {
         return Ok(());
@@ -175,7 +180,7 @@ pub fn check_file(
     out: impl AsRef<Path>,
     options: &Options,
 ) -> Result<(), CodegenError> {
-    let code = generate(&read(spec.as_ref())?, options)?;
+    let code = generate_from(spec.as_ref(), options)?;
     let out = out.as_ref();
     if read(out)? == code {
         Ok(())

@@ -57,18 +57,41 @@ fn items_of(page: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Where an insert goes in a page it applies to.
+#[derive(Clone, Copy)]
+enum End {
+    Top,
+    Bottom,
+}
+
+/// Inserts `item` at `end` of every loaded page of `path` matching `matching` that `applies`.
+fn insert_into_pages(
+    store: &mut LocalStore<'_>,
+    path: &str,
+    matching: &Object,
+    item: Value,
+    end: End,
+    applies: impl Fn(&Object, &Value) -> bool,
+) {
+    for (args, page) in loaded_pages(store, path, matching) {
+        if applies(&args, &page) {
+            let mut items = items_of(&page);
+            match end {
+                End::Top => items.insert(0, item.clone()),
+                End::Bottom => items.push(item.clone()),
+            }
+            store.set(path, &args, Some(with_items(&page, items)));
+        }
+    }
+}
+
 /// Inserts `item` at the top of the first page (the one asked for from the start) of every
 /// loaded view whose arguments contain `matching`'s fields. Views whose first page is not
 /// loaded are left alone.
 pub fn insert_at_top_raw(store: &mut LocalStore<'_>, path: &str, matching: &Object, item: Value) {
-    for (args, page) in loaded_pages(store, path, matching) {
-        let is_first = opts_of(&args).and_then(|o| o.get("cursor")) == Some(&Value::Null);
-        if is_first {
-            let mut items = items_of(&page);
-            items.insert(0, item.clone());
-            store.set(path, &args, Some(with_items(&page, items)));
-        }
-    }
+    insert_into_pages(store, path, matching, item, End::Top, |args, _| {
+        opts_of(args).and_then(|o| o.get("cursor")) == Some(&Value::Null)
+    });
 }
 
 /// Appends `item` to the last page of every view whose last page is loaded (`isDone`): a
@@ -79,14 +102,9 @@ pub fn insert_at_bottom_if_loaded_raw(
     matching: &Object,
     item: Value,
 ) {
-    for (args, page) in loaded_pages(store, path, matching) {
-        let is_done = page.as_object().and_then(|o| o.get("isDone")) == Some(&Value::Boolean(true));
-        if is_done {
-            let mut items = items_of(&page);
-            items.push(item.clone());
-            store.set(path, &args, Some(with_items(&page, items)));
-        }
-    }
+    insert_into_pages(store, path, matching, item, End::Bottom, |_, page| {
+        page.as_object().and_then(|o| o.get("isDone")) == Some(&Value::Boolean(true))
+    });
 }
 
 /// Replaces every item of every loaded page of the views with exactly these arguments by
