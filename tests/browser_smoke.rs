@@ -69,3 +69,29 @@ async fn websocket_reaches_dev_backend() {
         other => panic!("expected a Transition, got {other:?}"),
     }
 }
+
+/// Frame text leaves JS through `TextEncoder.encodeInto`: every kind of text arrives intact,
+/// and anything that is not a string is refused.
+#[wasm_bindgen_test]
+fn js_strings_arrive_as_the_same_text() {
+    use convex_yew::runtime::js_text::js_string_text;
+    use wasm_bindgen::JsValue;
+    let big = format!("{}é{}", "a".repeat(100_000), "ü".repeat(50_000));
+    for text in [
+        "",
+        "plain ascii",
+        "caf\u{e9} \u{65e5}\u{672c} \u{1f600} mixed",
+        "\u{1f600}",
+        big.as_str(),
+    ] {
+        assert_eq!(
+            js_string_text(&JsValue::from_str(text)).as_deref(),
+            Some(text)
+        );
+    }
+    assert_eq!(js_string_text(&JsValue::from_f64(1.0)), None);
+    assert_eq!(js_string_text(&JsValue::NULL), None);
+    // A lone surrogate (not valid Unicode) becomes U+FFFD, as `TextEncoder` writes it.
+    let lone = js_sys::JsString::from_char_code1(0xd800);
+    assert_eq!(js_string_text(&lone.into()).as_deref(), Some("\u{fffd}"));
+}

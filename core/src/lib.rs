@@ -23,22 +23,19 @@ pub mod codegen_support {
     pub use crate::value::{Bytes, Id, TableName, Value};
 }
 
-/// The client's Transition decoding on its own, for `scripts/bench`: returns how many array
-/// elements the query results hold. Not part of the API.
+/// The client's Transition reading on its own, for `scripts/bench`: the frame's query results
+/// as the client keeps them (not decoded yet). Not part of the API.
 #[doc(hidden)]
-pub fn bench_decode_transition(text: &str) -> usize {
+pub fn bench_transition_results(text: &str) -> Vec<sync::ResultValue> {
     match protocol::transition::parse(text) {
         Ok(protocol::transition::Incoming::Transition(t)) => t
             .changes
-            .iter()
-            .map(|c| match c {
-                protocol::transition::Change::Updated {
-                    value: Ok(Value::Array(items)),
-                    ..
-                } => items.len(),
-                _ => 0,
+            .into_iter()
+            .filter_map(|c| match c {
+                protocol::transition::Change::Updated { value, .. } => Some(value),
+                _ => None,
             })
-            .sum(),
-        _ => 0,
+            .collect(),
+        _ => Vec::new(),
     }
 }

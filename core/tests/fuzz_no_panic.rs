@@ -7,9 +7,11 @@
 use convex_yew_core::protocol::{
     ClientMessage, ServerMessage, StateModification, StateVersion, Ts,
 };
-use convex_yew_core::sync::{ClientConfig, FetchId, Instant, Io, SocketId, SyncClient, TokenFetch};
-use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::sync::{
+    ClientConfig, FetchId, Instant, Io, ResultValue, SocketId, SyncClient, TokenFetch,
+};
+use convex_yew_core::value::{from_encoded_json, json, Object};
+use convex_yew_core::{from_value, to_value, Value};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -381,6 +383,106 @@ proptest! {
         let back = Value::from_json(&v.to_json()).expect("our own encoding decodes");
         prop_assert_eq!(back, v);
     }
+
+    /// The direct text writer and the JSON-tree encoder write the same bytes.
+    #[test]
+    fn direct_text_is_the_tree_text(v in value_strategy()) {
+        prop_assert_eq!(v.to_json_text(), v.to_json().to_string());
+        if let Value::Object(o) = &v {
+            prop_assert_eq!(json::args_to_text(o), json::args_to_wire(o).to_string());
+        }
+    }
+
+    /// Typed decoding straight from text reads what decoding through a value tree reads.
+    #[test]
+    fn typed_decoding_agrees_with_the_tree(v in value_strategy(), row in row_strategy()) {
+        let text = v.to_json_text();
+        let direct = from_encoded_json::<Value>(&text).expect("our own encoding decodes");
+        prop_assert_eq!(&direct, &v);
+        let row_value = to_value(&row).unwrap();
+        let row_text = row_value.to_json_text();
+        prop_assert_eq!(from_encoded_json::<Row>(&row_text).unwrap(), row.clone());
+        // `Value` is itself a serde deserializer: the two decoders must agree.
+        prop_assert_eq!(Row::deserialize(row_value.clone()).unwrap(), row.clone());
+        prop_assert_eq!(from_value::<Row>(row_value).unwrap(), row);
+        // A value of the wrong shape is an error on both paths, never a panic.
+        prop_assert_eq!(from_encoded_json::<Row>(&text).is_ok(), Row::deserialize(v).is_ok());
+    }
+
+    #[test]
+    fn typed_decoding_of_any_text_is_a_result(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = from_encoded_json::<Row>(&text);
+        let _ = from_encoded_json::<Value>(&text);
+        let _ = ResultValue::from_wire(&text).value();
+    }
+}
+
+use serde::Deserialize;
+
+/// A typed row using every kind the typed decoder maps.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Row {
+    big: i64,
+    small: u32,
+    ratio: f64,
+    name: String,
+    #[serde(with = "serde_bytes_as_vec")]
+    raw: Vec<u8>,
+    tags: Vec<String>,
+    maybe: Option<bool>,
+    kind: Kind,
+    pair: (i64, f64),
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+enum Kind {
+    Dot,
+    Circle(f64),
+    Rect { w: u32, h: i64 },
+}
+
+/// `Vec<u8>` as Convex bytes (what `serde_bytes` does), without the dependency.
+mod serde_bytes_as_vec {
+    pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        convex_yew_core::value::Bytes::deserialize(d).map(|b| b.0)
+    }
+    use serde::Deserialize;
+}
+
+fn row_strategy() -> impl Strategy<Value = Row> {
+    let kind = prop_oneof![
+        Just(Kind::Dot),
+        (-1e9f64..1e9).prop_map(Kind::Circle),
+        (any::<u32>(), any::<i64>()).prop_map(|(w, h)| Kind::Rect { w, h }),
+    ];
+    (
+        any::<i64>(),
+        any::<u32>(),
+        any::<f64>().prop_filter("NaN is not equal to itself", |f| !f.is_nan()),
+        ".{0,8}",
+        proptest::collection::vec(any::<u8>(), 0..8),
+        proptest::collection::vec(".{0,4}", 0..3),
+        proptest::option::of(any::<bool>()),
+        kind,
+        (any::<i64>(), -1e6f64..1e6),
+    )
+        .prop_map(
+            |(big, small, ratio, name, raw, tags, maybe, kind, pair)| Row {
+                big,
+                small,
+                ratio,
+                name,
+                raw,
+                tags,
+                maybe,
+                kind,
+                pair,
+            },
+        )
 }
 
 fn value_strategy() -> impl Strategy<Value = Value> {

@@ -32,11 +32,10 @@ fn append(value: f64) -> OptimisticUpdate {
 }
 
 fn numbers(net: &Net, q: QueryId) -> Option<Vec<f64>> {
-    match net.client.query_result(q)? {
-        QueryResult::Value(Value::Array(items)) => {
-            Some(items.iter().map(|v| v.as_f64().unwrap()).collect())
-        }
-        other => panic!("unexpected {other:?}"),
+    let result = net.client.query_result(q)?;
+    match result.value() {
+        Some(Value::Array(items)) => Some(items.iter().map(|v| v.as_f64().unwrap()).collect()),
+        _ => panic!("unexpected {result:?}"),
     }
 }
 
@@ -106,7 +105,7 @@ fn an_update_shows_at_once_and_goes_with_the_transition_that_contains_the_write(
     assert_eq!(updated_ids(&net.take_events()), vec![q]);
     assert_eq!(
         net.client.server_result(q),
-        Some(&QueryResult::Value(Value::Array(vec![
+        Some(&QueryResult::from(Value::Array(vec![
             Value::Float64(1.0),
             Value::Float64(2.0)
         ]))),

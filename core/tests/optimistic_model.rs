@@ -371,13 +371,12 @@ impl World {
     }
 
     fn visible(&self) -> Option<Vec<f64>> {
-        match self.client.query_result(self.query)? {
-            QueryResult::Value(Value::Array(items)) => {
-                Some(items.iter().filter_map(Value::as_f64).collect())
-            }
-            other => Some(vec![
+        let result = self.client.query_result(self.query)?;
+        match result.value() {
+            Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_f64).collect()),
+            _ => Some(vec![
                 f64::NAN;
-                usize::from(matches!(other, QueryResult::Error { .. }))
+                usize::from(matches!(result, QueryResult::Error { .. }))
             ]),
         }
     }

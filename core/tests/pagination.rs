@@ -22,7 +22,7 @@ fn v(j: serde_json::Value) -> Value {
 }
 
 fn page(items: &[i64], done: bool, cont: &str) -> QueryResult {
-    QueryResult::Value(v(
+    QueryResult::from(v(
         json!({"page": items, "isDone": done, "continueCursor": cont}),
     ))
 }
@@ -117,7 +117,7 @@ fn a_grown_page_is_split_and_stays_shown_until_both_halves_load() {
     results.set(
         None,
         None,
-        QueryResult::Value(v(json!({
+        QueryResult::from(v(json!({
             "page": [12, 11, 10, 9, 8], "isDone": false, "continueCursor": "c8",
             "splitCursor": "c10", "pageStatus": null
         }))),
@@ -160,7 +160,7 @@ fn a_page_that_must_be_split_shows_as_loading() {
     results.set(
         None,
         None,
-        QueryResult::Value(v(json!({
+        QueryResult::from(v(json!({
             "page": [3], "isDone": false, "continueCursor": "c3",
             "splitCursor": "c4", "pageStatus": "SplitRequired"
         }))),
@@ -239,7 +239,7 @@ fn a_failing_page_is_an_error_and_a_malformed_one_too() {
         json!({"page": [], "isDone": true, "continueCursor": "x", "splitCursor": 5}),
     ] {
         let mut p = paginator();
-        let r = QueryResult::Value(v(bad.clone()));
+        let r = QueryResult::from(v(bad.clone()));
         let view = p.ingest(|_| Some(&r), || 1);
         assert!(
             matches!(view.error, Some(PaginationError::MalformedPage(_))),
@@ -319,7 +319,11 @@ fn store_with_pages() -> (Net, Vec<convex_yew_core::sync::QueryId>) {
 
 fn page_items(net: &Net, id: convex_yew_core::sync::QueryId) -> Vec<f64> {
     match net.client.query_result(id) {
-        Some(QueryResult::Value(p)) => nums(p.as_object().unwrap()["page"].as_array().unwrap()),
+        Some(r @ QueryResult::Value(_)) => nums(
+            r.value().unwrap().as_object().unwrap()["page"]
+                .as_array()
+                .unwrap(),
+        ),
         other => panic!("{other:?}"),
     }
 }
@@ -411,7 +415,7 @@ mod random {
                     1 => json!("SplitRecommended"),
                     _ => json!("SplitRequired"),
                 };
-                QueryResult::Value(v(page))
+                QueryResult::from(v(page))
             }
             Answer::Error { invalid_cursor } => QueryResult::Error {
                 message: if *invalid_cursor {
@@ -421,7 +425,7 @@ mod random {
                 },
                 data: None,
             },
-            Answer::Malformed => QueryResult::Value(v(json!({"page": "nope"}))),
+            Answer::Malformed => QueryResult::from(v(json!({"page": "nope"}))),
         })
     }
 

@@ -65,7 +65,7 @@ fn first_connection_sends_connect_then_the_query_set() {
     net.deliver(t);
     assert_eq!(
         net.client.query_result(q),
-        Some(&QueryResult::Value(Value::Array(vec![
+        Some(&QueryResult::from(Value::Array(vec![
             Value::Float64(1.0),
             Value::Float64(2.0)
         ])))
@@ -156,7 +156,7 @@ fn a_null_result_is_a_result() {
     net.deliver(t);
     assert_eq!(
         net.client.query_result(q),
-        Some(&QueryResult::Value(Value::Null))
+        Some(&QueryResult::from(Value::Null))
     );
     assert!(net.socket.is_some());
 }
@@ -240,7 +240,7 @@ fn a_transition_from_the_wrong_version_is_never_applied_and_forces_a_reconnect()
     net.deliver(good);
     assert_eq!(
         net.client.query_result(q),
-        Some(&QueryResult::Value(Value::Float64(1.0)))
+        Some(&QueryResult::from(Value::Float64(1.0)))
     );
     assert!(net
         .take_events()
@@ -294,7 +294,7 @@ fn transition_chunks_are_reassembled() {
     }
     assert_eq!(
         net.client.query_result(q),
-        Some(&QueryResult::Value(Value::String("x".repeat(100))))
+        Some(&QueryResult::from(Value::String("x".repeat(100))))
     );
 }
 
@@ -504,7 +504,7 @@ fn reconnect_replays_queries_and_unacknowledged_mutations_and_fails_actions() {
     // Results stay visible while reconnecting.
     assert_eq!(
         net.client.query_result(q1),
-        Some(&QueryResult::Value(Value::Float64(1.0)))
+        Some(&QueryResult::from(Value::Float64(1.0)))
     );
     net.advance(400);
     assert_eq!(net.connects, 1, "InternalServerError waits at least 500 ms");

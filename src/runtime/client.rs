@@ -10,7 +10,7 @@ use std::time::Duration;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{
     ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, LocalStore, QueryId,
-    QueryResult, RequestId, SocketId, SyncClient, TokenFetch,
+    QueryResult, RequestId, ResultValue, SocketId, SyncClient, TokenFetch,
 };
 use convex_yew_core::value::Object;
 use convex_yew_core::{from_value, Value};
@@ -295,6 +295,15 @@ impl ConvexClient {
     /// The result an identical subscription already holds, if any (for a first render with
     /// no loading frame).
     pub fn cached(&self, path: &str, args: &Object) -> Option<Result<Value, ClientError>> {
+        self.cached_value(path, args).map(value_tree)
+    }
+
+    /// [`cached`](Self::cached) as the client keeps it, for typed readers.
+    pub(crate) fn cached_value(
+        &self,
+        path: &str,
+        args: &Object,
+    ) -> Option<Result<ResultValue, ClientError>> {
         let me = self.inner.borrow();
         let result = me.core.cached_result(path, args)?;
         Some(to_result(path, result))
@@ -321,9 +330,16 @@ impl ConvexClient {
 
     /// The latest result of a watched query: `None` while loading.
     pub fn query_result(&self, query: QueryId) -> Option<Result<Value, ClientError>> {
+        self.result_value(query).map(value_tree)
+    }
+
+    /// [`query_result`](Self::query_result) as the client keeps it: typed readers decode
+    /// it straight from the server's text.
+    pub(crate) fn result_value(&self, query: QueryId) -> Option<Result<ResultValue, ClientError>> {
         let me = self.inner.borrow();
-        let path = me.paths.get(&query).cloned().unwrap_or_default();
-        me.core.query_result(query).map(|r| to_result(&path, r))
+        let result = me.core.query_result(query)?;
+        let path = me.paths.get(&query).map_or("", String::as_str);
+        Some(to_result(path, result))
     }
 
     /// Runs a mutation. It is queued at once (calls keep their order) and the returned future,
@@ -558,6 +574,14 @@ impl Watch {
     pub fn result(&self) -> Option<Result<Value, ClientError>> {
         self.client.query_result(self.query)
     }
+
+    /// The latest result decoded into `R`, straight from the server's text: `None` while
+    /// loading.
+    pub fn decoded<R: DeserializeOwned>(&self) -> Option<Result<R, ClientError>> {
+        self.client
+            .result_value(self.query)
+            .map(|r| decode_result(&r))
+    }
 }
 
 impl std::fmt::Debug for Watch {
@@ -597,7 +621,26 @@ impl Drop for ConnectionListenerHandle {
     }
 }
 
-fn to_result(path: &str, r: &QueryResult) -> Result<Value, ClientError> {
+/// A result's value tree (built once per result), or why there is none.
+fn value_tree(r: Result<ResultValue, ClientError>) -> Result<Value, ClientError> {
+    r.and_then(|v| {
+        v.value()
+            .cloned()
+            .map_err(|e| ClientError::decode(e.clone()))
+    })
+}
+
+/// Decodes a result into the caller's type, straight from the server's text.
+pub(crate) fn decode_result<R: DeserializeOwned>(
+    r: &Result<ResultValue, ClientError>,
+) -> Result<R, ClientError> {
+    match r {
+        Ok(v) => v.decode().map_err(ClientError::decode),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+fn to_result(path: &str, r: &QueryResult) -> Result<ResultValue, ClientError> {
     match r {
         QueryResult::Value(v) => Ok(v.clone()),
         QueryResult::Error { message, data } => Err(ClientError::from_function(

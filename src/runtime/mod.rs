@@ -5,7 +5,8 @@
 //! - [`subscription`]: [`Subscription`], one live query.
 //! - [`http`]: [`ConvexHttpClient`], one-shot calls over `/api/*`.
 //! - [`logger`]: [`Logger`], where messages and function log lines go.
-//! - `socket`: the WebSocket wrapper; `url`: deployment URL rules; `browser`: clock,
+//! - `socket`: the WebSocket wrapper; `js_text`: frame text out of JS strings; `url`:
+//!   deployment URL rules; `browser`: clock,
 //!   randomness, page wake-up events, console (crate-private; the `internals` feature makes
 //!   them public for tests).
 
@@ -17,6 +18,10 @@ pub mod browser;
 pub(crate) mod browser;
 pub mod client;
 pub mod http;
+#[cfg(feature = "internals")]
+pub mod js_text;
+#[cfg(not(feature = "internals"))]
+pub(crate) mod js_text;
 pub mod logger;
 #[cfg(feature = "internals")]
 pub mod socket;

@@ -62,7 +62,7 @@ impl Socket {
         });
         let s2 = sink.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            if let Some(text) = e.data().as_string() {
+            if let Some(text) = super::js_text::js_string_text(&e.data()) {
                 (s2.borrow_mut())(SocketEvent::Message(text));
             }
         });

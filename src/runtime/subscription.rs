@@ -6,7 +6,6 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use convex_yew_core::from_value;
 use convex_yew_core::sync::QueryId;
 use convex_yew_core::value::Object;
 use futures::channel::mpsc;
@@ -50,9 +49,7 @@ impl<R: DeserializeOwned> Subscription<R> {
 
     /// The latest result: `None` while loading, then the value or the query's error.
     pub fn latest(&self) -> Option<Result<R, ClientError>> {
-        self.watch
-            .result()
-            .map(|r| r.and_then(|v| from_value(v).map_err(ClientError::decode)))
+        self.watch.decoded()
     }
 
     /// Calls `callback` after every change of [`latest`](Self::latest).

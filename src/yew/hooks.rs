@@ -6,15 +6,15 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId};
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId, ResultValue};
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
 
 use super::convex_provider::use_convex;
 use crate::error::ClientError;
-use crate::runtime::client::Watch;
+use crate::runtime::client::{decode_result, Watch};
 use crate::runtime::ConvexClient;
 
 /// A query's state as a component sees it.
@@ -72,14 +72,17 @@ impl<R> QueryState<R> {
     }
 }
 
-fn to_state<R: DeserializeOwned>(raw: &Option<Result<Value, ClientError>>) -> QueryState<R> {
+/// A result as the client keeps it (`None` while loading), decoded into `R` straight from
+/// the server's text.
+pub(crate) fn to_state<R: DeserializeOwned>(
+    raw: &Option<Result<ResultValue, ClientError>>,
+) -> QueryState<R> {
     match raw {
         None => QueryState::Loading,
-        Some(Ok(v)) => match from_value::<R>(v.clone()) {
+        Some(r) => match decode_result::<R>(r) {
             Ok(r) => QueryState::Ok(Rc::new(r)),
-            Err(e) => QueryState::Err(ClientError::decode(e)),
+            Err(e) => QueryState::Err(e),
         },
-        Some(Err(e)) => QueryState::Err(e.clone()),
     }
 }
 
@@ -115,7 +118,7 @@ where
     // A result an identical subscription already holds shows on the first render: no
     // loading frame, as `useQuery` does.
     let cached = |client: &ConvexClient, path: &str, encoded: &Option<Result<_, _>>| match encoded {
-        Some(Ok(args)) => client.cached(path, args),
+        Some(Ok(args)) => client.cached_value(path, args),
         _ => None,
     };
     let raw = use_mut_ref(|| cached(&client, &path, &encoded));
@@ -145,7 +148,7 @@ where
                             (client.clone(), id.clone(), raw.clone(), state.clone());
                         Rc::new(move || {
                             let Some(q) = id.get() else { return };
-                            let latest = client.query_result(q);
+                            let latest = client.result_value(q);
                             if latest != *raw.borrow() {
                                 state.set(to_state::<R>(&latest));
                                 *raw.borrow_mut() = latest;

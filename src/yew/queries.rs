@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::Query;
+use convex_yew_core::sync::ResultValue;
 use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
 
 use super::convex_provider::use_convex;
-use super::hooks::QueryState;
+use super::hooks::{to_state, QueryState};
 use crate::error::ClientError;
 use crate::runtime::client::encode_args;
 use crate::runtime::client::Watch;
@@ -122,11 +123,11 @@ pub(crate) fn use_watched<K: Ord + Clone + 'static>(wanted: Vec<(K, String, Obje
 /// Decodes raw results into `QueryState`s, keeping the previous `Rc` for an unchanged result so
 /// children given it as a prop do not re-render.
 type DecodeCache<K, R> =
-    Rc<RefCell<BTreeMap<K, (Option<Result<Value, ClientError>>, QueryState<R>)>>>;
+    Rc<RefCell<BTreeMap<K, (Option<Result<ResultValue, ClientError>>, QueryState<R>)>>>;
 
 fn decode<K: Ord + Clone, R: DeserializeOwned>(
     cache: &DecodeCache<K, R>,
-    raw: BTreeMap<K, Option<Result<Value, ClientError>>>,
+    raw: BTreeMap<K, Option<Result<ResultValue, ClientError>>>,
 ) -> BTreeMap<K, QueryState<R>> {
     let mut cache = cache.borrow_mut();
     let mut next = BTreeMap::new();
@@ -134,14 +135,7 @@ fn decode<K: Ord + Clone, R: DeserializeOwned>(
     for (key, raw) in raw {
         let state = match cache.remove(&key) {
             Some((old, state)) if old == raw => state,
-            _ => match &raw {
-                None => QueryState::Loading,
-                Some(Ok(v)) => match from_value::<R>(v.clone()) {
-                    Ok(r) => QueryState::Ok(Rc::new(r)),
-                    Err(e) => QueryState::Err(ClientError::decode(e)),
-                },
-                Some(Err(e)) => QueryState::Err(e.clone()),
-            },
+            _ => to_state::<R>(&raw),
         };
         out.insert(key.clone(), state.clone());
         next.insert(key, (raw, state));
@@ -153,12 +147,12 @@ fn decode<K: Ord + Clone, R: DeserializeOwned>(
 fn raw_results<K: Ord + Clone>(
     client: &ConvexClient,
     requests: &BTreeMap<K, QueryRequest>,
-) -> BTreeMap<K, Option<Result<Value, ClientError>>> {
+) -> BTreeMap<K, Option<Result<ResultValue, ClientError>>> {
     requests
         .iter()
         .map(|(k, r)| {
             let result = match &r.args {
-                Ok(args) => client.cached(&r.path, args),
+                Ok(args) => client.cached_value(&r.path, args),
                 Err(e) => Some(Err(e.clone())),
             };
             (k.clone(), result)

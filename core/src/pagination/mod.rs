@@ -33,7 +33,7 @@
 //! let page: Value = serde_json::from_str::<serde_json::Value>(
 //!     r#"{"page": ["a", "b"], "isDone": false, "continueCursor": "c1"}"#,
 //! ).map(|j| Value::from_json(&j).unwrap()).unwrap();
-//! let result = QueryResult::Value(page);
+//! let result = QueryResult::from(page);
 //! let view = p.ingest(|args| (args == &first).then_some(&result), || 2);
 //! assert_eq!(view.status, PaginationStatus::CanLoadMore);
 //! assert_eq!(view.items.len(), 2);
@@ -205,7 +205,12 @@ impl Paginator {
                         },
                     );
                 }
-                Some(QueryResult::Value(v)) => v,
+                Some(QueryResult::Value(v)) => match v.value() {
+                    Ok(v) => v,
+                    Err(e) => {
+                        return self.failed(items, PaginationError::MalformedPage(e.to_string()))
+                    }
+                },
             };
             let page = match Page::parse(value) {
                 Ok(p) => p,

@@ -1,20 +1,22 @@
-//! The client's fast path for Transitions, the one bulky message: query results are kept as
-//! borrowed raw JSON slices while the frame is read, then decoded straight into [`Value`]s,
-//! so no intermediate JSON tree is built. Other messages go through [`ServerMessage::parse`].
+//! The client's fast path for Transitions, the one bulky message: the frame is read once and
+//! each query result is kept as its encoded JSON text ([`ResultValue`]), decoded later by
+//! whoever reads it, straight into their own type. Other messages go through
+//! [`ServerMessage::parse`].
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{ProtocolError, ServerMessage, StateVersion};
-use crate::value::{Value, ValueError};
+use crate::sync::ResultValue;
+use crate::value::Value;
 
 /// One query's change in a Transition, decoded.
 #[derive(Debug)]
 pub(crate) enum Change {
-    /// A new result (or a value that failed to decode).
+    /// A new result, not decoded yet.
     Updated {
         query_id: u32,
-        value: Result<Value, ValueError>,
+        value: ResultValue,
         log_lines: Vec<String>,
         journal: Option<String>,
     },
@@ -109,7 +111,7 @@ pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
                         .ok_or_else(|| malformed("QueryUpdated needs a value"))?;
                     Ok(Change::Updated {
                         query_id: c.query_id,
-                        value: Value::from_json_str(raw.get()),
+                        value: ResultValue::from_wire(raw.get()),
                         log_lines,
                         journal: c.journal,
                     })
@@ -156,14 +158,11 @@ mod tests {
         };
         assert!(matches!(
             &t.changes[0],
-            Change::Updated {
-                value: Ok(Value::Null),
-                ..
-            }
+            Change::Updated { value, .. } if value.value() == Ok(&Value::Null)
         ));
         assert!(
-            matches!(&t.changes[1], Change::Updated { value: Err(_), .. }),
-            "a bad value fails only its own query"
+            matches!(&t.changes[1], Change::Updated { value, .. } if value.value().is_err()),
+            "a bad value fails only its own readers"
         );
         assert!(matches!(&t.changes[2], Change::Failed { data: None, .. }));
         assert!(matches!(&t.changes[3], Change::Removed { query_id: 3 }));

@@ -40,6 +40,7 @@ pub mod jwt;
 mod optimistic;
 pub mod query_set;
 pub mod requests;
+mod result_value;
 mod socket;
 pub mod time;
 pub mod types;
@@ -51,7 +52,7 @@ use crate::protocol::{
     AuthTokenType, ClientMessage, ProtocolError, QuerySetModification, ServerMessage, StateVersion,
     Ts,
 };
-use crate::value::json::args_to_wire;
+use crate::value::json::args_to_text;
 use crate::value::{Object, Value};
 
 use auth::{Auth, Effect};
@@ -64,6 +65,7 @@ use query_set::QuerySet;
 pub use query_set::{QueryId, QueryResult};
 pub use requests::RequestId;
 use requests::{RequestKind, Requests, Status};
+pub use result_value::ResultValue;
 use socket::{Handshake, Socket, SocketState};
 pub use time::Instant;
 pub use types::{ClientConfig, ConnectionState, Event, FunctionError, Io, LogSource, SocketId};
@@ -273,8 +275,8 @@ impl SyncClient {
         self.now = self.now.max(now);
         let id = self
             .requests
-            .add(kind, path.to_owned(), args_to_wire(args), now);
-        if let Err(e) = Value::Object(args.clone()).validate() {
+            .add(kind, path.to_owned(), args_to_text(args), now);
+        if let Err(e) = crate::value::validate_object(args) {
             self.requests.map.remove(&id);
             self.settle(kind, id, Err(FunctionError::InvalidArgs(e)));
             return id;
@@ -767,7 +769,7 @@ impl SyncClient {
         for (&rid, r) in self.requests.map.iter_mut() {
             if r.status == Status::NotSent {
                 r.status = Status::Requested;
-                frames.push(r.message(rid).to_text());
+                frames.push(r.frame_text(rid));
             }
         }
         for text in frames {
@@ -801,16 +803,12 @@ impl SyncClient {
                     value,
                     log_lines,
                     journal,
-                } => {
-                    let result = match value {
-                        Ok(v) => QueryResult::Value(v),
-                        Err(e) => QueryResult::Error {
-                            message: format!("malformed result from the server: {e}"),
-                            data: None,
-                        },
-                    };
-                    (QueryId(query_id), result, journal, log_lines)
-                }
+                } => (
+                    QueryId(query_id),
+                    QueryResult::Value(value),
+                    journal,
+                    log_lines,
+                ),
                 Change::Failed {
                     query_id,
                     message,

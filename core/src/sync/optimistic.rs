@@ -141,7 +141,7 @@ impl LocalStore<'_> {
             Override {
                 path: canonicalize(path),
                 args: args.clone(),
-                result: value.map(QueryResult::Value),
+                result: value.map(QueryResult::from),
             },
         );
     }

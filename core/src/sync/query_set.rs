@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
+use super::ResultValue;
 use crate::protocol::udf_path::canonicalize;
 use crate::value::{json::args_to_wire, Object, Value};
 
@@ -154,8 +155,8 @@ impl QuerySet {
 /// One query's latest result as the server reported it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum QueryResult {
-    /// The query returned this value.
-    Value(Value),
+    /// The query returned this value (kept as the server's text, decoded on demand).
+    Value(ResultValue),
     /// The query threw.
     Error {
         /// The error message.
@@ -166,11 +167,17 @@ pub enum QueryResult {
 }
 
 impl QueryResult {
-    /// The value, if the query succeeded.
+    /// The value, if the query succeeded and its value decodes.
     pub fn value(&self) -> Option<&Value> {
         match self {
-            QueryResult::Value(v) => Some(v),
+            QueryResult::Value(v) => v.value().ok(),
             QueryResult::Error { .. } => None,
         }
+    }
+}
+
+impl From<Value> for QueryResult {
+    fn from(v: Value) -> Self {
+        QueryResult::Value(ResultValue::new(v))
     }
 }

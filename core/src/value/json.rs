@@ -7,6 +7,7 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
 use super::{validate_field_name, Object, Value, ValueError};
@@ -117,13 +118,40 @@ fn float_to_json(f: f64) -> Json {
     Number::from_f64(f).map_or(Json::Null, Json::Number)
 }
 
-fn decode_eight(wrapper: &'static str, inner: &Json) -> Result<[u8; 8], ValueError> {
-    let text = inner.as_str().ok_or_else(|| ValueError::MalformedWrapper {
-        wrapper,
-        reason: "content is not a string".into(),
-    })?;
+/// What a wrapper object holds: `{"$integer": "..."}` holds a string.
+#[derive(Clone, Copy)]
+pub(crate) enum WrapperContent<'a> {
+    Str(&'a str),
+    Null,
+    Other,
+}
+
+impl<'a> From<&'a Json> for WrapperContent<'a> {
+    fn from(j: &'a Json) -> Self {
+        match j {
+            Json::String(s) => WrapperContent::Str(s),
+            Json::Null => WrapperContent::Null,
+            _ => WrapperContent::Other,
+        }
+    }
+}
+
+fn content_text<'a>(
+    wrapper: &'static str,
+    inner: WrapperContent<'a>,
+) -> Result<&'a str, ValueError> {
+    match inner {
+        WrapperContent::Str(s) => Ok(s),
+        _ => Err(ValueError::MalformedWrapper {
+            wrapper,
+            reason: "content is not a string".into(),
+        }),
+    }
+}
+
+fn decode_eight(wrapper: &'static str, inner: WrapperContent) -> Result<[u8; 8], ValueError> {
     let bytes = STANDARD
-        .decode(text)
+        .decode(content_text(wrapper, inner)?)
         .map_err(|e| ValueError::MalformedWrapper {
             wrapper,
             reason: e.to_string(),
@@ -138,6 +166,13 @@ fn decode_eight(wrapper: &'static str, inner: &Json) -> Result<[u8; 8], ValueErr
 }
 
 pub(crate) fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueError> {
+    decode_wrapper_content(key, inner.into())
+}
+
+pub(crate) fn decode_wrapper_content(
+    key: &str,
+    inner: WrapperContent,
+) -> Result<Value, ValueError> {
     match key {
         "$integer" => Ok(Value::Int64(i64::from_le_bytes(decode_eight(
             "$integer", inner,
@@ -154,22 +189,16 @@ pub(crate) fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueErro
                 })
             }
         }
-        "$bytes" => {
-            let text = inner.as_str().ok_or_else(|| ValueError::MalformedWrapper {
+        "$bytes" => STANDARD
+            .decode(content_text("$bytes", inner)?)
+            .map(Value::Bytes)
+            .map_err(|e| ValueError::MalformedWrapper {
                 wrapper: "$bytes",
-                reason: "content is not a string".into(),
-            })?;
-            STANDARD
-                .decode(text)
-                .map(Value::Bytes)
-                .map_err(|e| ValueError::MalformedWrapper {
-                    wrapper: "$bytes",
-                    reason: e.to_string(),
-                })
-        }
+                reason: e.to_string(),
+            }),
         // The commit-ts placeholder only exists inside the mutation that writes it; a client
         // never needs its value, so it reads as null.
-        "$commitTs" if inner.is_null() => Ok(Value::Null),
+        "$commitTs" if matches!(inner, WrapperContent::Null) => Ok(Value::Null),
         other => Err(ValueError::UnsupportedWrapper(other.to_owned())),
     }
 }
@@ -177,6 +206,76 @@ pub(crate) fn decode_wrapper(key: &str, inner: &Json) -> Result<Value, ValueErro
 /// Encodes function arguments as the one-element array the WebSocket protocol sends.
 pub fn args_to_wire(args: &Object) -> Json {
     Json::Array(vec![Value::Object(args.clone()).to_json()])
+}
+
+/// [`args_to_wire`] written straight to text, with no JSON tree in between: the same bytes as
+/// `args_to_wire(args).to_string()`.
+pub fn args_to_text(args: &Object) -> String {
+    // Writing to a String cannot fail: every key is a string and every float is handled.
+    serde_json::to_string(&[Encoded(&ObjectRef(args))]).unwrap_or_default()
+}
+
+impl Value {
+    /// The value's `convex_encoded_json` text, written directly: the same bytes as
+    /// `self.to_json().to_string()`.
+    pub fn to_json_text(&self) -> String {
+        serde_json::to_string(&Encoded(self)).unwrap_or_default()
+    }
+}
+
+/// Serialises a value in its wire encoding (wrappers for int64, bytes and special floats).
+struct Encoded<T>(T);
+
+struct ObjectRef<'a>(&'a Object);
+
+struct Wrapped<'a>(&'static str, &'a str);
+
+impl Serialize for Wrapped<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.0, self.1)?;
+        m.end()
+    }
+}
+
+impl Serialize for Encoded<&ObjectRef<'_>> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0 .0.len()))?;
+        for (k, v) in self.0 .0 {
+            m.serialize_entry(k, &Encoded(v))?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Encoded<&Value> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Null => s.serialize_unit(),
+            Value::Boolean(b) => s.serialize_bool(*b),
+            Value::Int64(i) => Wrapped("$integer", &STANDARD.encode(i.to_le_bytes())).serialize(s),
+            Value::Float64(f) => {
+                let f = *f;
+                if !f.is_finite() || (f == 0.0 && f.is_sign_negative()) {
+                    Wrapped("$float", &STANDARD.encode(f.to_le_bytes())).serialize(s)
+                } else if f.fract() == 0.0 && f.abs() < MAX_SAFE {
+                    s.serialize_i64(f as i64)
+                } else {
+                    s.serialize_f64(f)
+                }
+            }
+            Value::String(v) => s.serialize_str(v),
+            Value::Bytes(b) => Wrapped("$bytes", &STANDARD.encode(b)).serialize(s),
+            Value::Array(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&Encoded(item))?;
+                }
+                seq.end()
+            }
+            Value::Object(fields) => Encoded(&ObjectRef(fields)).serialize(s),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,14 +5,15 @@
 //! `$float` and `$bytes` wrappers) and [`serde`] lets callers pass and receive plain
 //! Rust types through [`to_value`] and [`from_value`].
 
+pub mod encoded;
 pub mod json;
-pub mod seed;
 pub mod serde;
 pub mod typed;
 
 use std::collections::BTreeMap;
 
 pub use self::serde::{from_value, to_args, to_value};
+pub use encoded::from_encoded_json;
 pub use typed::{Bytes, Id, TableName};
 
 /// A Convex object: string keys in sorted order (as the official client sorts them on the wire).
@@ -113,13 +114,18 @@ impl Value {
     pub fn validate(&self) -> Result<(), ValueError> {
         match self {
             Value::Array(items) => items.iter().try_for_each(Value::validate),
-            Value::Object(fields) => fields.iter().try_for_each(|(k, v)| {
-                validate_field_name(k)?;
-                v.validate()
-            }),
+            Value::Object(fields) => validate_object(fields),
             _ => Ok(()),
         }
     }
+}
+
+/// [`Value::validate`] for an object, without wrapping it in a value.
+pub fn validate_object(fields: &Object) -> Result<(), ValueError> {
+    fields.iter().try_for_each(|(k, v)| {
+        validate_field_name(k)?;
+        v.validate()
+    })
 }
 
 /// Checks one object field name against Convex's rules.

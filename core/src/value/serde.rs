@@ -64,7 +64,9 @@ pub fn to_args<T: Serialize + ?Sized>(args: &T) -> Result<Object, ValueError> {
 /// assert_eq!(numbers, vec![1, 2]);
 /// ```
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ValueError> {
-    T::deserialize(value)
+    // Through the wire text: one typed decoder for values and server results alike, so an
+    // app's types are compiled into the wasm once, not once per source (see `encoded`).
+    super::from_encoded_json(&value.to_json_text())
 }
 
 impl ser::Error for ValueError {

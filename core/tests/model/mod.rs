@@ -945,19 +945,20 @@ impl World {
                 v.push("no socket with Connect sent".into());
             }
             let identity = tab.socket.as_ref().and_then(|s| s.server.identity.clone());
-            match tab.sync.query_result(tab.query) {
-                None => v.push("the subscribed query has no result".into()),
-                Some(QueryResult::Value(Value::String(u))) if *u == USER => {
+            let result = tab.sync.query_result(tab.query);
+            match (result, result.and_then(QueryResult::value)) {
+                (None, _) => v.push("the subscribed query has no result".into()),
+                (_, Some(Value::String(u))) if *u == USER => {
                     if !tab.sync.is_authenticated() {
                         v.push("the server sees the user but the client says anonymous".into())
                     }
                 }
-                Some(QueryResult::Value(Value::Null)) => {
+                (_, Some(Value::Null)) => {
                     if tab.sync.is_authenticated() {
                         v.push("authenticated while the server holds no identity".into())
                     }
                 }
-                Some(other) => v.push(format!("unexpected query result {other:?}")),
+                (Some(other), _) => v.push(format!("unexpected query result {other:?}")),
             }
             if tab.sync.is_authenticated() != identity.is_some() {
                 v.push(format!(
