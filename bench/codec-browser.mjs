@@ -1,6 +1,9 @@
 // The codec benchmark in headless Chromium, both sides in the same page: convex-yew-core as wasm
 // (wasm-bindgen --target web) and the official `convex/values` (bundled by esbuild), on the
-// shared 1.2 MB Transition, alternated, medians. Prints JSON {yew: {decode_ms, encode_ms},
+// shared 1.2 MB Transition, alternated, medians. Both sides are timed from JS, end to end:
+// the frame text crosses into wasm and the app's structs come out (decode); the app's structs
+// go in and the argument texts come back to JS (encode); `inside_*` time the same work inside
+// wasm, without the boundary. Prints JSON {yew: {decode_ms, encode_ms, inside_*},
 // js: {...}}.   node bench/codec-browser.mjs WASM_BINDGEN_WEB_DIR RUNS ITERATIONS
 import { build } from "esbuild";
 import { readFile } from "node:fs/promises";
@@ -39,11 +42,18 @@ export function runJs(text, iterations) {
 
 const files = {
   "/": ["text/html", `<!doctype html><meta charset="utf-8"><script type="module">
-import init, { run } from "/codec.js";
+import init, { decode_frame_js, encode_all, run } from "/codec.js";
 import { runJs } from "/js-codec.js";
 await init("/codec.wasm");
 const text = await (await fetch("/workload.json")).text();
-window.runYew = (n) => { const [decode_ms, encode_ms] = run(text, n); return { decode_ms, encode_ms }; };
+const time = (f, n) => { for (let i = 0; i < 3; i++) f(); const t = performance.now(); for (let i = 0; i < n; i++) f(); return (performance.now() - t) / n; };
+let sink = 0;
+window.runYew = (n) => {
+  const decode_ms = time(() => (sink += decode_frame_js(text)), n);
+  const encode_ms = time(() => { for (const s of encode_all()) sink += s.length; }, n);
+  const [inside_decode_ms, inside_encode_ms] = run(text, n);
+  return { decode_ms, encode_ms, inside_decode_ms, inside_encode_ms };
+};
 window.runJs = (n) => { const { decode_ms, encode_ms } = runJs(text, n); return { decode_ms, encode_ms }; };
 window.ready = true;
 </script>`],
@@ -70,7 +80,7 @@ for (let i = 0; i < runs; i++) {
   }
 }
 const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = (r) => ({ decode_ms: median(r.map((x) => x.decode_ms)), encode_ms: median(r.map((x) => x.encode_ms)) });
+const summary = (r) => ({ inside_decode_ms: median(r.map((x) => x.inside_decode_ms ?? 0)), inside_encode_ms: median(r.map((x) => x.inside_encode_ms ?? 0)), decode_ms: median(r.map((x) => x.decode_ms)), encode_ms: median(r.map((x) => x.encode_ms)) });
 console.log(JSON.stringify({ yew: summary(rows.yew), js: summary(rows.js) }));
 await browser.close();
 server.close();

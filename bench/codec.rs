@@ -1,45 +1,48 @@
 // Shared by the native and the wasm codec benchmarks (included with `include!`).
+// End to end, as an app sees it: Transition text in, the app's own structs out; the app's
+// structs in, argument text out.
 
-/// Parses the Transition and decodes every query result, as the client does; returns a checksum.
-fn decode(text: &str) -> usize {
-    convex_yew_core::bench_decode_transition(text)
-}
-
+/// One document of the workload, as an app declares it.
+#[derive(serde::Deserialize, serde::Serialize)]
 #[allow(dead_code)]
-fn decode_via_public_types(text: &str) -> usize {
-    let mut sink = 0;
-    if let Ok(convex_yew_core::protocol::ServerMessage::Transition { modifications, .. }) = convex_yew_core::protocol::ServerMessage::parse(text) {
-        for m in modifications {
-            if let convex_yew_core::protocol::StateModification::QueryUpdated { value, .. } = m {
-                if let Ok(convex_yew_core::Value::Array(items)) = convex_yew_core::Value::from_json_owned(value) {
-                    sink += items.len();
-                }
-            }
-        }
-    }
-    sink
+struct Doc {
+    _id: String,
+    #[serde(rename = "_creationTime")]
+    creation_time: f64,
+    text: String,
+    count: i64,
+    score: f64,
+    tags: Vec<String>,
+    done: bool,
 }
 
-/// Encodes each result as an argument object `{docs}` to text; returns a checksum.
-fn encode(values: &[convex_yew_core::Value]) -> usize {
-    let mut sink = 0;
-    for v in values {
-        let mut o = convex_yew_core::value::Object::new();
-        o.insert("docs".into(), v.clone());
-        sink += convex_yew_core::Value::Object(o).to_json().to_string().len();
-    }
-    sink
+#[derive(serde::Serialize)]
+struct Args<'a> {
+    docs: &'a [Doc],
 }
 
-fn decoded_values(text: &str) -> Vec<convex_yew_core::Value> {
-    match convex_yew_core::protocol::ServerMessage::parse(text) {
-        Ok(convex_yew_core::protocol::ServerMessage::Transition { modifications, .. }) => modifications
-            .into_iter()
-            .filter_map(|m| match m {
-                convex_yew_core::protocol::StateModification::QueryUpdated { value, .. } => convex_yew_core::Value::from_json_owned(value).ok(),
-                _ => None,
-            })
-            .collect(),
-        _ => vec![],
-    }
+/// Reads the Transition as the client does and decodes every query result into `Vec<Doc>`,
+/// as each `use_query` does; returns a checksum.
+fn decode(text: &str) -> usize {
+    convex_yew_core::bench_transition_results(text)
+        .iter()
+        .map(|r| r.decode::<Vec<Doc>>().map_or(0, |d| d.len()))
+        .sum()
+}
+
+/// Every result, decoded.
+fn decoded_docs(text: &str) -> Vec<Vec<Doc>> {
+    convex_yew_core::bench_transition_results(text)
+        .iter()
+        .filter_map(|r| r.decode::<Vec<Doc>>().ok())
+        .collect()
+}
+
+/// Encodes each result as the argument object `{docs}` of a mutation frame, as the client
+/// does for `mutation(&M, &args)`; returns the texts.
+fn encode(docs: &[Vec<Doc>]) -> Vec<String> {
+    docs.iter()
+        .filter_map(|d| convex_yew_core::value::to_args(&Args { docs: d }).ok())
+        .map(|args| convex_yew_core::value::json::args_to_text(&args))
+        .collect()
 }

@@ -2,6 +2,7 @@
 // (official SDK, esbuild production), same Chromium, same dev backend, alternated runs.
 //   first: navigation start -> all N rows rendered with a result
 //   update: one mutation whose Transition updates all N queries -> all N rows re-rendered
+//   update_client: the part of `update` after that Transition arrived (decode + render)
 //   memory after the run: JS heap (+ wasm linear memory for convex-yew), after a GC
 // Prints JSON rows.   node bench/many.mjs BACKEND_URL YEW_DIST REACT_DIST RUNS [N]
 import { serveDist, launchBrowser } from "../tests/e2e/harness.mjs";
@@ -12,6 +13,19 @@ const n = Number(nArg ?? 500);
 
 const PROBE = (n) => {
   window.__marks = {};
+  // Frame arrival times after the click, to split the update into server and client time.
+  window.__frames = [];
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (e) => {
+        if (window.__startedAt !== undefined && typeof e.data === "string") {
+          window.__frames.push([performance.now() - window.__startedAt, e.data.length]);
+        }
+      });
+    }
+  };
   const rows = () => document.querySelectorAll("#rows li.ready");
   new MutationObserver(() => {
     if (window.__marks.first === undefined && rows().length === n) window.__marks.first = performance.now();
@@ -49,8 +63,17 @@ async function once(app) {
     return { heap, wasm };
   });
   const marks = await page.evaluate(() => window.__marks);
+  // The Transition carrying the 500 results is the largest frame after the click.
+  const frames = await page.evaluate(() => window.__frames);
+  const transition = frames.reduce((best, f) => (f[1] > best[1] ? f : best), [marks.update, 0]);
   await context.close();
-  return { first: marks.first, update: marks.update, heap: memory.heap, wasm: memory.wasm };
+  return {
+    first: marks.first,
+    update: marks.update,
+    update_client: marks.update - transition[0],
+    heap: memory.heap,
+    wasm: memory.wasm,
+  };
 }
 
 const rows = [];

@@ -29,11 +29,40 @@ fn time(iterations: u32, mut f: impl FnMut() -> usize) -> (f64, usize) {
     ((now_ms() - t) / iterations.max(1) as f64, sink)
 }
 
-/// Runs the workload; returns `[decode_ms, encode_ms, checksum]`.
+/// Runs the workload inside wasm; returns `[decode_ms, encode_ms, checksum]`.
 #[wasm_bindgen]
 pub fn run(text: &str, iterations: u32) -> Vec<f64> {
     let (d, s1) = time(iterations, || decode(text));
-    let values = decoded_values(text);
-    let (e, s2) = time(iterations, || encode(&values));
+    let docs = decoded_docs(text);
+    let (e, s2) = time(iterations, || encode(&docs).iter().map(String::len).sum());
     vec![d, e, (s1 + s2) as f64]
+}
+
+thread_local! {
+    static DOCS: std::cell::RefCell<Vec<Vec<Doc>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// One decode called from JS, the frame text crossing into wasm as the WebSocket's does;
+/// returns how many documents were decoded. Keeps them for [`encode_all`].
+#[wasm_bindgen]
+pub fn decode_frame(text: &str) -> usize {
+    let docs = decoded_docs(text);
+    let n = docs.iter().map(Vec::len).sum();
+    DOCS.with(|d| *d.borrow_mut() = docs);
+    n
+}
+
+/// Encodes every kept result as argument text and hands the texts to JS, as a socket send does.
+#[wasm_bindgen]
+pub fn encode_all() -> Vec<String> {
+    DOCS.with(|d| encode(&d.borrow()))
+}
+
+#[path = "../../../src/runtime/js_text.rs"]
+mod js_text;
+
+/// [`decode_frame`] with the text taken from JS as the client's socket takes it.
+#[wasm_bindgen]
+pub fn decode_frame_js(text: JsValue) -> usize {
+    decode_frame(&js_text::js_string_text(&text).unwrap_or_default())
 }
