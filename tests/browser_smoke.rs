@@ -76,13 +76,19 @@ async fn websocket_reaches_dev_backend() {
 fn js_strings_arrive_as_the_same_text() {
     use convex_yew::runtime::js_text::js_string_text;
     use wasm_bindgen::JsValue;
+    // Above 16 K units the text goes through `encodeInto`: ASCII in one pass, anything
+    // else in a second, worst-case one.
     let big = format!("{}é{}", "a".repeat(100_000), "ü".repeat(50_000));
+    let ascii = "x".repeat(20_000);
+    let emoji_last = format!("{}\u{1f600}", "y".repeat(20_000));
     for text in [
         "",
         "plain ascii",
         "caf\u{e9} \u{65e5}\u{672c} \u{1f600} mixed",
         "\u{1f600}",
         big.as_str(),
+        ascii.as_str(),
+        emoji_last.as_str(),
     ] {
         assert_eq!(
             js_string_text(&JsValue::from_str(text)).as_deref(),
