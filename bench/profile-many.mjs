@@ -1,6 +1,11 @@
-// One-off: CPU profile of the 500-row update in the Yew page (self time by function).
+// CPU profile of the 500-row update in the Yew page: self time per function, averaged over 5
+// updates. Function names need a build that keeps them (no wasm-opt):
+//   sed 's/data-wasm-opt="z"/data-wasm-opt="0"/' bench/many-yew/index.html > bench/many-yew/prof.html
+//   trunk build bench/many-yew/prof.html --release --dist target/bench/many-yew-prof
+//   target/release/convex-dev-backend --port 3297 --in-memory --test-controls &
+//   node bench/profile-many.mjs http://127.0.0.1:3297 target/bench/many-yew-prof [TOP]
 import { serveDist, launchBrowser } from "../tests/e2e/harness.mjs";
-const [backend, dist, which] = process.argv.slice(2);
+const [backend, dist, top] = process.argv.slice(2);
 const server = await serveDist(dist);
 const browser = await launchBrowser();
 const context = await browser.newContext();
@@ -29,7 +34,7 @@ for (let i = 0; i < 5; i++) {
 const sorted = [...totals.entries()].sort((a, b) => b[1] - a[1]);
 const total = sorted.filter(([k]) => !k.startsWith("(idle)") && !k.startsWith("(program)")).reduce((s, [, v]) => s + v, 0);
 console.log("busy ms per update", (total / 5).toFixed(1));
-for (const [k, v] of sorted.slice(0, Number(which ?? 40))) console.log((v / 5).toFixed(2).padStart(8), k.slice(0, 150));
+for (const [k, v] of sorted.slice(0, Number(top ?? 40))) console.log((v / 5).toFixed(2).padStart(8), k.slice(0, 150));
 await browser.close();
 server.close?.();
 process.exit(0);
