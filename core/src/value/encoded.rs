@@ -16,6 +16,7 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::json::{decode_wrapper_content, WrapperContent};
+use super::serde::integral;
 use super::{Value, ValueError};
 
 /// Decodes `convex_encoded_json` text into any `DeserializeOwned` type.
@@ -211,11 +212,6 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Map<'de, A> {
             .size_hint()
             .map(|n| n + usize::from(self.first.is_some()))
     }
-}
-
-/// Integral floats within ±2^53 read as integers (as [`super::from_value`] reads them).
-fn integral(f: f64) -> Option<i64> {
-    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
 impl<V> Wrap<V> {
