@@ -7,7 +7,7 @@
 import { ConvexClient, ConvexHttpClient } from "convex/browser";
 import { anyApi as api } from "convex/server";
 import WebSocket from "ws";
-import { serveDist, launchBrowser } from "../tests/e2e/harness.mjs";
+import { serveDist, launchBrowser, signIn } from "../tests/e2e/harness.mjs";
 
 const [backend, dist, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 1);
@@ -18,12 +18,7 @@ const server = await serveDist(dist);
 const browser = await launchBrowser();
 const page = await browser.newPage();
 await page.goto(server.url);
-await page.locator("#prompt-sign-in").waitFor({ timeout: 30000 });
-await page.click("#prompt-sign-in");
-await page.waitForSelector("#email", { timeout: 15000 });
-await page.fill("#email", "ada@example.com");
-await page.fill("#password", "password");
-await page.click("#submit");
+await signIn(page, "#prompt-sign-in");
 await page.locator("#numbers").waitFor({ timeout: 30000 });
 
 const results = [];

@@ -6,7 +6,7 @@
 //   node bench/start.mjs BACKEND_URL YEW_DIST REACT_DIST RUNS
 import { ConvexHttpClient } from "convex/browser";
 import { anyApi } from "convex/server";
-import { serveDist, launchBrowser } from "../tests/e2e/harness.mjs";
+import { serveDist, launchBrowser, signIn } from "../tests/e2e/harness.mjs";
 
 const [backend, yewDist, reactDist, runsArg] = process.argv.slice(2);
 const runs = Number(runsArg ?? 5);
@@ -37,12 +37,7 @@ async function signedInPage(browser, url) {
   await context.addInitScript(PROBE);
   const page = await context.newPage();
   await page.goto(url);
-  await page.locator("#sign-in").waitFor({ timeout: 30000 });
-  await page.click("#sign-in");
-  await page.waitForSelector("#email", { timeout: 15000 });
-  await page.fill("#email", "ada@example.com");
-  await page.fill("#password", "password");
-  await page.click("#submit");
+  await signIn(page);
   await page.locator("#welcome").waitFor({ timeout: 30000 });
   await page.locator("#numbers").waitFor({ state: "attached", timeout: 30000 });
   return page;

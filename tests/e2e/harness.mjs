@@ -59,3 +59,13 @@ export async function launchBrowser(extra = []) {
 export const DIST = process.env.DEMO_DIST ?? "dist";
 /** Where screenshots and other artifacts go. */
 export const ARTIFACTS = process.env.TEST_ARTIFACTS ?? "test-artifacts";
+
+/** Signs in through the dev backend's hosted AuthKit page as Ada, starting from `button`. */
+export async function signIn(page, button = "#sign-in") {
+  await page.locator(button).waitFor({ timeout: 30000 });
+  await page.click(button);
+  await page.waitForSelector("#email", { timeout: 15000 });
+  await page.fill("#email", "ada@example.com");
+  await page.fill("#password", "password");
+  await page.click("#submit");
+}
