@@ -10,9 +10,12 @@
 #![forbid(unsafe_code)]
 
 pub mod authkit;
+pub mod convex_auth;
+pub mod jwt;
 pub mod pagination;
 pub mod protocol;
 pub mod sync;
+pub mod time;
 pub mod value;
 
 pub use value::{from_value, to_value, Value};

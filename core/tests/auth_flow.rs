@@ -5,7 +5,7 @@
 mod support;
 
 use convex_yew_core::protocol::{AuthTokenType, ClientMessage, ServerMessage};
-use convex_yew_core::sync::{Event, TokenFetch};
+use convex_yew_core::sync::{Event, Instant, TokenFetch};
 use serde_json::json;
 use support::*;
 
@@ -557,4 +557,162 @@ fn tokens_with_absurd_timing_claims_do_not_panic() {
         net.deliver(t);
         net.advance(60_000);
     }
+}
+
+// ----- issue 20: auth as the world runs it -----
+
+/// Defect 1, the sync side: a new identity behind the same fetcher is fetched and presented at
+/// once, the old token staying in place meanwhile; `is_authenticated` never changes.
+#[test]
+fn a_new_identity_is_presented_at_once_without_a_flicker() {
+    let (mut net, fresh) = signed_in(300);
+    net.client.reauthenticate(net.now);
+    net.pump();
+    let fetches = net.take_fetches();
+    assert_eq!(
+        fetches.len(),
+        1,
+        "fetched at once, not after the scheduled ~290 s"
+    );
+    assert!(
+        !fetches[0].1,
+        "not forced: the provider already holds the new identity's token"
+    );
+    assert!(net.take_sent().is_empty(), "the old token stays presented");
+    let switched = jwt(secs(&net), secs(&net) + 300, "switched");
+    net.fetched(fetches[0].0, TokenFetch::Token(switched.clone()));
+    assert_eq!(
+        authenticate(&net.take_sent()[0]),
+        Some((2, Some(switched))),
+        "the new identity's token goes out at once"
+    );
+    let t = net.transition(1, 3, 3, vec![]);
+    net.deliver(t);
+    assert!(auth_changes(&net.take_events()).is_empty(), "no flicker");
+    assert!(net.client.is_authenticated());
+    let _ = fresh;
+}
+
+/// Defect 1: an identity change while the previous token still awaits its confirmation (the
+/// model found this): the confirmation of the presented token still reports authenticated.
+#[test]
+fn a_new_identity_before_the_first_confirmation_still_reports_authenticated() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    let token = jwt(secs(&net), secs(&net) + 300, "first");
+    net.fetched(f, TokenFetch::Token(token.clone()));
+    net.take_sent();
+    net.client.reauthenticate(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    // The fetcher answers with the token already presented: wait for its confirmation.
+    net.fetched(f, TokenFetch::Token(token));
+    assert!(net.take_sent().is_empty());
+    let t = net.transition(1, 1, 1, vec![]);
+    net.deliver(t);
+    assert_eq!(auth_changes(&net.take_events()), vec![true]);
+}
+
+/// Defect 2: a `now` that steps back (a caller passing a wall clock that stepped 120 s back)
+/// never makes a healthy socket look silent: the activity time is the clamped one.
+#[test]
+fn a_clock_stepping_back_never_closes_a_healthy_socket() {
+    let mut net = Net::connected();
+    let back = Instant::from_millis(net.now.as_millis() - 120_000);
+    net.client
+        .handle_message(net.socket.unwrap(), &ServerMessage::Ping.to_text(), back);
+    net.client.handle_wake(back);
+    net.pump();
+    assert!(net.closes.is_empty(), "closed: {:?}", net.closes);
+    net.advance(20_000);
+    assert!(net.closes.is_empty(), "closed: {:?}", net.closes);
+}
+
+/// Defect 4, the sync side: a token whose lifetime is at or under the leeway (5 s, leeway
+/// 10 s) is refetched at most once a second, with one warning; the official client refetches
+/// it at once, in a loop.
+#[test]
+fn a_lifetime_under_the_leeway_is_refetched_at_most_once_a_second() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(
+        f,
+        TokenFetch::Token(jwt(secs(&net), secs(&net) + 5, "short")),
+    );
+    let t = net.transition(1, 1, 1, vec![]);
+    net.deliver(t);
+    let (f, _) = net.take_fetches()[0];
+    net.fetched(
+        f,
+        TokenFetch::Token(jwt(secs(&net), secs(&net) + 5, "fresh")),
+    );
+    let t = net.transition(1, 2, 2, vec![]);
+    net.deliver(t);
+    let warnings = net
+        .take_events()
+        .iter()
+        .filter(|e| matches!(e, Event::Warning(w) if w.contains("leeway")))
+        .count();
+    assert_eq!(warnings, 1, "warned once");
+    let mut fetches = 0;
+    let mut identity = 2;
+    for _ in 0..10_000 {
+        if net.now.as_millis() >= T0 + 10_000 {
+            break;
+        }
+        net.advance(100);
+        for (f, _) in net.take_fetches() {
+            fetches += 1;
+            let t = jwt(secs(&net), secs(&net) + 5, "short");
+            net.fetched(f, TokenFetch::Token(t));
+            identity += 1;
+            let tr = net.transition(1, identity, identity as u64, vec![]);
+            net.deliver(tr);
+        }
+    }
+    assert!(
+        (5..=11).contains(&fetches),
+        "{fetches} refetches in 10 s: at most one a second"
+    );
+    let more = net
+        .take_events()
+        .iter()
+        .filter(|e| matches!(e, Event::Warning(_)))
+        .count();
+    assert_eq!(more, 0, "the warning is given once");
+}
+
+/// Defect 5, the sync side: a claim of an unexpected type does not hide `iat`/`exp` from the
+/// refresh schedule.
+#[test]
+fn an_odd_claim_does_not_hide_the_tokens_lifetime() {
+    let mut net = Net::connected();
+    net.client.set_auth(net.now);
+    net.pump();
+    let (f, _) = net.take_fetches()[0];
+    let odd = |iat: u64, exp: u64| {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let payload = json!({"iat": iat, "exp": exp, "iss": 5, "aud": null, "permissions": null});
+        format!(
+            "{}.{}.sig",
+            URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#),
+            URL_SAFE_NO_PAD.encode(payload.to_string())
+        )
+    };
+    net.fetched(f, TokenFetch::Token(odd(secs(&net), secs(&net) + 300)));
+    let t = net.transition(1, 1, 1, vec![]);
+    net.deliver(t);
+    let (f, _) = net.take_fetches()[0]; // the fresh fetch after a cached confirm
+    net.fetched(f, TokenFetch::Token(odd(secs(&net), secs(&net) + 300)));
+    let t = net.transition(1, 2, 2, vec![]);
+    net.deliver(t);
+    net.advance(289_000);
+    assert!(net.take_fetches().is_empty());
+    net.advance(2_000);
+    assert_eq!(net.take_fetches().len(), 1, "refetched 10 s before expiry");
 }

@@ -31,7 +31,11 @@ fn step() -> impl Strategy<Value = Step> {
         2 => (tab.clone(), 0u8..3).prop_map(|(tab, org)| Step::Switch { tab, org }),
         2 => tab.clone().prop_map(Step::DropSocket),
         5 => prop_oneof![0u32..2_000, 2_000u32..20_000, 20_000u32..400_000].prop_map(Step::Advance),
-        1 => prop_oneof![60u32..600, 600u32..7_200].prop_map(Step::Sleep),
+        1 => (prop_oneof![60u32..600, 600u32..7_200], any::<bool>())
+            .prop_map(|(secs, mono_sees)| Step::Sleep { secs, mono_sees }),
+        1 => prop_oneof![-7_200_000i64..-1_000, 1_000i64..7_200_000].prop_map(Step::WallClockJump),
+        1 => Just(Step::BreakNextToken),
+        1 => (tab.clone(), 0usize..2).prop_map(|(tab, user)| Step::SignInAs { tab, user }),
         8 => (any::<usize>(), fate()).prop_map(|(pick, fate)| Step::DeliverAuthKit { pick, fate }),
         5 => Just(Step::GrantLocks),
         6 => tab.clone().prop_map(Step::DeliverConvex),
@@ -42,8 +46,19 @@ fn step() -> impl Strategy<Value = Step> {
     ]
 }
 
-fn run(steps: &[Step]) -> Result<(), TestCaseError> {
-    let mut world = World::new(2);
+/// The access tokens' lifetime: WorkOS's 300 s mostly; now and then one at or under the
+/// 10 s refresh buffer (both machines must refresh at most once a second then).
+fn lifetime() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        17 => Just(300u64),
+        1 => Just(10u64),
+        1 => Just(5u64),
+        1 => Just(2u64),
+    ]
+}
+
+fn run(lifetime: u64, steps: &[Step]) -> Result<(), TestCaseError> {
+    let mut world = World::with_lifetime(2, lifetime);
     for (i, s) in steps.iter().enumerate() {
         world.step(s);
         prop_assert!(
@@ -90,8 +105,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), rng_seed: seed(), max_shrink_iters: std::env::var("MODEL_SHRINK").ok().and_then(|v| v.parse().ok()).unwrap_or(4_000), ..ProptestConfig::default() })]
 
     #[test]
-    fn both_auth_machines_hold_their_invariants_under_any_interleaving(steps in prop::collection::vec(step(), 1..40)) {
-        run(&steps)?;
+    fn both_auth_machines_hold_their_invariants_under_any_interleaving(lifetime in lifetime(), steps in prop::collection::vec(step(), 1..40)) {
+        run(lifetime, &steps)?;
     }
 }
 

@@ -39,6 +39,10 @@ pub enum AuthKitError {
     /// The client was disposed (its provider unmounted or its configuration changed).
     #[error("the AuthKit client was disposed")]
     Disposed,
+    /// The browser refused to store what the call needs (quota, private mode, no storage):
+    /// nothing was handed out.
+    #[error("the browser refused to store the sign-in state: {0}")]
+    Storage(String),
     /// The page has no `window` (not a browser).
     #[error("AuthKit needs a browser window")]
     NoWindow,

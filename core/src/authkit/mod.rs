@@ -14,7 +14,6 @@
 
 pub mod claims;
 pub mod config;
-pub mod convex_link;
 pub mod errors;
 pub mod machine;
 pub mod pkce;

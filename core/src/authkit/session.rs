@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use serde_json::Value as Json;
 
-use super::claims::Claims;
-use crate::sync::Instant;
+use super::claims::ClaimsError;
+use crate::time::Instant;
 
 /// A signed-in user (from the API's snake_case user object).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -91,17 +91,6 @@ impl AuthResponse {
     }
 }
 
-/// When a token counts as expired, on the local clock: now + its lifetime (`exp - iat`),
-/// which is immune to a skewed device clock. Tokens without `iat`/`exp` expire at once.
-pub fn expires_at(now: Instant, claims: &Claims) -> Instant {
-    let lifetime = match (claims.iat, claims.exp) {
-        (Some(iat), Some(exp)) if exp > iat => exp - iat,
-        _ => 0.0,
-    };
-    // `as` saturates (NaN -> 0), and the sum saturates: no claim can overflow it.
-    Instant::from_millis(now.as_millis().saturating_add((lifetime * 1000.0) as u64))
-}
-
 /// Whether a token expiring at `expires_at` needs a refresh now, with `buffer_secs` of margin.
 pub fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_secs: u64) -> bool {
     match expires_at {
@@ -145,6 +134,14 @@ pub enum RefreshError {
     /// A 2xx body that is not an authenticate response.
     #[error("AuthKit answered with an unexpected body: {0}")]
     Malformed(String),
+    /// A 2xx whose access token cannot serve a session (no usable `exp`, `iat` or `sid`).
+    /// Transient: the rotated refresh token is kept and the refresh retried with backoff.
+    #[error("AuthKit answered with an unusable access token: {0}")]
+    InvalidAccessToken(ClaimsError),
+    /// The browser refused a storage write (quota, private mode): the session in memory is
+    /// kept, but may not survive a reload.
+    #[error("the browser refused to store the session: {0}")]
+    Storage(String),
 }
 
 impl RefreshError {
@@ -254,19 +251,11 @@ mod tests {
     }
 
     #[test]
-    fn expiry_on_the_local_clock() {
-        let claims = Claims {
-            iat: Some(1000.0),
-            exp: Some(1300.0),
-            ..Default::default()
-        };
-        let now = Instant::from_millis(50_000);
-        let at = expires_at(now, &claims);
-        assert_eq!(at.as_millis(), 350_000);
+    fn refresh_inside_the_buffer() {
+        let at = Instant::from_millis(350_000);
         assert!(!needs_refresh(Some(at), Instant::from_millis(339_999), 10));
         assert!(needs_refresh(Some(at), Instant::from_millis(340_001), 10));
-        assert!(needs_refresh(None, now, 10));
-        assert_eq!(expires_at(now, &Claims::default()), now);
+        assert!(needs_refresh(None, at, 10));
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub struct AuthSnapshot {
     pub user: Option<User>,
     /// The session's organization.
     pub organization_id: Option<String>,
+    /// The session id (the access token's `sid`; authkit-react's `sessionId`).
+    pub session_id: Option<String>,
     /// The membership's role.
     pub role: Option<String>,
     /// The membership's roles.
@@ -34,6 +36,7 @@ impl AuthSnapshot {
                 .organization_id
                 .clone()
                 .or_else(|| claims.org_id.clone()),
+            session_id: claims.sid.clone(),
             role: claims.role.clone(),
             roles: claims.roles.clone(),
             permissions: claims.permissions.clone(),

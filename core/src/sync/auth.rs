@@ -13,12 +13,20 @@
 //! - a refetch that returns the same still-valid token re-arms the refresh from its `exp`
 //!   instead of stopping refreshes for good (get-convex/convex-js#184);
 //! - every fetch has a deadline: a fetcher that never answers is abandoned and retried, and its
-//!   late answer is ignored by its [`FetchId`].
+//!   late answer is ignored by its [`FetchId`];
+//! - when the auth source's identity changes (an organization switch, another user or
+//!   session), the token is fetched again at once ([`Auth::source_changed`]) while the current
+//!   one stays presented, so `is_authenticated` does not flicker;
+//! - a token whose lifetime is at or under the leeway is refetched at most once a second
+//!   (the official client refetches it at once, in a loop), with one warning.
+//!
+//! Timers run on the monotonic clock. The wall clock is read only to compare a held token's
+//! `exp` with the time now ([`WallClock`]).
 
 use std::time::Duration;
 
-use super::jwt::decode_claims;
-use super::time::Instant;
+use crate::jwt::decode_claims;
+use crate::time::{exponential_backoff, Instant, WallClock};
 
 /// Identifies one token fetch. A result for an older fetch (after `clear_auth`, a new
 /// `set_auth`, a deadline or a newer fetch) is ignored.
@@ -51,6 +59,8 @@ impl std::fmt::Debug for TokenFetch {
 pub(crate) const MAX_CONFIRMATION_ATTEMPTS: u32 = 2;
 /// The longest refresh delay (the official client's cap, from 32-bit `setTimeout`).
 pub(crate) const MAX_REFRESH_DELAY: Duration = Duration::from_secs(20 * 24 * 3600);
+/// The shortest time from a confirmed token to its scheduled refetch, whatever its lifetime.
+pub(crate) const MIN_REFRESH_DELAY: Duration = Duration::from_secs(1);
 
 /// A token fetch that is either running or waiting out a backoff.
 #[derive(Clone, PartialEq, Eq)]
@@ -91,8 +101,13 @@ pub(crate) enum AuthState {
         token: String,
         refresh_at: Option<Instant>,
     },
-    /// A replacement is being fetched while `token` stays in place.
-    Refetching { token: String, fetch: Fetch },
+    /// A replacement is being fetched while `token` stays in place. `confirmed`: the server
+    /// confirmed `token` (an identity change may start a refetch before it did).
+    Refetching {
+        token: String,
+        fetch: Fetch,
+        confirmed: bool,
+    },
     /// The server rejected `rejected`; the socket is stopped until a new token arrives.
     Reauthenticating {
         rejected: String,
@@ -114,6 +129,8 @@ pub(crate) enum Effect {
     Rejected(String),
     /// Auth was given up for this reason.
     GaveUp(String),
+    /// Something the app's log should say once.
+    Warning(String),
 }
 
 /// Auth bookkeeping of one client: the state and the counters that outlive a state.
@@ -126,6 +143,10 @@ pub(crate) struct Auth {
     transient_failures: u32,
     leeway: Duration,
     fetch_timeout: Duration,
+    /// The short-lifetime warning was given.
+    warned_short_lifetime: bool,
+    /// When the last fetch started.
+    last_fetch: Option<Instant>,
 }
 
 impl std::fmt::Debug for Auth {
@@ -148,6 +169,8 @@ impl Auth {
             transient_failures: 0,
             leeway,
             fetch_timeout,
+            warned_short_lifetime: false,
+            last_fetch: None,
         }
     }
 
@@ -254,12 +277,69 @@ impl Auth {
         fx
     }
 
-    /// The app's fetcher answered fetch `id`.
+    /// The auth source's identity changed (an organization switch, another user, another
+    /// session): fetch its token now and present it as soon as it arrives. The current token
+    /// stays presented meanwhile and what was reported stands, so `is_authenticated` does not
+    /// flicker. A fetch already in flight is superseded: it may answer with the old identity.
+    pub(crate) fn source_changed(&mut self, now: Instant) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
+        self.state = match state {
+            AuthState::Anonymous => AuthState::Anonymous,
+            AuthState::Initial { force, .. } => AuthState::Initial {
+                fetch: self.start_fetch(force, now, &mut fx),
+                force,
+            },
+            AuthState::Confirming { token, .. } => AuthState::Refetching {
+                token,
+                fetch: self.start_fetch(false, now, &mut fx),
+                confirmed: false,
+            },
+            AuthState::Confirmed { token, .. } => AuthState::Refetching {
+                token,
+                fetch: self.start_fetch(false, now, &mut fx),
+                confirmed: true,
+            },
+            AuthState::Refetching {
+                token, confirmed, ..
+            } => AuthState::Refetching {
+                token,
+                fetch: self.start_fetch(false, now, &mut fx),
+                confirmed,
+            },
+            AuthState::Reauthenticating {
+                rejected, attempts, ..
+            } => AuthState::Reauthenticating {
+                rejected,
+                fetch: self.start_fetch(true, now, &mut fx),
+                attempts,
+            },
+        };
+        fx
+    }
+
+    /// Wall time passed that the monotonic clock did not see (a sleep that paused it): the
+    /// scheduled refetch comes that much earlier, but never sooner than a second after the
+    /// last fetch started.
+    pub(crate) fn unseen(&mut self, unseen: Duration) {
+        let floor = self.last_fetch.map(|t| t.saturating_add(MIN_REFRESH_DELAY));
+        if let AuthState::Confirmed {
+            refresh_at: Some(at),
+            ..
+        } = &mut self.state
+        {
+            let earlier = at.saturating_sub(unseen);
+            *at = floor.map_or(earlier, |f| earlier.max(f).min(*at));
+        }
+    }
+
+    /// The app's fetcher answered fetch `id`. `wall` reads a held token's `exp`.
     pub(crate) fn on_fetched(
         &mut self,
         id: FetchId,
         outcome: TokenFetch,
         now: Instant,
+        wall: &WallClock,
     ) -> Vec<Effect> {
         let current = match &self.state {
             AuthState::Initial { fetch, .. }
@@ -297,17 +377,41 @@ impl Auth {
                 self.report(false, &mut fx);
                 AuthState::Anonymous
             }
-            (AuthState::Refetching { token, .. }, TokenFetch::Token(new)) if new == token => {
-                self.held(token, now)
-            }
+            (
+                AuthState::Refetching {
+                    token,
+                    confirmed: true,
+                    ..
+                },
+                TokenFetch::Token(new),
+            ) if new == token => self.held(token, now, wall),
+            (
+                AuthState::Refetching {
+                    token,
+                    confirmed: false,
+                    ..
+                },
+                TokenFetch::Token(new),
+            ) if new == token => AuthState::Confirming {
+                // Still presented, still unconfirmed: wait for the server.
+                token,
+                cached: false,
+                attempts: 0,
+            },
             (AuthState::Refetching { .. }, TokenFetch::Token(token)) => AuthState::Confirming {
                 token,
                 cached: false,
                 attempts: 0,
             },
-            (AuthState::Refetching { token, .. }, TokenFetch::Transient) => AuthState::Refetching {
+            (
+                AuthState::Refetching {
+                    token, confirmed, ..
+                },
+                TokenFetch::Transient,
+            ) => AuthState::Refetching {
                 token,
                 fetch: self.backoff(now),
+                confirmed,
             },
             (
                 AuthState::Reauthenticating {
@@ -357,6 +461,24 @@ impl Auth {
                 AuthState::Refetching {
                     token,
                     fetch: self.start_fetch(true, now, &mut fx),
+                    confirmed: true,
+                }
+            }
+            AuthState::Refetching {
+                token,
+                fetch,
+                confirmed: false,
+            } => {
+                // Confirmed while a new identity's token is being fetched.
+                if self.refreshing {
+                    self.refreshing = false;
+                    fx.push(Effect::Refreshing(false));
+                }
+                self.report(true, &mut fx);
+                AuthState::Refetching {
+                    token,
+                    fetch,
+                    confirmed: true,
                 }
             }
             AuthState::Confirming {
@@ -369,7 +491,7 @@ impl Auth {
                     fx.push(Effect::Refreshing(false));
                 }
                 self.report(true, &mut fx);
-                let refresh_at = fresh_refresh_at(&token, now, self.leeway);
+                let refresh_at = self.fresh_refresh_at(&token, now, &mut fx);
                 AuthState::Confirmed { token, refresh_at }
             }
             other => other,
@@ -377,8 +499,8 @@ impl Auth {
         fx
     }
 
-    /// The server rejected the presented token. `stale`: the error is about an older auth
-    /// attempt and must be ignored.
+    /// The server rejected the presented token (the caller has already dropped errors about
+    /// older auth attempts).
     pub(crate) fn on_rejected(&mut self, error: String, now: Instant) -> Vec<Effect> {
         let mut fx = vec![Effect::Rejected(error.clone())];
         let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
@@ -419,14 +541,20 @@ impl Auth {
             AuthState::Confirmed { token, .. } => AuthState::Refetching {
                 token,
                 fetch: self.start_fetch(true, now, &mut fx),
+                confirmed: true,
             },
             AuthState::Initial { fetch, force } => AuthState::Initial {
                 fetch: self.retry(fetch, force, now, &mut fx),
                 force,
             },
-            AuthState::Refetching { token, fetch } => AuthState::Refetching {
+            AuthState::Refetching {
+                token,
+                fetch,
+                confirmed,
+            } => AuthState::Refetching {
                 token,
                 fetch: self.retry(fetch, true, now, &mut fx),
+                confirmed,
             },
             AuthState::Reauthenticating {
                 rejected,
@@ -445,6 +573,7 @@ impl Auth {
     // ----- helpers -----
 
     fn start_fetch(&mut self, force_refresh: bool, now: Instant, fx: &mut Vec<Effect>) -> Fetch {
+        self.last_fetch = Some(now);
         self.next_fetch += 1;
         let id = FetchId(self.next_fetch);
         fx.push(Effect::Fetch { id, force_refresh });
@@ -464,8 +593,11 @@ impl Auth {
 
     /// Backoff after a transient failure: 1 s doubling to 30 s.
     fn backoff(&mut self, now: Instant) -> Fetch {
-        let d = Duration::from_millis(1000u64 << self.transient_failures.min(5))
-            .min(Duration::from_secs(30));
+        let d = exponential_backoff(
+            self.transient_failures,
+            Duration::from_secs(1),
+            Duration::from_secs(30),
+        );
         self.transient_failures = self.transient_failures.saturating_add(1);
         Fetch::Backoff {
             at: now.saturating_add(d),
@@ -490,10 +622,37 @@ impl Auth {
         }
     }
 
+    /// When to refetch a freshly fetched, confirmed token: its full lifetime (`exp - iat`,
+    /// counted from now, as the official client does, so a skewed device clock does not
+    /// matter) minus the leeway, and never sooner than [`MIN_REFRESH_DELAY`] (a lifetime at or
+    /// under the leeway is warned about once). `None` when the token has no usable `iat`/`exp`.
+    fn fresh_refresh_at(
+        &mut self,
+        token: &str,
+        now: Instant,
+        fx: &mut Vec<Effect>,
+    ) -> Option<Instant> {
+        let c = decode_claims(token)?;
+        let (iat, exp) = (c.iat?, c.exp?);
+        if iat <= 0.0 || exp <= iat {
+            return None;
+        }
+        let lifetime = exp - iat;
+        if lifetime <= self.leeway.as_secs_f64() && !self.warned_short_lifetime {
+            self.warned_short_lifetime = true;
+            fx.push(Effect::Warning(format!(
+                "the auth token lives {lifetime:.1} s, at or under the refresh leeway ({} s): it is refetched at most once a second",
+                self.leeway.as_secs()
+            )));
+        }
+        let delay = (lifetime - self.leeway.as_secs_f64()).max(MIN_REFRESH_DELAY.as_secs_f64());
+        Some(after_secs(now, delay))
+    }
+
     /// The same token came back from a refetch: re-arm from its `exp`, or retry later if it
     /// is already inside the leeway.
-    fn held(&mut self, token: String, now: Instant) -> AuthState {
-        match held_refresh_at(&token, now, self.leeway) {
+    fn held(&mut self, token: String, now: Instant, wall: &WallClock) -> AuthState {
+        match held_refresh_at(&token, wall.unix_ms(now), now, self.leeway) {
             Some(at) => AuthState::Confirmed {
                 token,
                 refresh_at: Some(at),
@@ -501,6 +660,7 @@ impl Auth {
             None => AuthState::Refetching {
                 token,
                 fetch: self.backoff(now),
+                confirmed: true,
             },
         }
     }
@@ -536,26 +696,23 @@ fn after_secs(now: Instant, secs: f64) -> Instant {
     now.saturating_add(capped)
 }
 
-/// When to refetch a freshly fetched token: its full lifetime (`exp - iat`, counted from now,
-/// as the official client does, so a skewed device clock does not matter) minus the leeway.
-/// `None` when the token has no usable `iat`/`exp`.
-pub(crate) fn fresh_refresh_at(token: &str, now: Instant, leeway: Duration) -> Option<Instant> {
-    let c = decode_claims(token)?;
-    let (iat, exp) = (c.iat?, c.exp?);
-    if !(iat > 0.0 && exp > 0.0 && exp - iat > 2.0) {
-        return None;
-    }
-    Some(after_secs(now, (exp - iat) - leeway.as_secs_f64()))
-}
-
-/// When to refetch a token already held for a while: from its `exp` against `now`.
-pub(crate) fn held_refresh_at(token: &str, now: Instant, leeway: Duration) -> Option<Instant> {
+/// When to refetch a token already held for a while: from its `exp` against the wall clock
+/// (`unix_ms`), on the monotonic clock from `now`, never sooner than [`MIN_REFRESH_DELAY`].
+pub(crate) fn held_refresh_at(
+    token: &str,
+    unix_ms: u64,
+    now: Instant,
+    leeway: Duration,
+) -> Option<Instant> {
     let exp = decode_claims(token)?.exp?;
-    let remaining = exp - now.as_millis() as f64 / 1000.0 - leeway.as_secs_f64();
+    let remaining = exp - unix_ms as f64 / 1000.0 - leeway.as_secs_f64();
     if remaining.is_nan() || remaining <= 0.0 {
         return None;
     }
-    Some(after_secs(now, remaining))
+    Some(after_secs(
+        now,
+        remaining.max(MIN_REFRESH_DELAY.as_secs_f64()),
+    ))
 }
 
 #[cfg(test)]

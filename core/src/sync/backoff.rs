@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::time::Rng;
+use crate::time::Rng;
 
 /// The cap before jitter.
 pub const MAX_BACKOFF: Duration = Duration::from_millis(16_000);

@@ -36,14 +36,15 @@
 mod auth;
 pub mod backoff;
 pub mod chunks;
-pub mod jwt;
 mod optimistic;
 pub mod query_set;
 pub mod requests;
 mod result_value;
 mod socket;
-pub mod time;
 pub mod types;
+
+use crate::time::WallClock;
+pub use crate::{jwt, time};
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -103,6 +104,8 @@ pub struct SyncClient {
     requests: Requests,
     auth: Auth,
     chunks: ChunkBuffer,
+    /// The wall clock as the caller last reported it (`handle_wall_clock`).
+    wall: WallClock,
     io: VecDeque<Io>,
     events: VecDeque<Event>,
 }
@@ -136,6 +139,7 @@ impl SyncClient {
             sent: Sent::default(),
             requests: Requests::default(),
             chunks: ChunkBuffer::default(),
+            wall: WallClock::default(),
             io: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -275,7 +279,7 @@ impl SyncClient {
         self.now = self.now.max(now);
         let id = self
             .requests
-            .add(kind, path.to_owned(), args_to_text(args), now);
+            .add(kind, path.to_owned(), args_to_text(args), self.now);
         if let Err(e) = crate::value::validate_object(args) {
             self.requests.map.remove(&id);
             self.settle(kind, id, Err(FunctionError::InvalidArgs(e)));
@@ -289,8 +293,6 @@ impl SyncClient {
         self.events.push_back(Event::ConnectionChanged);
         id
     }
-
-    // ----- auth -----
 
     // ----- auth -----
 
@@ -308,6 +310,30 @@ impl SyncClient {
         self.apply_auth(fx);
     }
 
+    /// The auth source's identity changed (an organization switch, another user or session
+    /// behind the same token fetcher): the token is fetched again at once and presented as
+    /// soon as it arrives, without waiting for the scheduled refetch. The current token stays
+    /// presented meanwhile and [`is_authenticated`](Self::is_authenticated) does not change,
+    /// so the UI does not flicker. Nothing happens while anonymous.
+    pub fn reauthenticate(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        let fx = self.auth.source_changed(self.now);
+        self.apply_auth(fx);
+    }
+
+    /// A reading of the wall clock (`unix_ms`, Unix milliseconds) at `now`. Every timer runs
+    /// on the monotonic `now`, so a wall clock that steps changes none of them; the wall
+    /// clock is read only for a held token's `exp` and a `Connect`'s `clientTs`. Wall time the
+    /// monotonic clock did not see (a sleep that paused it) brings the scheduled token
+    /// refetch that much earlier. Without readings, `now` is taken as the wall clock.
+    pub fn handle_wall_clock(&mut self, unix_ms: u64, now: Instant) {
+        self.now = self.now.max(now);
+        let unseen = self.wall.observe(self.now, unix_ms);
+        if !unseen.is_zero() {
+            self.auth.unseen(unseen);
+        }
+    }
+
     /// Ends authentication: the server is told the user is anonymous, and any scheduled
     /// refresh is cancelled (unlike the official client, whose timer keeps running).
     pub fn clear_auth(&mut self, now: Instant) {
@@ -320,7 +346,7 @@ impl SyncClient {
     /// superseded (or abandoned at its deadline) is ignored.
     pub fn token_fetched(&mut self, fetch: FetchId, outcome: TokenFetch, now: Instant) {
         self.now = self.now.max(now);
-        let fx = self.auth.on_fetched(fetch, outcome, self.now);
+        let fx = self.auth.on_fetched(fetch, outcome, self.now, &self.wall);
         self.apply_auth(fx);
     }
 
@@ -345,6 +371,7 @@ impl SyncClient {
                     });
                 }
                 Effect::GaveUp(why) => self.events.push_back(Event::AuthGaveUp(why)),
+                Effect::Warning(w) => self.events.push_back(Event::Warning(w)),
             }
         }
         self.reconcile_socket();
@@ -406,6 +433,7 @@ impl SyncClient {
     /// The socket `socket` opened.
     pub fn handle_open(&mut self, socket: SocketId, now: Instant) {
         self.now = self.now.max(now);
+        let now = self.now;
         if !self.socket.opened(socket, now) {
             return;
         }
@@ -449,7 +477,7 @@ impl SyncClient {
             connection_count: self.socket.connection_count,
             last_close_reason: self.socket.last_close_reason.take(),
             max_observed_timestamp: self.max_observed_ts,
-            client_ts: Some(now.as_millis()),
+            client_ts: Some(self.wall.unix_ms(now)),
         };
         self.socket.handshake_sent();
         self.io.push_back(Io::Send {
@@ -462,6 +490,7 @@ impl SyncClient {
     /// The socket `socket` closed (or failed to open) with this close code and reason.
     pub fn handle_close(&mut self, socket: SocketId, code: u16, reason: &str, now: Instant) {
         self.now = self.now.max(now);
+        let now = self.now;
         if self.socket.current() != Some(socket) {
             return;
         }
@@ -480,6 +509,7 @@ impl SyncClient {
     /// One text frame arrived on `socket`.
     pub fn handle_message(&mut self, socket: SocketId, text: &str, now: Instant) {
         self.now = self.now.max(now);
+        let now = self.now;
         let SocketState::Open { id, .. } = self.socket.state else {
             return;
         };

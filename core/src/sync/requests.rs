@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use super::time::Instant;
 use crate::protocol::Ts;
+use crate::time::Instant;
 use crate::value::Value;
 
 /// Identifies one mutation or action (the protocol's `requestId`), from one counter per client.

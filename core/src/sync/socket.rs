@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::backoff::{self, CloseCause};
-use super::time::{Instant, Rng};
 use super::types::SocketId;
+use crate::time::{Instant, Rng};
 
 /// Whether `Connect` went out on an open socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use super::auth::FetchId;
-use super::jwt;
 use super::query_set::QueryId;
 use super::requests::RequestId;
 #[allow(unused_imports)] // for doc links
 use super::SyncClient;
+use crate::jwt;
 use crate::value::{Value, ValueError};
 
 /// Identifies one socket. Events from a socket the core has already closed are ignored.
@@ -180,6 +180,9 @@ pub enum Event {
     ConnectionChanged,
     /// A server frame was not understood, or broke the protocol; the socket was reset.
     ProtocolViolation(String),
+    /// Something the app's log should say once (for example: the auth token lives no
+    /// longer than the refresh leeway).
+    Warning(String),
     /// Authentication was given up (the provider has no session, or the server kept
     /// rejecting its tokens): the client continues anonymous. Says why.
     AuthGaveUp(String),
@@ -256,8 +259,10 @@ pub struct ConnectionState {
     /// Any mutation or action not yet settled (the official `hasInflightRequests`).
     pub has_inflight_requests: bool,
     /// When the oldest unsettled mutation or action was asked for (the official
-    /// `timeOfOldestInflightRequest`).
-    pub time_of_oldest_inflight_request: Option<super::time::Instant>,
+    /// `timeOfOldestInflightRequest`), on the caller's monotonic clock (in the browser
+    /// `performance.timeOrigin + performance.now()`: Unix milliseconds as of page load, never
+    /// stepped).
+    pub time_of_oldest_inflight_request: Option<crate::time::Instant>,
     /// Subscribed queries.
     pub subscribed_queries: usize,
 }

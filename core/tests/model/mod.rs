@@ -1,9 +1,16 @@
-//! The model world: tabs that each run the real [`AuthKitSession`] and [`SyncClient`], wired
-//! as the Yew providers wire them (with the same [`token_fetch`] rule), sharing localStorage
-//! and the cross-tab lock, against a simulated AuthKit API and a simulated Convex server,
-//! on a virtual clock that can jump. [`World::step`] applies one [`Step`]; [`World::settle`]
-//! lets everything in flight land with the servers reachable; the `check_*` methods are the
-//! invariants.
+//! The model world: tabs that each run the real [`AuthKitSession`] and [`SyncClient`], joined
+//! by the real [`AuthLink`] exactly as the Yew provider joins them (the same [`token_fetch`]
+//! and [`authkit_identity`] adapters), sharing localStorage and the cross-tab lock, against a
+//! simulated AuthKit API and a simulated Convex server.
+//!
+//! Three clocks: the monotonic one the machines run on (it only advances, and may stand still
+//! through a sleep, as `performance.now()` does on macOS and Linux), the servers' true time
+//! (token `iat`/`exp` and their checks), and the tabs' wall clock, which is true time plus a
+//! skew that steps either way by up to hours. The tabs read the wall clock as the browser
+//! runtime does: at start, every few seconds and on every wake-up.
+//!
+//! [`World::step`] applies one [`Step`]; [`World::settle`] lets everything in flight land
+//! with the servers reachable; the `check_*` methods are the invariants.
 #![allow(dead_code)]
 
 pub mod sim_authkit;
@@ -12,23 +19,32 @@ pub mod sim_convex;
 use std::collections::{BTreeMap, VecDeque};
 
 use convex_yew_core::authkit::config::VERIFIER_KEY;
-use convex_yew_core::authkit::convex_link::token_fetch;
 use convex_yew_core::authkit::machine::{
     AuthKitSession, OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, WaiterId,
 };
 use convex_yew_core::authkit::urls::{self, SignInOptions};
 use convex_yew_core::authkit::{AuthKitConfig, AuthKitError};
+use convex_yew_core::convex_auth::{
+    authkit_identity, token_fetch, AuthInput, AuthLink, ConvexAuthState, LinkAction,
+};
 use convex_yew_core::protocol::{AuthTokenType, ClientMessage, ServerMessage};
 use convex_yew_core::sync::{
     ClientConfig, Event, FetchId, Instant, Io, QueryId, QueryResult, SocketId, SyncClient,
 };
 use convex_yew_core::value::{Object, Value};
 
-use sim_authkit::{SimAuthKit, USER};
+use sim_authkit::SimAuthKit;
 use sim_convex::{Conn, Reply};
 
+/// True time at the start (Unix ms): the servers' clock.
 pub const T0: u64 = 1_700_000_000_000;
+/// The monotonic clock at the start: its origin is the page's, not the epoch.
+pub const MONO0: u64 = 5_000;
 const HORIZON_MS: u64 = 40_000;
+/// The longest a settle runs timers for.
+const SETTLE_CAP_MS: u64 = 120_000;
+/// The shortest time between two refreshes a machine starts on its own.
+const MIN_AUTO_INTERVAL_MS: u64 = 1_000;
 
 /// The sync client's settings in the model: the heartbeat timeout is kept past
 /// [`HORIZON_MS`] (the simulated server pings every 15 s, so it never fires, and a timer that
@@ -42,8 +58,10 @@ fn model_config(session: String, seed: u64) -> ClientConfig {
 /// One thing that can happen.
 #[derive(Debug, Clone)]
 pub enum Step {
-    /// The user signs in on tab `t` (hosted page, then the callback page).
+    /// The first user signs in on tab `t` (hosted page, then the callback page).
     SignIn(usize),
+    /// `user` (0 or 1) signs in on tab `tab`.
+    SignInAs { tab: usize, user: usize },
     /// Tab `t` reloads.
     Reload(usize),
     /// Tab `t` signs out, navigating to AuthKit's logout or calling it in the background.
@@ -56,8 +74,14 @@ pub enum Step {
     DropSocket(usize),
     /// Time passes (the server pings open sockets every 15 s).
     Advance(u32),
-    /// The machine sleeps `secs` and wakes: sockets died meanwhile.
-    Sleep(u32),
+    /// The machine sleeps `secs` and wakes: sockets died meanwhile. The monotonic clock saw
+    /// the sleep (`mono_sees`) or stood still through it.
+    Sleep { secs: u32, mono_sees: bool },
+    /// The tabs' wall clock steps by `ms` (either way), true time and the monotonic clock do
+    /// not move; the runtime's clock watch reads it and wakes the machines.
+    WallClockJump(i64),
+    /// AuthKit's next grant carries an access token without a usable `exp` or `sid`.
+    BreakNextToken,
     /// One pending AuthKit request lands, answered as `fate` says.
     DeliverAuthKit { pick: usize, fate: Fate },
     /// Lock grants reach their tabs.
@@ -94,14 +118,29 @@ pub struct Tab {
     pub authkit: AuthKitSession,
     pub sync: SyncClient,
     pub query: QueryId,
-    auth_set: bool,
-    link: BTreeMap<WaiterId, FetchId>,
+    /// The provider's bridge, keyed by the Convex client's and the fetcher's identities.
+    pub link: AuthLink<u64, u64>,
+    pub client_key: u64,
+    pub fetcher_key: u64,
+    /// The generation the current client's callbacks report with.
+    generation: u64,
+    /// Convex clients the provider replaced, until the link clears their auth.
+    old_clients: Vec<(u64, SyncClient)>,
+    /// `get_access_token` calls answering the Convex client's token fetches.
+    waiting: BTreeMap<WaiterId, FetchId>,
     socket: Option<Socket>,
     session_storage: BTreeMap<String, String>,
     switches: BTreeMap<WaiterId, String>,
     reload_pending: bool,
     /// Signed in since the last sign-in/sign-out anywhere.
     pub signed_in_this_epoch: bool,
+    /// What `use_convex_auth` showed after the last pump, with the input it was shown for.
+    shown: Option<(AuthInput<u64, u64>, ConvexAuthState)>,
+    /// The last `sign_in_url` answer.
+    sign_in_url: Option<(WaiterId, Result<String, AuthKitError>)>,
+    /// When each machine last started a refresh on its own (a timer or a wake-up).
+    last_auto_authkit: Option<Instant>,
+    last_auto_sync: Option<Instant>,
 }
 
 struct PendingRequest {
@@ -180,7 +219,12 @@ struct Retired {
 }
 
 pub struct World {
+    /// The monotonic clock the machines run on.
     pub now: Instant,
+    /// True time (Unix ms): the servers' clock.
+    pub true_ms: u64,
+    /// The tabs' wall clock minus true time.
+    pub skew_ms: i64,
     pub tabs: Vec<Tab>,
     retired: Vec<Retired>,
     pub api: SimAuthKit,
@@ -189,6 +233,7 @@ pub struct World {
     locks: Locks,
     beacons: Vec<String>,
     next_instance: u64,
+    next_key: u64,
     config: AuthKitConfig,
     /// A sign-out happened since the last sign-in: sessions may legitimately end.
     pub signed_out_this_epoch: bool,
@@ -215,17 +260,26 @@ fn key(area: StorageArea, key: &str) -> (StorageArea, String) {
 }
 
 impl World {
+    /// Tabs against an AuthKit issuing 300 s tokens.
     pub fn new(tabs: usize) -> World {
+        World::with_lifetime(tabs, 300)
+    }
+
+    /// Tabs against an AuthKit issuing tokens that live `lifetime_secs`.
+    pub fn with_lifetime(tabs: usize, lifetime_secs: u64) -> World {
         let mut w = World {
-            now: Instant::from_millis(T0),
+            now: Instant::from_millis(MONO0),
+            true_ms: T0,
+            skew_ms: 0,
             tabs: Vec::new(),
             retired: Vec::new(),
-            api: SimAuthKit::default(),
+            api: SimAuthKit::new(lifetime_secs),
             local: BTreeMap::new(),
             requests: Vec::new(),
             locks: Locks::default(),
             beacons: Vec::new(),
             next_instance: 0,
+            next_key: 0,
             config: config(),
             signed_out_this_epoch: false,
             refused_at_epoch: 0,
@@ -242,8 +296,39 @@ impl World {
         w
     }
 
+    /// True time in seconds (the servers' clock).
     fn now_secs(&self) -> u64 {
-        self.now.as_millis() / 1000
+        self.true_ms / 1000
+    }
+
+    /// The tabs' wall clock, Unix ms.
+    pub fn wall_ms(&self) -> u64 {
+        (self.true_ms as i64).saturating_add(self.skew_ms).max(0) as u64
+    }
+
+    fn key(&mut self) -> u64 {
+        self.next_key += 1;
+        self.next_key
+    }
+
+    /// Moves the monotonic clock and true time together by `ms`.
+    fn tick(&mut self, ms: u64) {
+        self.now = Instant::from_millis(self.now.as_millis() + ms);
+        self.true_ms += ms;
+    }
+
+    /// Every tab reads the wall clock (the runtime does this every few seconds).
+    fn read_wall_clocks(&mut self) {
+        let (wall, now) = (self.wall_ms(), self.now);
+        for tab in &mut self.tabs {
+            tab.authkit.handle_wall_clock(wall, now);
+            tab.sync.handle_wall_clock(wall, now);
+        }
+    }
+
+    /// The lifetime of AuthKit's access tokens, seconds.
+    pub fn lifetime_secs(&self) -> u64 {
+        self.api.lifetime_secs
     }
 
     fn new_tab(
@@ -255,27 +340,42 @@ impl World {
         self.next_instance += 1;
         page.has_stored_session = self.local.contains_key(&self.config.refresh_token_key());
         page.stored_organization = session_storage.get(&self.config.org_key()).cloned();
-        let mut authkit = AuthKitSession::new(self.config.clone(), self.now);
-        authkit.start(page, self.now);
+        let (wall, now) = (self.wall_ms(), self.now);
+        let mut authkit = AuthKitSession::new(self.config.clone(), now);
+        authkit.handle_wall_clock(wall, now);
+        authkit.start(page, now);
         let seed = self.next_instance * 7 + index as u64;
-        let mut sync = SyncClient::new(
-            model_config(format!("session-{}", self.next_instance), seed),
-            self.now,
-        );
+        let instance = self.next_instance;
+        let mut sync = self.new_sync(format!("session-{instance}"), seed);
         let query = sync.subscribe("auth:whoami", &Object::new());
+        let (client_key, fetcher_key) = (self.key(), self.key());
         Tab {
-            instance: self.next_instance,
+            instance,
             authkit,
             sync,
             query,
-            auth_set: false,
-            link: BTreeMap::new(),
+            link: AuthLink::new(),
+            client_key,
+            fetcher_key,
+            generation: 0,
+            old_clients: Vec::new(),
+            waiting: BTreeMap::new(),
             socket: None,
             session_storage,
             switches: BTreeMap::new(),
             reload_pending: false,
             signed_in_this_epoch: false,
+            shown: None,
+            sign_in_url: None,
+            last_auto_authkit: None,
+            last_auto_sync: None,
         }
+    }
+
+    fn new_sync(&self, session: String, seed: u64) -> SyncClient {
+        let mut sync = SyncClient::new(model_config(session, seed), self.now);
+        sync.handle_wall_clock(self.wall_ms(), self.now);
+        sync
     }
 
     /// The tab's page is replaced (reload, navigation back from AuthKit).
@@ -329,6 +429,7 @@ impl World {
     /// Carries out both machines' I/O and events, and the provider's auth decision, until
     /// nothing moves.
     pub fn pump(&mut self, t: usize) {
+        let mut gave_up = false;
         for _ in 0..10_000 {
             let mut moved = false;
             while let Some(io) = self.tabs[t].authkit.poll_io() {
@@ -340,37 +441,36 @@ impl World {
                 moved = true;
                 self.authkit_event(t, ev);
             }
-            let tab = &mut self.tabs[t];
-            let want = !tab.authkit.is_loading() && tab.authkit.snapshot().user.is_some();
-            if want {
-                tab.signed_in_this_epoch = true;
-            }
-            if want != tab.auth_set {
-                moved = true;
-                tab.auth_set = want;
-                if want {
-                    tab.sync.set_auth(self.now);
-                } else {
-                    tab.sync.clear_auth(self.now);
-                }
-            }
+            moved |= self.render(t);
             while let Some(io) = self.tabs[t].sync.poll_io() {
                 moved = true;
                 self.sync_io(t, io);
             }
             while let Some(ev) = self.tabs[t].sync.poll_event() {
                 moved = true;
-                if let Event::AuthGaveUp(why) = &ev {
-                    if !self.sessions_may_end() {
-                        self.violations
-                            .push(format!("tab {t}: auth given up without a sign-out: {why}"));
+                let tab = &mut self.tabs[t];
+                match &ev {
+                    Event::AuthGaveUp(why) => {
+                        gave_up = true;
+                        if !self.sessions_may_end() {
+                            self.violations
+                                .push(format!("tab {t}: auth given up without a sign-out: {why}"));
+                        }
                     }
+                    Event::AuthChanged { is_authenticated } => {
+                        tab.link.server_said(tab.generation, *is_authenticated);
+                    }
+                    Event::AuthRefreshing(r) => {
+                        tab.link.refreshing(tab.generation, *r);
+                    }
+                    _ => {}
                 }
             }
             if !moved {
                 break;
             }
         }
+        self.check_no_flicker(t, gave_up);
         let in_flight = self
             .requests
             .iter()
@@ -386,6 +486,86 @@ impl World {
             self.tabs[t].reload_pending = false;
             self.reload(t, PageLoad::default());
         }
+    }
+
+    /// What `ConvexProviderWithAuthKit` passes the link on a render.
+    fn input(&self, t: usize) -> AuthInput<u64, u64> {
+        let tab = &self.tabs[t];
+        let is_authenticated = tab.authkit.snapshot().user.is_some();
+        AuthInput {
+            is_loading: tab.authkit.is_loading(),
+            is_authenticated,
+            identity: authkit_identity(&tab.authkit.snapshot()),
+            client: tab.client_key,
+            fetcher: tab.fetcher_key,
+        }
+    }
+
+    /// The provider renders: the link decides, the provider carries it out (a deferred
+    /// `clear_auth` runs at once here: the model has no children to unmount first).
+    fn render(&mut self, t: usize) -> bool {
+        let input = self.input(t);
+        if input.is_authenticated && !input.is_loading {
+            self.tabs[t].signed_in_this_epoch = true;
+        }
+        let now = self.now;
+        let tab = &mut self.tabs[t];
+        let actions = tab.link.update(&input);
+        let moved = !actions.is_empty();
+        for action in actions {
+            match action {
+                LinkAction::SetAuth {
+                    client, generation, ..
+                } => {
+                    assert_eq!(client, tab.client_key, "set_auth on an old client");
+                    tab.generation = generation;
+                    tab.sync.set_auth(now);
+                }
+                LinkAction::Reauthenticate { client } => {
+                    assert_eq!(client, tab.client_key, "reauthenticate on an old client");
+                    tab.sync.reauthenticate(now);
+                }
+                LinkAction::ClearAuth { client } => {
+                    if !tab.link.clear_is_due(&client) {
+                        continue;
+                    }
+                    if client == tab.client_key {
+                        tab.sync.clear_auth(now);
+                    } else if let Some(i) = tab.old_clients.iter().position(|(k, _)| *k == client) {
+                        let (_, mut old) = tab.old_clients.remove(i);
+                        old.clear_auth(now);
+                        old.close();
+                    }
+                }
+            }
+        }
+        // An old client the link no longer mentions (it was never authenticated) goes too.
+        if !moved {
+            for (_, mut old) in tab.old_clients.drain(..) {
+                old.close();
+            }
+        }
+        moved
+    }
+
+    /// `is_authenticated` never goes from true to false while the same provider (client and
+    /// fetcher) stays signed in, unless Convex gave auth up: an identity change, a refresh or
+    /// a token swap must not flicker.
+    fn check_no_flicker(&mut self, t: usize, gave_up: bool) {
+        let input = self.input(t);
+        let state = self.tabs[t].link.state(&input);
+        if let Some((before, shown)) = &self.tabs[t].shown {
+            let same_provider = before.is_authenticated
+                && input.is_authenticated
+                && before.client == input.client
+                && before.fetcher == input.fetcher;
+            if shown.is_authenticated && !state.is_authenticated && same_provider && !gave_up {
+                self.violations.push(format!(
+                    "tab {t}: is_authenticated flickered off while signed in ({state:?})"
+                ));
+            }
+        }
+        self.tabs[t].shown = Some((input, state));
     }
 
     fn authkit_io(&mut self, who: Who, t: usize, instance: u64, io: SessionIo) {
@@ -417,11 +597,17 @@ impl World {
                 self.session(who).handle_storage_read(read, value, now);
             }
             SessionIo::Write {
+                write,
                 area,
                 key: k,
                 value,
-            } => self.storage_set(t, key(area, &k), Some(value.expose().to_owned())),
+            } => {
+                self.storage_set(t, key(area, &k), Some(value.expose().to_owned()));
+                let now = self.now;
+                self.session(who).handle_storage_written(write, Ok(()), now);
+            }
             SessionIo::WriteIf {
+                write,
                 area,
                 key: k,
                 expected,
@@ -431,6 +617,8 @@ impl World {
                 if current.as_deref() == expected.as_ref().map(Secret::expose) {
                     self.storage_set(t, key(area, &k), Some(value.expose().to_owned()))
                 }
+                let now = self.now;
+                self.session(who).handle_storage_written(write, Ok(()), now);
             }
             SessionIo::RemoveIf {
                 area,
@@ -460,7 +648,7 @@ impl World {
         let tab = &mut self.tabs[t];
         match ev {
             SessionEvent::Token { waiter, result } => {
-                if let Some(fetch) = tab.link.remove(&waiter) {
+                if let Some(fetch) = tab.waiting.remove(&waiter) {
                     tab.sync
                         .token_fetched(fetch, token_fetch(result.map(|t| t.0)), now);
                 }
@@ -486,6 +674,10 @@ impl World {
                     _ => {}
                 }
             }
+            SessionEvent::SignInUrl { waiter, result } => tab.sign_in_url = Some((waiter, result)),
+            SessionEvent::StorageFailed(e) => self
+                .violations
+                .push(format!("tab {t}: a storage write failed in the model: {e}")),
             SessionEvent::SignedIn { .. } => {
                 // A completed sign-in starts a new epoch: earlier sign-outs no longer explain
                 // a session ending.
@@ -540,7 +732,7 @@ impl World {
                 force_refresh,
             } => {
                 let waiter = tab.authkit.get_access_token(force_refresh, now);
-                tab.link.insert(waiter, fetch);
+                tab.waiting.insert(waiter, fetch);
             }
         }
     }
@@ -639,7 +831,7 @@ impl World {
             let chunk_end =
                 Instant::from_millis((self.now.as_millis() + 15_000).min(target.as_millis()));
             while let Some(t) = self.next_timer().filter(|t| *t <= chunk_end) {
-                self.now = self.now.max(t);
+                self.tick(t.as_millis().saturating_sub(self.now.as_millis()));
                 self.fire_timers();
                 if self.next_timer().is_some_and(|again| again <= self.now) {
                     self.violations.push(format!(
@@ -648,7 +840,8 @@ impl World {
                     return;
                 }
             }
-            self.now = chunk_end;
+            self.tick(chunk_end.as_millis().saturating_sub(self.now.as_millis()));
+            self.read_wall_clocks();
             self.fire_timers();
             for t in 0..self.tabs.len() {
                 let now_secs = self.now_secs();
@@ -669,16 +862,51 @@ impl World {
     }
 
     fn fire_timers(&mut self) {
-        let now = self.now;
         for t in 0..self.tabs.len() {
-            self.tabs[t].sync.handle_timeout(now);
-            self.tabs[t].authkit.handle_timeout(now, &|| true);
-            self.pump(t);
+            self.on_clock(t, false);
         }
+        let now = self.now;
         for i in 0..self.retired.len() {
             self.retired[i].session.handle_timeout(now, &|| true);
             self.pump_retired(i);
         }
+    }
+
+    /// A timer fired (`wake`: the page came back) on tab `t`: both machines run what is due.
+    /// What they start on their own is counted against the once-a-second floor.
+    fn on_clock(&mut self, t: usize, wake: bool) {
+        let now = self.now;
+        let tab = &mut self.tabs[t];
+        let busy = tab.authkit.is_busy();
+        if wake {
+            tab.sync.handle_wake(now);
+            tab.authkit.handle_wake(now, &|| true);
+        } else {
+            tab.sync.handle_timeout(now);
+            tab.authkit.handle_timeout(now, &|| true);
+        }
+        let mut started = Vec::new();
+        if !busy && tab.authkit.is_busy() {
+            started.push(("AuthKit", tab.last_auto_authkit.replace(now)));
+        }
+        let ios: Vec<Io> = std::iter::from_fn(|| tab.sync.poll_io()).collect();
+        if ios.iter().any(|io| matches!(io, Io::FetchToken { .. })) {
+            started.push(("Convex", tab.last_auto_sync.replace(now)));
+        }
+        for (machine, last) in started {
+            if let Some(last) =
+                last.filter(|l| now.since(*l).as_millis() < MIN_AUTO_INTERVAL_MS as u128)
+            {
+                self.violations.push(format!(
+                    "tab {t}: {machine} started two refreshes of its own {} ms apart",
+                    now.since(last).as_millis()
+                ));
+            }
+        }
+        for io in ios {
+            self.sync_io(t, io);
+        }
+        self.pump(t);
     }
 
     fn deliver_request(&mut self, index: usize, fate: Fate) {
@@ -730,19 +958,26 @@ impl World {
     pub fn step(&mut self, step: &Step) {
         let n = self.tabs.len();
         match *step {
-            Step::SignIn(t) => {
+            Step::SignIn(t) => self.step(&Step::SignInAs { tab: t, user: 0 }),
+            Step::SignInAs { tab: t, user } => {
                 let t = t % n;
-                let url =
+                let waiter =
                     self.tabs[t]
                         .authkit
                         .sign_in_url(&SignInOptions::default(), false, &[7u8; 96]);
                 self.pump(t);
+                let Some((w, Ok(url))) = self.tabs[t].sign_in_url.take() else {
+                    self.violations
+                        .push(format!("tab {t}: no sign-in URL with storage working"));
+                    return;
+                };
+                assert_eq!(w, waiter);
                 let challenge = urls::parse_query(url.split_once('?').map_or("", |(_, q)| q))
                     .into_iter()
                     .find(|(k, _)| k == "code_challenge")
                     .map(|(_, v)| v)
                     .unwrap_or_default();
-                let code = self.api.create_code(&challenge);
+                let code = self.api.create_code(&challenge, user);
                 let verifier = self.tabs[t].session_storage.get(VERIFIER_KEY).cloned();
                 self.reload(
                     t,
@@ -784,18 +1019,29 @@ impl World {
                 let target = Instant::from_millis(self.now.as_millis() + ms as u64);
                 self.advance_to(target);
             }
-            Step::Sleep(secs) => {
+            Step::Sleep { secs, mono_sees } => {
                 for t in 0..n {
                     self.drop_socket(t, "");
                 }
-                self.now = Instant::from_millis(self.now.as_millis() + secs as u64 * 1000);
-                let now = self.now;
+                let ms = secs as u64 * 1000;
+                if mono_sees {
+                    self.tick(ms);
+                } else {
+                    self.true_ms += ms; // the monotonic clock stood still
+                }
+                self.read_wall_clocks();
                 for t in 0..n {
-                    self.tabs[t].sync.handle_wake(now);
-                    self.tabs[t].authkit.handle_wake(now, &|| true);
-                    self.pump(t);
+                    self.on_clock(t, true);
                 }
             }
+            Step::WallClockJump(ms) => {
+                self.skew_ms = self.skew_ms.saturating_add(ms);
+                self.read_wall_clocks();
+                for t in 0..n {
+                    self.on_clock(t, true);
+                }
+            }
+            Step::BreakNextToken => self.api.broken_next += 1,
             Step::DeliverAuthKit { pick, fate } => {
                 if !self.requests.is_empty() {
                     let i = pick % self.requests.len();
@@ -813,28 +1059,24 @@ impl World {
             }
             Step::FetcherSwap(t) => {
                 let t = t % n;
-                if self.tabs[t].auth_set {
-                    let now = self.now;
-                    self.tabs[t].sync.set_auth(now);
-                    self.pump(t);
-                }
+                self.tabs[t].fetcher_key = self.key();
+                self.pump(t);
             }
             Step::ClientSwap(t) => {
                 let t = t % n;
-                let now = self.now;
                 self.next_instance += 1;
+                let mut sync = self.new_sync(format!("session-{}", self.next_instance), 99);
+                let key = self.key();
                 let tab = &mut self.tabs[t];
-                tab.sync.close();
-                while tab.sync.poll_io().is_some() {}
-                while tab.sync.poll_event().is_some() {}
-                tab.sync = SyncClient::new(
-                    model_config(format!("session-{}", self.next_instance), 99),
-                    now,
-                );
-                tab.query = tab.sync.subscribe("auth:whoami", &Object::new());
+                let query = sync.subscribe("auth:whoami", &Object::new());
+                let old = std::mem::replace(&mut tab.sync, sync);
+                let old_key = std::mem::replace(&mut tab.client_key, key);
+                // The old client's socket is the server's no longer: the model follows the
+                // current client's socket only (the old one is cleared, then closed).
+                tab.old_clients.push((old_key, old));
+                tab.query = query;
                 tab.socket = None;
-                tab.link.clear();
-                tab.auth_set = false;
+                tab.waiting.clear();
                 self.pump(t);
             }
             Step::AuthKitSwap(t) => {
@@ -854,6 +1096,7 @@ impl World {
                 page.pathname = "/".into();
                 let now = self.now;
                 let mut authkit = AuthKitSession::new(self.config.clone(), now);
+                authkit.handle_wall_clock(self.wall_ms(), now);
                 authkit.start(page, now);
                 let old = std::mem::replace(&mut self.tabs[t].authkit, authkit);
                 self.next_instance += 1;
@@ -864,16 +1107,20 @@ impl World {
                     instance: old_instance,
                     session: old,
                 });
-                self.tabs[t].link.clear();
+                self.tabs[t].waiting.clear();
+                // A new AuthKit client is a new token fetcher for the provider.
+                self.tabs[t].fetcher_key = self.key();
                 self.pump(t);
             }
         }
     }
 
     /// Lets everything in flight land with both servers reachable, running timers up to
-    /// [`HORIZON_MS`] ahead, until nothing moves.
+    /// [`HORIZON_MS`] ahead, until nothing moves. Tokens that live only seconds keep timers
+    /// due forever: then it stops after [`SETTLE_CAP_MS`], with everything in flight landed.
     pub fn settle(&mut self) {
-        for _ in 0..2_000 {
+        let cap = self.now.as_millis() + SETTLE_CAP_MS;
+        for _ in 0..50_000 {
             let mut moved = self.grant_locks();
             while !self.requests.is_empty() {
                 self.deliver_request(0, Fate::Answer);
@@ -887,7 +1134,10 @@ impl World {
                 continue;
             }
             match self.next_timer() {
-                Some(at) if at.as_millis() <= self.now.as_millis() + HORIZON_MS => {
+                Some(at)
+                    if at.as_millis() <= self.now.as_millis() + HORIZON_MS
+                        && at.as_millis() <= cap =>
+                {
                     self.advance_to(at.max(self.now));
                     if at <= self.now {
                         self.fire_timers();
@@ -910,6 +1160,11 @@ impl World {
     /// The refresh token in localStorage.
     pub fn stored_refresh_token(&self) -> Option<&String> {
         self.local.get(&self.config.refresh_token_key())
+    }
+
+    /// Whom the Convex server authorizes tab `t`'s socket as (`sub|org|sid`), if anyone.
+    pub fn server_identity(&self, t: usize) -> Option<String> {
+        self.tabs[t].socket.as_ref()?.server.identity.clone()
     }
 
     /// Which page instance holds the cross-tab lock.
@@ -948,7 +1203,7 @@ impl World {
             let result = tab.sync.query_result(tab.query);
             match (result, result.and_then(QueryResult::value)) {
                 (None, _) => v.push("the subscribed query has no result".into()),
-                (_, Some(Value::String(u))) if *u == USER => {
+                (_, Some(Value::String(u))) if Some(u) == identity.as_ref() => {
                     if !tab.sync.is_authenticated() {
                         v.push("the server sees the user but the client says anonymous".into())
                     }
@@ -970,6 +1225,24 @@ impl World {
                 v.push(format!(
                     "AuthKit user={user} but Convex authenticated={}",
                     tab.sync.is_authenticated()
+                ));
+            }
+            // The server authorizes as whom AuthKit's current token speaks for: subject,
+            // organization and session (an org switch or an adopted session included).
+            let claims = tab.authkit.claims();
+            let expected = user.then(|| {
+                let s = |v: Option<String>| v.unwrap_or_default();
+                format!("{}|{}|{}", s(claims.sub), s(claims.org_id), s(claims.sid))
+            });
+            if user && identity != expected {
+                v.push(format!(
+                    "the server's identity {identity:?} is not AuthKit's {expected:?}"
+                ));
+            }
+            let shown = tab.link.state(&self.input(t));
+            if shown.is_loading || shown.is_authenticated != user {
+                v.push(format!(
+                    "use_convex_auth shows {shown:?} with AuthKit user={user}"
                 ));
             }
             if !self.sessions_may_end() && tab.signed_in_this_epoch && !user {
@@ -994,8 +1267,7 @@ impl World {
         if !self.signed_out_this_epoch {
             return;
         }
-        let target =
-            Instant::from_millis(self.now.as_millis() + 2 * sim_authkit::LIFETIME_SECS * 1000);
+        let target = Instant::from_millis(self.now.as_millis() + 2 * self.lifetime_secs() * 1000);
         self.advance_to(target);
         self.settle();
         for t in 0..self.tabs.len() {

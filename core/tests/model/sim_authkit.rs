@@ -1,6 +1,8 @@
 //! A simulated AuthKit API: sign-in codes with PKCE, single-use refresh tokens with reuse
 //! detection (RFC 9700: a rotated-out token presented again revokes the session),
-//! organization memberships, logout, and access tokens with a fixed lifetime.
+//! organization memberships, logout, two users, and access tokens with the world's lifetime
+//! whose claims come in every shape a real deployment may send (odd types on claims the
+//! session does not need; now and then, when asked, a token without a usable `exp` or `sid`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,30 +11,51 @@ use base64::Engine;
 use serde_json::{json, Value as Json};
 use sha2::{Digest, Sha256};
 
-pub const USER: &str = "user_1";
-pub const LIFETIME_SECS: u64 = 300;
+pub const USERS: [&str; 2] = ["user_1", "user_2"];
+pub const USER: &str = USERS[0];
 pub const MEMBER_ORGS: [&str; 2] = ["org_a", "org_b"];
 
 #[derive(Debug, Clone)]
 struct Session {
+    user: String,
     revoked: bool,
     org: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SimAuthKit {
     sessions: BTreeMap<String, Session>,
     /// refresh token -> (session, still valid)
     refresh_tokens: BTreeMap<String, (String, bool)>,
-    codes: BTreeMap<String, String>, // code -> challenge
+    codes: BTreeMap<String, (String, String)>, // code -> (challenge, user)
     /// Access tokens it issued (the Convex server trusts exactly these, until `exp`).
     pub issued: BTreeSet<String>,
     next: u64,
+    /// Access token lifetime (`exp - iat`), seconds.
+    pub lifetime_secs: u64,
+    /// The next this many grants carry a token the session cannot use (no `exp`, or no `sid`).
+    pub broken_next: u32,
     /// Sessions revoked by reuse detection (the model checks a correct client never does that).
     pub reuse_detected: u32,
     /// Refreshes refused because their session was signed out: a legitimate end for any tab
     /// that had adopted that session through the shared storage.
     pub refused_signed_out: u32,
+}
+
+impl SimAuthKit {
+    pub fn new(lifetime_secs: u64) -> SimAuthKit {
+        SimAuthKit {
+            sessions: BTreeMap::new(),
+            refresh_tokens: BTreeMap::new(),
+            codes: BTreeMap::new(),
+            issued: BTreeSet::new(),
+            next: 0,
+            lifetime_secs,
+            broken_next: 0,
+            reuse_detected: 0,
+            refused_signed_out: 0,
+        }
+    }
 }
 
 pub fn jwt(claims: &Json) -> String {
@@ -48,16 +71,26 @@ pub fn claims_of(token: &str) -> Option<Json> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()
 }
 
+/// The identity a token speaks for, as the Convex server and the model compare it:
+/// `sub|org|sid` from its claims, read as a lenient server would.
+pub fn identity_of(claims: &Json) -> String {
+    let s = |k: &str| claims[k].as_str().unwrap_or_default().to_owned();
+    format!("{}|{}|{}", s("sub"), s("org_id"), s("sid"))
+}
+
 impl SimAuthKit {
     fn id(&mut self, prefix: &str) -> String {
         self.next += 1;
         format!("{prefix}_{}", self.next)
     }
 
-    /// The hosted sign-in page: the user signs in; returns the one-time code.
-    pub fn create_code(&mut self, challenge: &str) -> String {
+    /// The hosted sign-in page: `user` signs in; returns the one-time code.
+    pub fn create_code(&mut self, challenge: &str, user: usize) -> String {
         let code = self.id("code");
-        self.codes.insert(code.clone(), challenge.to_owned());
+        self.codes.insert(
+            code.clone(),
+            (challenge.to_owned(), USERS[user % USERS.len()].to_owned()),
+        );
         code
     }
 
@@ -67,19 +100,59 @@ impl SimAuthKit {
         }
     }
 
-    fn grant(&mut self, sid: &str, now_secs: u64) -> Json {
-        let org = self.sessions[sid].org.clone();
+    /// An access token. Its claims the session needs (`iat`, `exp`, `sid`, `sub`) are right
+    /// (unless a broken one was asked for); the others come in a shape picked by the token's
+    /// number: as WorkOS sends them, `null`, of another type, or extra claims.
+    fn access_token(&mut self, sid: &str, now_secs: u64) -> String {
+        let session = &self.sessions[sid];
+        let (user, org) = (session.user.clone(), session.org.clone());
         let jti = self.id("jti");
-        let token = jwt(&json!({
-            "iss": "https://sim.authkit", "sub": USER, "sid": sid, "org_id": org,
-            "iat": now_secs, "exp": now_secs + LIFETIME_SECS, "jti": jti,
-        }));
+        let n = self.next;
+        let mut c = json!({
+            "iss": "https://sim.authkit", "sub": user, "sid": sid, "org_id": org,
+            "iat": now_secs, "exp": now_secs + self.lifetime_secs, "jti": jti,
+        });
+        match n % 7 {
+            0 => {} // as WorkOS sends it
+            1 => c["permissions"] = Json::Null,
+            2 => {
+                c["role"] = json!(5);
+                c["roles"] = json!("admin");
+            }
+            3 => {
+                c["feature_flags"] = json!(["a", 1]);
+                c["act"] = json!("impersonator");
+            }
+            4 => {
+                // Fractional NumericDates (allowed by RFC 7519).
+                c["iat"] = json!(now_secs as f64 + 0.25);
+                c["exp"] = json!((now_secs + self.lifetime_secs) as f64 + 0.25);
+            }
+            5 => c["extra"] = json!({"nested": [null, true]}),
+            _ => c["permissions"] = json!({"not": "a list"}),
+        }
+        if self.broken_next > 0 {
+            self.broken_next -= 1;
+            if n % 2 == 0 {
+                c.as_object_mut().expect("object").remove("exp");
+            } else {
+                c["sid"] = json!(42);
+            }
+        }
+        let token = jwt(&c);
         self.issued.insert(token.clone());
+        token
+    }
+
+    fn grant(&mut self, sid: &str, now_secs: u64) -> Json {
+        let token = self.access_token(sid, now_secs);
+        let session = &self.sessions[sid];
+        let (user, org) = (session.user.clone(), session.org.clone());
         let rt = self.id("rt");
         self.refresh_tokens
             .insert(rt.clone(), (sid.to_owned(), true));
         json!({
-            "user": {"id": USER, "email": "u@example.com"},
+            "user": {"id": user, "email": format!("{user}@example.com")},
             "organization_id": org,
             "access_token": token,
             "refresh_token": rt,
@@ -101,7 +174,7 @@ impl SimAuthKit {
         match body["grant_type"].as_str() {
             Some("authorization_code") => {
                 let code = body["code"].as_str().unwrap_or_default();
-                let Some(challenge) = self.codes.remove(code) else {
+                let Some((challenge, user)) = self.codes.remove(code) else {
                     return Self::refused("invalid_grant");
                 };
                 let verifier = body["code_verifier"].as_str().unwrap_or_default();
@@ -112,6 +185,7 @@ impl SimAuthKit {
                 self.sessions.insert(
                     sid.clone(),
                     Session {
+                        user,
                         revoked: false,
                         org: None,
                     },
@@ -151,13 +225,14 @@ impl SimAuthKit {
         }
     }
 
-    /// The Convex server's check of an access token (signature = issued here; `exp`).
+    /// The Convex server's check of an access token (signature = issued here; `exp` against
+    /// the server's clock): the identity it speaks for.
     pub fn verify(&self, token: &str, now_secs: u64) -> Option<String> {
         if !self.issued.contains(token) {
             return None;
         }
         let c = claims_of(token)?;
-        (c["exp"].as_u64()? > now_secs).then(|| c["sub"].as_str().unwrap_or_default().to_owned())
+        (c["exp"].as_f64()? > now_secs as f64).then(|| identity_of(&c))
     }
 
     /// The session a refresh token belongs to, if it is still usable.

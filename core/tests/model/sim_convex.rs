@@ -1,7 +1,7 @@
-//! A simulated Convex sync server for one connection: it tracks the connection's identity,
-//! verifies tokens against the simulated AuthKit, answers `AuthError` (and closes) for a bad
-//! one, and sends a Transition after every change, with one query whose result is the
-//! caller's identity.
+//! A simulated Convex sync server for one connection: it tracks the connection's identity
+//! (`sub|org|sid` of the token it verified), verifies tokens against the simulated AuthKit on
+//! the server's own clock, answers `AuthError` (and closes) for a bad one, and sends a
+//! Transition after every change, with one query whose result is the caller's identity.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +22,7 @@ pub enum Reply {
 #[derive(Debug, Default)]
 pub struct Conn {
     pub connected: bool,
-    /// `None`: anonymous.
+    /// `None`: anonymous; otherwise `sub|org|sid` of the verified token.
     pub identity: Option<String>,
     /// The token the identity came from.
     token: Option<String>,

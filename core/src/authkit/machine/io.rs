@@ -5,7 +5,7 @@ use serde_json::Value as Json;
 
 use super::super::errors::AuthKitError;
 use super::super::session::RefreshError;
-use crate::sync::Instant;
+use crate::time::Instant;
 
 /// Ties an answer (an HTTP response, a lock grant, a storage read) to the request that asked
 /// for it. Ids are never reused, so an answer to an abandoned request is ignored.
@@ -95,8 +95,11 @@ pub enum SessionIo {
         /// The key.
         key: String,
     },
-    /// Write a key.
+    /// Write a key, and report with [`handle_storage_written`](super::AuthKitSession::handle_storage_written)
+    /// (a write can fail: quota, private mode, no storage).
     Write {
+        /// The write's id.
+        write: OpId,
         /// Where.
         area: StorageArea,
         /// The key.
@@ -106,8 +109,11 @@ pub enum SessionIo {
     },
     /// Write a key only if it still holds `expected` (`None`: only if absent), in one
     /// synchronous step. A refresh stores its rotated token this way, so it never writes a
-    /// session back after another tab signed out or signed in anew.
+    /// session back after another tab signed out or signed in anew. Reported like
+    /// [`SessionIo::Write`] (a condition that does not hold is not a failure).
     WriteIf {
+        /// The write's id.
+        write: OpId,
         /// Where.
         area: StorageArea,
         /// The key.
@@ -174,6 +180,20 @@ pub enum SessionEvent {
         /// The token, or why there is none.
         result: Result<TokenString, AuthKitError>,
     },
+    /// The answer to a `sign_in_url` call: the URL once its PKCE verifier is stored, or
+    /// [`AuthKitError::Storage`].
+    SignInUrl {
+        /// Which call.
+        waiter: WaiterId,
+        /// The URL, or why there is none.
+        result: Result<String, AuthKitError>,
+    },
+    /// A storage write nobody waits for failed (the browser refused it): for the app's log
+    /// and `on_refresh_failure`. The session in memory is kept.
+    StorageFailed(String),
+    /// Something the app's log should say once (a claim of an unexpected type was ignored,
+    /// the token lifetime is at or under the refresh buffer).
+    Warning(String),
     /// The answer to a `switch_to_organization` call.
     OrganizationSwitched {
         /// Which call.

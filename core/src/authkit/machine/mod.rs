@@ -49,14 +49,14 @@ use serde_json::json;
 pub use io::{OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, TokenString, WaiterId};
 use op::{Op, OpKind, QueuedSwitch, Step, TokenWaiter};
 
-use super::claims::Claims;
+use super::claims::{Claims, ClaimsError, SessionTiming};
 use super::config::{AuthKitConfig, VERIFIER_KEY};
 use super::errors::AuthKitError;
 use super::pkce;
 use super::session::{self, AfterFailure, AuthResponse, RefreshError};
 use super::snapshot::AuthSnapshot;
 use super::urls::{self, SignInOptions};
-use crate::sync::Instant;
+use crate::time::{exponential_backoff, Instant, WallClock};
 
 /// Timeouts of an [`AuthKitSession`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,8 +84,52 @@ impl Default for SessionTimeouts {
 struct Live {
     response: AuthResponse,
     claims: Claims,
-    /// When the access token expires, on the local clock.
+    /// When the access token expires, on the monotonic clock: its arrival plus its lifetime
+    /// (`exp - iat`), earlier by any time the monotonic clock did not see since.
     expires_at: Instant,
+    /// When the access token arrived.
+    received_at: Instant,
+}
+
+/// The shortest time between two refreshes a tab starts on its own (automatic refreshes,
+/// and tokens handed out without a refresh right after one), whatever the token's lifetime.
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// An access token read for a session.
+#[derive(Debug)]
+struct TokenRead {
+    claims: Claims,
+    timing: SessionTiming,
+    /// Claims dropped for their type.
+    dropped: Vec<&'static str>,
+}
+
+impl TokenRead {
+    fn of(token: &str) -> Result<TokenRead, ClaimsError> {
+        let (claims, dropped) = Claims::decode_reporting(token)?;
+        let timing = claims.session_timing()?;
+        Ok(TokenRead {
+            claims,
+            timing,
+            dropped,
+        })
+    }
+}
+
+/// A refresh token written to storage (dev mode) over `over` (what storage held).
+#[derive(Debug, Clone)]
+struct UnsavedRotation {
+    write: OpId,
+    over: Option<Secret>,
+    rotated: Secret,
+}
+
+/// A sign-in URL handed out once its PKCE verifier is stored.
+#[derive(Debug)]
+struct PendingSignIn {
+    write: OpId,
+    waiter: WaiterId,
+    url: String,
 }
 
 /// Where the session is. Data lives in the variant that needs it.
@@ -126,6 +170,18 @@ pub struct AuthKitSession {
     /// A failed restore or automatic refresh is retried at this instant.
     retry_at: Option<Instant>,
     retry_failures: u32,
+    /// When the last refresh this machine started on its own (an automatic refresh or a
+    /// retry) began: the floor under the next one.
+    last_auto_refresh: Option<Instant>,
+    /// Sign-in URLs waiting for their verifier to be stored.
+    sign_ins: Vec<PendingSignIn>,
+    /// Refresh token writes not reported yet.
+    rotations: Vec<UnsavedRotation>,
+    /// The last refresh token the browser refused to store, and what storage holds instead.
+    unsaved: Option<UnsavedRotation>,
+    /// Warnings already given (each is given once).
+    warned: Vec<String>,
+    wall: WallClock,
     next_id: u64,
     now: Instant,
     io: VecDeque<SessionIo>,
@@ -158,6 +214,12 @@ impl AuthKitSession {
             auto_refresh_at: None,
             retry_at: None,
             retry_failures: 0,
+            last_auto_refresh: None,
+            sign_ins: Vec::new(),
+            rotations: Vec::new(),
+            unsaved: None,
+            warned: Vec::new(),
+            wall: WallClock::default(),
             next_id: 0,
             now,
             io: VecDeque::new(),
@@ -285,22 +347,24 @@ impl AuthKitSession {
         }
     }
 
-    /// Builds the sign-in (or sign-up) URL and stores its PKCE verifier in this tab
-    /// (`random`: 96 bytes from a secure source). Only the latest URL can complete.
+    /// Builds the sign-in (or sign-up) URL and asks for its PKCE verifier to be stored in this
+    /// tab (`random`: 96 bytes from a secure source). The URL comes as
+    /// [`SessionEvent::SignInUrl`] with the returned id once the driver reports the verifier
+    /// stored ([`handle_storage_written`](Self::handle_storage_written)); if storing failed,
+    /// the answer is [`AuthKitError::Storage`], never a URL whose callback could not complete.
+    /// Only the latest URL can complete.
     pub fn sign_in_url(
         &mut self,
         options: &SignInOptions,
         sign_up: bool,
         random: &[u8; 96],
-    ) -> String {
+    ) -> WaiterId {
+        let waiter = self.new_waiter();
         let verifier = pkce::verifier(random);
         let url = urls::authorize_url(&self.config, options, &pkce::challenge(&verifier), sign_up);
-        self.io.push_back(SessionIo::Write {
-            area: StorageArea::Session,
-            key: VERIFIER_KEY.into(),
-            value: Secret::new(verifier),
-        });
-        url
+        let write = self.write(StorageArea::Session, VERIFIER_KEY.into(), verifier);
+        self.sign_ins.push(PendingSignIn { write, waiter, url });
+        waiter
     }
 
     /// Asks for an access token: the one in memory while it is fresh, otherwise a refreshed
@@ -320,14 +384,7 @@ impl AuthKitSession {
             Phase::Starting | Phase::SignedOut => {
                 self.answer_token(waiter, Err(AuthKitError::LoginRequired))
             }
-            Phase::SignedIn(live)
-                if !force_refresh
-                    && !session::needs_refresh(
-                        Some(live.expires_at),
-                        self.now,
-                        self.config.refresh_buffer_secs,
-                    ) =>
-            {
+            Phase::SignedIn(live) if !force_refresh && self.is_fresh(live) => {
                 let token = live.response.access_token.clone();
                 self.answer_token(waiter, Ok(TokenString(token)));
             }
@@ -468,7 +525,7 @@ impl AuthKitSession {
             });
         } else {
             let refresh_token = self.memory_refresh_token.clone();
-            self.send_refresh(lock, refresh_token);
+            self.send_refresh(lock, refresh_token, None);
         }
     }
 
@@ -482,8 +539,15 @@ impl AuthKitSession {
             }) if *r == read => *lock,
             _ => return,
         };
-        match value.filter(|v| !v.is_empty()) {
-            Some(rt) => self.send_refresh(lock, Some(Secret::new(rt))),
+        let stored = value.filter(|v| !v.is_empty()).map(Secret::new);
+        // A rotated refresh token the browser refused to store replaces what storage still
+        // holds in its place (the consumed one, which would revoke the session).
+        let present = match &self.unsaved {
+            Some(u) if u.over == stored => Some(u.rotated.clone()),
+            _ => stored.clone(),
+        };
+        match present {
+            Some(rt) => self.send_refresh(lock, Some(rt), stored),
             None => self.finish(Err(RefreshError::Terminal {
                 status: 400,
                 error: Some("missing_refresh_token".into()),
@@ -536,11 +600,14 @@ impl AuthKitSession {
         if self.retry_at.is_some_and(|t| t <= now) {
             self.retry_at = None;
             // With a call already in flight, that call does the work.
-            match (&self.phase, &self.op) {
-                (_, Some(_)) => {}
-                (Phase::Restoring, None) => self.begin(OpKind::Restore, Vec::new(), Vec::new()),
-                (Phase::SignedIn(_), None) => self.begin(OpKind::Refresh, Vec::new(), Vec::new()),
-                _ => {}
+            let kind = match (&self.phase, &self.op) {
+                (Phase::Restoring, None) => Some(OpKind::Restore),
+                (Phase::SignedIn(_), None) => Some(OpKind::Refresh),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                self.last_auto_refresh = Some(now);
+                self.begin(kind, Vec::new(), Vec::new());
             }
         }
         if self.auto_refresh_at.is_some_and(|t| t <= now) {
@@ -558,6 +625,7 @@ impl AuthKitSession {
                 self.auto_refresh_at = None; // the call in flight refreshes; re-armed after it
             } else if auto_refresh_allowed() {
                 self.auto_refresh_at = None;
+                self.last_auto_refresh = Some(now);
                 self.begin(OpKind::Refresh, Vec::new(), Vec::new());
             } else {
                 self.auto_refresh_at = None; // re-checked by handle_wake
@@ -573,15 +641,104 @@ impl AuthKitSession {
             self.arm_auto_refresh();
         }
         if self.retry_at.is_some() {
-            self.retry_at = Some(self.now); // retry now instead of waiting out the backoff
+            // Retry now instead of waiting out the backoff (at most once a second: a page
+            // that gains and loses focus in a loop must not refresh in a loop).
+            let floor = self
+                .last_auto_refresh
+                .map_or(self.now, |t| t.saturating_add(MIN_REFRESH_INTERVAL));
+            self.retry_at = Some(self.now.max(floor));
         }
         self.handle_timeout(now, auto_refresh_allowed);
+    }
+
+    /// A reading of the wall clock (`unix_ms`, Unix milliseconds) at `now`. Timers run on the
+    /// monotonic clock and ignore the wall clock's steps; but wall time the monotonic clock
+    /// did not see (a sleep that paused it) may have expired the access token, so it counts
+    /// against the token: the automatic refresh comes that much earlier. The browser driver
+    /// reports a reading every few seconds and on every wake-up.
+    pub fn handle_wall_clock(&mut self, unix_ms: u64, now: Instant) {
+        self.tick(now);
+        let unseen = self.wall.observe(self.now, unix_ms);
+        if unseen.is_zero() {
+            return;
+        }
+        if let Phase::SignedIn(live) = &mut self.phase {
+            live.expires_at = live.expires_at.saturating_sub(unseen);
+            live.received_at = live.received_at.saturating_sub(unseen);
+            if self.auto_refresh_at.is_some() {
+                self.arm_auto_refresh();
+            }
+        }
+    }
+
+    /// The storage write `write` was carried out (`Ok`) or failed (`Err`: quota, private
+    /// mode, no storage). A sign-in URL waiting for its verifier is answered; a failure
+    /// nobody waits for is reported as [`SessionEvent::StorageFailed`].
+    pub fn handle_storage_written(
+        &mut self,
+        write: OpId,
+        result: Result<(), String>,
+        now: Instant,
+    ) {
+        self.tick(now);
+        if let Some(i) = self.sign_ins.iter().position(|p| p.write == write) {
+            let p = self.sign_ins.remove(i);
+            let result = result.map(|()| p.url).map_err(AuthKitError::Storage);
+            self.events.push_back(SessionEvent::SignInUrl {
+                waiter: p.waiter,
+                result,
+            });
+            return;
+        }
+        if let Some(i) = self.rotations.iter().position(|r| r.write == write) {
+            let rotation = self.rotations.remove(i);
+            // Stored: nothing left unsaved. Refused: the next refresh presents the rotated
+            // token in memory instead of what storage still holds.
+            self.unsaved = result.is_err().then_some(rotation);
+        }
+        if let Err(error) = result {
+            self.events.push_back(SessionEvent::StorageFailed(error));
+        }
     }
 
     // ----- internals -----
 
     fn tick(&mut self, now: Instant) {
         self.now = self.now.max(now);
+    }
+
+    /// A storage write the driver reports back on.
+    fn write(&mut self, area: StorageArea, key: String, value: String) -> OpId {
+        let write = self.new_id();
+        self.io.push_back(SessionIo::Write {
+            write,
+            area,
+            key,
+            value: Secret::new(value),
+        });
+        write
+    }
+
+    /// A warning for the app's log, given once per machine.
+    fn warn_once(&mut self, warning: String) {
+        if !self.warned.contains(&warning) {
+            self.warned.push(warning.clone());
+            self.events.push_back(SessionEvent::Warning(warning));
+        }
+    }
+
+    /// Whether `live`'s token may be handed out without a refresh: outside the refresh
+    /// buffer, or (for a lifetime at or under the buffer) still valid and under a second old,
+    /// so that no caller can make this tab refresh more than once a second.
+    fn is_fresh(&self, live: &Live) -> bool {
+        let outside_buffer = !session::needs_refresh(
+            Some(live.expires_at),
+            self.now,
+            self.config.refresh_buffer_secs,
+        );
+        let just_arrived = live.expires_at > self.now
+            && self.now < live.received_at.saturating_add(MIN_REFRESH_INTERVAL);
+        outside_buffer || just_arrived
     }
 
     fn new_id(&mut self) -> OpId {
@@ -630,7 +787,9 @@ impl AuthKitSession {
         request
     }
 
-    fn send_refresh(&mut self, lock: OpId, refresh_token: Option<Secret>) {
+    /// Sends the refresh under `lock`, presenting `refresh_token`. `stored`: what storage held
+    /// (dev mode), the value the rotated token is compare-and-set over.
+    fn send_refresh(&mut self, lock: OpId, refresh_token: Option<Secret>, stored: Option<Secret>) {
         let mut body = json!({"client_id": self.config.client_id, "grant_type": "refresh_token"});
         if let Some(rt) = &refresh_token {
             body["refresh_token"] = json!(rt.expose());
@@ -653,7 +812,7 @@ impl AuthKitSession {
             body["organization_id"] = json!(org);
         }
         let request = self.send(body);
-        let presented = refresh_token.filter(|_| self.config.dev_mode);
+        let presented = stored.filter(|_| self.config.dev_mode);
         self.set_step(Step::Requesting {
             lock: Some(lock),
             request,
@@ -683,11 +842,26 @@ impl AuthKitSession {
         if let Some(lock) = op.step.lock() {
             self.io.push_back(SessionIo::ReleaseLock { lock });
         }
+        // A 2xx whose access token cannot serve a session (no usable `exp`, `iat` or `sid`)
+        // is a typed failure, never a zero lifetime. A refresh already consumed the presented
+        // refresh token: the rotated one is kept, so the retry can use it.
+        let result = match result {
+            Ok(response) => match TokenRead::of(&response.access_token) {
+                Ok(read) => Ok((response, read)),
+                Err(e) => {
+                    if !matches!(op.kind, OpKind::CodeExchange { .. }) {
+                        self.keep_refresh_token(&response, presented.clone());
+                    }
+                    Err(RefreshError::InvalidAccessToken(e))
+                }
+            },
+            Err(e) => Err(e),
+        };
         let first = self.calls_done == 0;
         self.calls_done = self.calls_done.saturating_add(1);
         let mut requeue: Vec<TokenWaiter> = Vec::new();
         match (op.kind, result) {
-            (kind, Ok(response)) => {
+            (kind, Ok((response, read))) => {
                 let switched_to = match &kind {
                     OpKind::Switch { organization } => Some(organization.clone()),
                     _ => None,
@@ -700,14 +874,11 @@ impl AuthKitSession {
                 self.retry_failures = 0;
                 self.retry_at = None;
                 let token = response.access_token.clone();
-                self.store(response, (!code_exchange).then_some(presented));
+                self.store(response, read, (!code_exchange).then_some(presented));
                 if let Some(org) = switched_to {
                     self.stored_organization = Some(org.clone());
-                    self.io.push_back(SessionIo::Write {
-                        area: StorageArea::Session,
-                        key: self.config.org_key(),
-                        value: Secret::new(org),
-                    });
+                    let key = self.config.org_key();
+                    self.write(StorageArea::Session, key, org);
                 }
                 for w in op.token_waiters {
                     self.answer_token(w.id, Ok(TokenString(token.clone())));
@@ -771,8 +942,11 @@ impl AuthKitSession {
                 }
                 if matches!(kind, OpKind::Restore | OpKind::Refresh) {
                     // Keep the session (or keep loading) and try again.
-                    let delay = Duration::from_millis(1000u64 << self.retry_failures.min(5))
-                        .min(self.timeouts.max_retry);
+                    let delay = exponential_backoff(
+                        self.retry_failures,
+                        Duration::from_secs(1),
+                        self.timeouts.max_retry,
+                    );
                     self.retry_failures = self.retry_failures.saturating_add(1);
                     self.retry_at = Some(self.now.saturating_add(delay));
                 }
@@ -841,43 +1015,69 @@ impl AuthKitSession {
 
     /// Stores a successful answer. `replaces`: for a refresh, the stored token it presented
     /// (the rotated one is written only over it); `None` for a new sign-in (written as is).
-    fn store(&mut self, response: AuthResponse, replaces: Option<Option<Secret>>) {
-        let claims = Claims::decode(&response.access_token).unwrap_or_default();
-        let expires_at = session::expires_at(self.now, &claims);
+    fn store(&mut self, response: AuthResponse, read: TokenRead, replaces: Option<Option<Secret>>) {
         match replaces {
             Some(presented) => self.keep_refresh_token(&response, presented),
-            None => {
-                if let (Some(rt), true) = (&response.refresh_token, self.config.dev_mode) {
-                    self.io.push_back(SessionIo::Write {
-                        area: StorageArea::Local,
-                        key: self.config.refresh_token_key(),
-                        value: Secret::new(rt.clone()),
+            None => match (&response.refresh_token, self.config.dev_mode) {
+                (Some(rt), true) => {
+                    let (key, rt) = (self.config.refresh_token_key(), rt.clone());
+                    let write = self.write(StorageArea::Local, key, rt.clone());
+                    self.rotations.push(UnsavedRotation {
+                        write,
+                        over: None,
+                        rotated: Secret::new(rt),
                     });
                 }
-            }
+                (Some(rt), false) => self.memory_refresh_token = Some(Secret::new(rt.clone())),
+                (None, _) => {}
+            },
         }
-        if let (Some(rt), false) = (&response.refresh_token, self.config.dev_mode) {
-            self.memory_refresh_token = Some(Secret::new(rt.clone()));
+        for claim in &read.dropped {
+            self.warn_once(format!(
+                "the access token's `{claim}` claim has an unexpected type; it was ignored"
+            ));
+        }
+        if read.timing.lifetime <= Duration::from_secs(self.config.refresh_buffer_secs) {
+            self.warn_once(format!(
+                "the access token lives {:.1} s, at or under the refresh buffer ({} s): it is refreshed at most once a second",
+                read.timing.lifetime.as_secs_f64(),
+                self.config.refresh_buffer_secs
+            ));
         }
         self.phase = Phase::SignedIn(Box::new(Live {
             response,
-            claims,
-            expires_at,
+            claims: read.claims,
+            expires_at: self.now.saturating_add(read.timing.lifetime),
+            received_at: self.now,
         }));
         self.events.push_back(SessionEvent::Refreshed);
         self.events.push_back(SessionEvent::Changed);
     }
 
-    /// Dev mode: the rotated refresh token replaces the one the refresh presented, only if
-    /// storage still holds that one (another tab may have signed out or in meanwhile).
+    /// A refresh's rotated refresh token replaces the one it presented. Dev mode writes it
+    /// only if storage still holds the presented one (another tab may have signed out or in
+    /// meanwhile); otherwise it stays in memory.
     fn keep_refresh_token(&mut self, response: &AuthResponse, presented: Option<Secret>) {
-        if let (Some(rt), true) = (&response.refresh_token, self.config.dev_mode) {
+        let Some(rt) = &response.refresh_token else {
+            return;
+        };
+        if self.config.dev_mode {
+            let write = self.new_id();
+            let rotated = Secret::new(rt.clone());
             self.io.push_back(SessionIo::WriteIf {
+                write,
                 area: StorageArea::Local,
                 key: self.config.refresh_token_key(),
-                expected: presented,
-                value: Secret::new(rt.clone()),
+                expected: presented.clone(),
+                value: rotated.clone(),
             });
+            self.rotations.push(UnsavedRotation {
+                write,
+                over: presented,
+                rotated,
+            });
+        } else {
+            self.memory_refresh_token = Some(Secret::new(rt.clone()));
         }
     }
 
@@ -911,6 +1111,7 @@ impl AuthKitSession {
     fn end_session(&mut self, refused: Option<Option<Secret>>) {
         self.phase = Phase::SignedOut;
         self.memory_refresh_token = None;
+        self.unsaved = None;
         self.stored_organization = None;
         self.auto_refresh_at = None;
         self.retry_at = None;
@@ -938,15 +1139,20 @@ impl AuthKitSession {
         self.events.push_back(SessionEvent::Changed);
     }
 
+    /// Arms the automatic refresh: `refresh_buffer_secs` before expiry (plus 50 ms), never
+    /// sooner than a second after the token arrived or the last refresh of its own started.
     fn arm_auto_refresh(&mut self) {
         if let Phase::SignedIn(live) = &self.phase {
             let buffer = Duration::from_secs(self.config.refresh_buffer_secs);
-            let at = Instant::from_millis(
-                live.expires_at
-                    .as_millis()
-                    .saturating_sub(buffer.as_millis() as u64),
-            );
-            self.auto_refresh_at = Some(at.saturating_add(Duration::from_millis(50)));
+            let at = live
+                .expires_at
+                .saturating_sub(buffer)
+                .saturating_add(Duration::from_millis(50));
+            let floor = self
+                .last_auto_refresh
+                .map_or(live.received_at, |t| t.max(live.received_at))
+                .saturating_add(MIN_REFRESH_INTERVAL);
+            self.auto_refresh_at = Some(at.max(floor));
         }
     }
 

@@ -1,7 +1,7 @@
 //! The one AuthKit call in flight: what it is for, which step it is at, and who waits for it.
 
 use super::io::{OpId, Secret, WaiterId};
-use crate::sync::Instant;
+use crate::time::Instant;
 
 /// What a call to `/user_management/authenticate` is for.
 #[derive(Debug, Clone, PartialEq, Eq)]

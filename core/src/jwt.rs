@@ -1,0 +1,179 @@
+//! Reading a JWT's payload without verifying it (the server verifies), claim by claim.
+//!
+//! A token is read as its JSON object first; each claim is then taken on its own with the type
+//! the reader expects. A claim of another type is dropped alone and named in
+//! `ClaimReader::dropped`; `null` counts as absent. One odd claim (`"permissions": null`,
+//! `"role": 5`) therefore never costs the others (`exp`, `iat`, `sid`).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::{Map, Value as Json};
+
+/// Why a token's payload could not be read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// Not three dot-separated parts.
+    #[error("a JWT has three dot-separated parts")]
+    Shape,
+    /// The payload segment is not base64url.
+    #[error("the payload is not base64url")]
+    Base64,
+    /// The payload is not a JSON object.
+    #[error("the payload is not a JSON object")]
+    NotAnObject,
+}
+
+/// The claims the refresh schedule needs, plus what makes an AuthError readable.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimingClaims {
+    /// Issued at, seconds since the epoch.
+    pub iat: Option<f64>,
+    /// Expiry, seconds since the epoch.
+    pub exp: Option<f64>,
+    /// Issuer.
+    pub iss: Option<String>,
+    /// Audience: a string or an array of strings, as the token has it.
+    pub aud: Option<serde_json::Value>,
+}
+
+/// Reads a JWT's timing claims, claim by claim (see the module docs). `None` when the token
+/// is not a JWT with a JSON object payload.
+pub fn decode_claims(token: &str) -> Option<TimingClaims> {
+    let mut r = ClaimReader::new(token).ok()?;
+    Some(TimingClaims {
+        iat: r.number("iat"),
+        exp: r.number("exp"),
+        iss: r.string("iss"),
+        aud: r.raw("aud"),
+    })
+}
+
+/// A token's payload, taken claim by claim.
+pub(crate) struct ClaimReader {
+    payload: Map<String, Json>,
+    dropped: Vec<&'static str>,
+}
+
+impl ClaimReader {
+    /// Decodes the payload segment (base64url JSON object).
+    pub(crate) fn new(token: &str) -> Result<ClaimReader, JwtError> {
+        let mut parts = token.split('.');
+        let (Some(_header), Some(payload), Some(_signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(JwtError::Shape);
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| JwtError::Base64)?;
+        match serde_json::from_slice(&bytes) {
+            Ok(Json::Object(payload)) => Ok(ClaimReader {
+                payload,
+                dropped: Vec::new(),
+            }),
+            _ => Err(JwtError::NotAnObject),
+        }
+    }
+
+    /// The claims that were present with a type the reader did not expect, in reading order.
+    pub(crate) fn dropped(&self) -> &[&'static str] {
+        &self.dropped
+    }
+
+    /// A claim as it is (any JSON but `null`).
+    pub(crate) fn raw(&mut self, name: &'static str) -> Option<Json> {
+        self.payload.remove(name).filter(|v| !v.is_null())
+    }
+
+    fn typed<T>(&mut self, name: &'static str, f: impl FnOnce(Json) -> Option<T>) -> Option<T> {
+        let value = self.raw(name)?;
+        let typed = f(value);
+        if typed.is_none() {
+            self.dropped.push(name);
+        }
+        typed
+    }
+
+    /// A string claim.
+    pub(crate) fn string(&mut self, name: &'static str) -> Option<String> {
+        self.typed(name, |v| match v {
+            Json::String(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// A finite numeric claim (a JSON number: NumericDate claims are never strings).
+    pub(crate) fn number(&mut self, name: &'static str) -> Option<f64> {
+        self.typed(name, |v| v.as_f64().filter(|n| n.is_finite()))
+    }
+
+    /// An array-of-strings claim (one element of another type drops the claim).
+    pub(crate) fn strings(&mut self, name: &'static str) -> Option<Vec<String>> {
+        self.typed(name, |v| match v {
+            Json::Array(items) => items
+                .into_iter()
+                .map(|i| match i {
+                    Json::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => None,
+        })
+    }
+
+    /// An object claim, read by `f` (`None` from `f` drops it).
+    pub(crate) fn object<T>(
+        &mut self,
+        name: &'static str,
+        f: impl FnOnce(Map<String, Json>) -> Option<T>,
+    ) -> Option<T> {
+        self.typed(name, |v| match v {
+            Json::Object(o) => f(o),
+            _ => None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(payload: &[u8]) -> String {
+        format!("h.{}.s", URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    #[test]
+    fn decodes_and_rejects() {
+        let c = decode_claims(&token(br#"{"iat":100,"exp":400,"iss":"https://x"}"#)).unwrap();
+        assert_eq!((c.iat, c.exp), (Some(100.0), Some(400.0)));
+        assert_eq!(decode_claims("not a jwt"), None);
+        assert_eq!(decode_claims("a.!!!.c"), None);
+        assert_eq!(decode_claims(&token(b"[1]")), None);
+        assert_eq!(decode_claims(&token(b"nope")), None);
+    }
+
+    #[test]
+    fn an_odd_claim_is_dropped_alone() {
+        let c = decode_claims(&token(
+            br#"{"iat":100,"exp":400,"iss":7,"aud":["a"],"extra":{"x":[null]}}"#,
+        ))
+        .unwrap();
+        assert_eq!((c.iat, c.exp, c.iss), (Some(100.0), Some(400.0), None));
+        assert_eq!(c.aud, Some(serde_json::json!(["a"])));
+        let mut r = ClaimReader::new(&token(
+            br#"{"exp":"soon","iat":true,"sid":null,"roles":["a",5],"sub":"u"}"#,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.number("exp"), None);
+        assert_eq!(r.number("iat"), None);
+        assert_eq!(r.string("sid"), None);
+        assert_eq!(r.strings("roles"), None);
+        assert_eq!(r.string("sub").as_deref(), Some("u"));
+        assert_eq!(
+            r.dropped(),
+            ["exp", "iat", "roles"],
+            "null is absent, not odd"
+        );
+    }
+}
