@@ -221,37 +221,5 @@ async fn a_refused_switch_goes_to_the_hosted_sign_in_for_that_organization() {
 
 #[wasm_bindgen_test]
 async fn a_hung_authenticate_request_gives_up_and_releases_the_lock() {
-    let client = signed_in("grace@example.com", AuthKitOptions::new(config())).await;
-    let other = AuthKitClient::create(AuthKitOptions::new(config()))
-        .await
-        .unwrap();
-    delay_authkit(60_000).await;
-    let c = client.clone();
-    let hung = Rc::new(RefCell::new(None));
-    let h = hung.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        *h.borrow_mut() = Some(c.get_access_token(true).await);
-    });
-    common::sleep_ms(200).await; // the request is out and holds the lock
-    delay_authkit(0).await;
-    let started = js_sys::Date::now();
-    let t = other.get_access_token(true).await;
-    let waited = js_sys::Date::now() - started;
-    assert!(
-        t.is_ok(),
-        "the other tab never got the lock back: {t:?} after {waited} ms"
-    );
-    for _ in 0..30 {
-        if hung.borrow().is_some() {
-            break;
-        }
-        common::sleep_ms(1_000).await;
-    }
-    let first = hung.borrow_mut().take().unwrap();
-    assert!(
-        matches!(&first, Err(e) if e.is_transient()),
-        "the hung request ends as a transient error: {first:?}"
-    );
-    other.dispose();
-    client.dispose();
+    common::cross_tab::a_hung_request_releases_the_lock_to_the_other_tab().await;
 }

@@ -169,25 +169,12 @@ async fn the_session_is_restored_on_reload_and_refresh_tokens_rotate() {
 
 #[wasm_bindgen_test]
 async fn two_tabs_refreshing_at_once_end_with_one_valid_session() {
-    let a = signed_in("grace@example.com", AuthKitOptions::new(config())).await;
-    set_url("/");
-    let b = AuthKitClient::create(AuthKitOptions::new(config()))
-        .await
-        .unwrap();
-    assert!(b.user().is_some());
-    // Both force a refresh at the same moment; the lock serialises them and each re-reads the
-    // newest refresh token inside it, so neither presents a used one.
-    let (ra, rb) = futures::join!(a.get_access_token(true), b.get_access_token(true));
-    assert!(ra.is_ok(), "{ra:?}");
-    assert!(rb.is_ok(), "{rb:?}");
-    let rt = refresh_token().unwrap();
-    assert_eq!(
-        backend_refresh(&rt).await["status"],
-        200,
-        "the stored refresh token still works"
-    );
-    a.dispose();
-    b.dispose();
+    common::cross_tab::two_tabs_refreshing_at_once_end_with_one_valid_session().await;
+}
+
+#[wasm_bindgen_test]
+async fn a_slow_refresh_keeps_the_lock_and_the_session() {
+    common::cross_tab::a_slow_refresh_keeps_the_lock_and_the_session().await;
 }
 
 #[wasm_bindgen_test]

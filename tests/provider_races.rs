@@ -236,6 +236,7 @@ fn Swap(props: &SwapProps) -> Html {
     let auth = AuthSource {
         is_loading: false,
         is_authenticated: true,
+        identity: None,
         fetch_access_token: props.fetcher.clone(),
     };
     html! {

@@ -219,6 +219,7 @@ async fn convex_provider_with_auth_gates_on_server_confirmation() {
             auth: AuthSource {
                 is_loading: true,
                 is_authenticated: false,
+                identity: None,
                 fetch_access_token: fetch.clone(),
             },
             unauthenticated_renders: unauth.clone(),
@@ -234,6 +235,7 @@ async fn convex_provider_with_auth_gates_on_server_confirmation() {
         auth: AuthSource {
             is_loading: false,
             is_authenticated: true,
+            identity: Some("grace".into()),
             fetch_access_token: fetch.clone(),
         },
         unauthenticated_renders: unauth.clone(),
@@ -252,6 +254,7 @@ async fn convex_provider_with_auth_gates_on_server_confirmation() {
         auth: AuthSource {
             is_loading: false,
             is_authenticated: false,
+            identity: None,
             fetch_access_token: fetch,
         },
         unauthenticated_renders: unauth.clone(),

@@ -18,11 +18,24 @@ pub(crate) fn get(storage: Option<web_sys::Storage>, key: &str) -> Option<String
     storage?.get_item(key).ok().flatten()
 }
 
-/// Writes a raw string.
-pub(crate) fn set(storage: Option<web_sys::Storage>, key: &str, value: &str) {
-    if let Some(s) = storage {
-        let _ = s.set_item(key, value);
-    }
+/// Writes a raw string; `Err` says why the browser refused (no storage in this context, a
+/// full quota, a private mode that forbids it).
+pub(crate) fn set(storage: Option<web_sys::Storage>, key: &str, value: &str) -> Result<(), String> {
+    let storage = storage.ok_or_else(|| "web storage is unavailable on this page".to_owned())?;
+    storage.set_item(key, value).map_err(|e| {
+        let name = js_sys::Reflect::get(&e, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string());
+        let message = js_sys::Reflect::get(&e, &"message".into())
+            .ok()
+            .and_then(|m| m.as_string());
+        match (name, message) {
+            (Some(n), Some(m)) => format!("{n}: {m}"),
+            (Some(n), None) => n,
+            (None, Some(m)) => m,
+            (None, None) => "setItem failed".to_owned(),
+        }
+    })
 }
 
 /// Removes a key.

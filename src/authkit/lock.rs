@@ -1,14 +1,18 @@
 //! The cross-tab refresh lock as a value: [`LockRequest::new`] asks for it and calls
 //! `on_granted` once it is held; [`LockRequest::release`] (or dropping the request) releases a
 //! held lock or withdraws a waiting request. The Web Locks API (`navigator.locks.request`) is
-//! bound by hand so users need no `web_sys_unstable_apis` flag; where it is missing, a
-//! localStorage lock stands in.
+//! bound by hand so users need no `web_sys_unstable_apis` flag; where it is missing (plain
+//! http on a LAN address, older Safari, some webviews), a localStorage lock stands in: its
+//! holder re-stamps it every second while it holds it, and a waiter counts a holder stale only
+//! when the stamp has not changed for five seconds on the waiter's own monotonic clock (so a
+//! slow refresh is never taken over, and a wall clock that steps changes nothing).
 //!
 //! Deadlines are the session machine's business: it withdraws a request it stopped waiting for.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use gloo_timers::callback::Interval;
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -38,6 +42,8 @@ enum Kind {
         id: String,
         held: Rc<Cell<bool>>,
         withdrawn: Rc<Cell<bool>>,
+        /// Re-stamps the key while held.
+        heartbeat: Rc<RefCell<Option<Interval>>>,
     },
     /// No lock facility at all (no storage): granted at once.
     None,
@@ -81,8 +87,10 @@ impl Drop for LockRequest {
                 id,
                 held,
                 withdrawn,
+                heartbeat,
             } => {
                 withdrawn.set(true);
+                heartbeat.borrow_mut().take();
                 if held.get() {
                     if let Some(s) = local() {
                         if s.get_item(key)
@@ -145,7 +153,17 @@ fn local() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The fallback: a localStorage key holding `{id, time}`; a holder silent for 5 s is stale.
+/// How often a holder of the storage lock re-stamps it.
+const STAMP_MS: u32 = 1_000;
+/// A stamp unchanged this long (five missed stamps) is a holder that went away.
+const STALE_MS: u64 = 5_000;
+
+/// The stamp a holder writes: who holds it, and a beat that changes with every re-stamp.
+fn stamp(id: &str, beat: u64) -> String {
+    serde_json::json!({"id": id, "time": js_sys::Date::now(), "beat": beat}).to_string()
+}
+
+/// The fallback: a localStorage key holding the holder's stamp (see the module docs).
 fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest {
     let Some(storage) = local() else {
         wasm_bindgen_futures::spawn_local(async move { on_granted() });
@@ -155,24 +173,35 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
     let id = crate::runtime::browser::uuid_v4();
     let held = Rc::new(Cell::new(false));
     let withdrawn = Rc::new(Cell::new(false));
-    let (k, i, h, w) = (key.clone(), id.clone(), held.clone(), withdrawn.clone());
+    let heartbeat: Rc<RefCell<Option<Interval>>> = Rc::default();
+    let (k, i, h, w, hb) = (
+        key.clone(),
+        id.clone(),
+        held.clone(),
+        withdrawn.clone(),
+        heartbeat.clone(),
+    );
     wasm_bindgen_futures::spawn_local(async move {
+        // The stamp last seen, and when (on this tab's monotonic clock) it was first seen.
+        let mut seen: Option<(String, u64)> = None;
         loop {
             if w.get() {
                 return;
             }
-            let now = js_sys::Date::now();
-            let current = storage
-                .get_item(&k)
-                .ok()
-                .flatten()
-                .and_then(|v| serde_json::from_str::<serde_json::Value>(&v).ok());
-            let free = current
-                .as_ref()
-                .is_none_or(|c| now - c["time"].as_f64().unwrap_or(0.0) > 5_000.0);
+            let now = crate::runtime::browser::now().as_millis();
+            let current = storage.get_item(&k).ok().flatten();
+            let free = match &current {
+                None => true,
+                Some(v) => match &seen {
+                    Some((last, since)) if last == v => now.saturating_sub(*since) >= STALE_MS,
+                    _ => {
+                        seen = Some((v.clone(), now));
+                        false
+                    }
+                },
+            };
             if free {
-                let _ =
-                    storage.set_item(&k, &serde_json::json!({"id": i, "time": now}).to_string());
+                let _ = storage.set_item(&k, &stamp(&i, 0));
                 gloo_timers::future::TimeoutFuture::new(40).await;
                 let mine = storage
                     .get_item(&k)
@@ -181,9 +210,23 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
                     .is_some_and(|v| v.contains(&i));
                 if mine && !w.get() {
                     h.set(true);
+                    let (storage, k, i, mut beat) = (storage.clone(), k.clone(), i.clone(), 0u64);
+                    *hb.borrow_mut() = Some(Interval::new(STAMP_MS, move || {
+                        beat += 1;
+                        // Only over our own stamp: never over a holder that took over.
+                        let ours = storage
+                            .get_item(&k)
+                            .ok()
+                            .flatten()
+                            .is_some_and(|v| v.contains(&i));
+                        if ours {
+                            let _ = storage.set_item(&k, &stamp(&i, beat));
+                        }
+                    }));
                     on_granted();
                     return;
                 }
+                seen = None;
             }
             gloo_timers::future::TimeoutFuture::new(30 + (js_sys::Math::random() * 30.0) as u32)
                 .await;
@@ -195,6 +238,7 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
             id,
             held,
             withdrawn,
+            heartbeat,
         },
     }
 }

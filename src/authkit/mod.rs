@@ -28,7 +28,7 @@ use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
 use serde_json::Value as Json;
 
-use crate::runtime::browser::{self, Level, WakeListeners};
+use crate::runtime::browser::{self, ClockWatch, Level, WakeListeners};
 use lock::LockRequest;
 
 /// Sends the page to `url` through the app's navigator, or `location.assign`.
@@ -123,6 +123,7 @@ type Listener = Rc<dyn Fn()>;
 enum Answer {
     Token(oneshot::Sender<Result<String, AuthKitError>>),
     Switch(oneshot::Sender<Result<(), AuthKitError>>),
+    SignInUrl(oneshot::Sender<Result<String, AuthKitError>>),
 }
 
 /// What listeners were last told, to notify only on a change they can see.
@@ -144,6 +145,7 @@ struct Inner {
     beacons: RefCell<Vec<oneshot::Receiver<()>>>,
     timer: RefCell<Option<Timeout>>,
     wake: RefCell<Option<WakeListeners>>,
+    clock_watch: RefCell<Option<ClockWatch>>,
     seen: RefCell<Seen>,
 }
 
@@ -233,6 +235,7 @@ impl AuthKitClient {
                 beacons: RefCell::default(),
                 timer: RefCell::new(None),
                 wake: RefCell::new(None),
+                clock_watch: RefCell::new(None),
                 seen: RefCell::new(Seen {
                     loading: true,
                     snapshot: AuthSnapshot::default(),
@@ -241,8 +244,21 @@ impl AuthKitClient {
             }),
         };
         let weak = Rc::downgrade(&client.inner);
-        *client.inner.wake.borrow_mut() =
-            Some(WakeListeners::new(move || on_clock(&weak, Clock::Wake)));
+        *client.inner.wake.borrow_mut() = Some(WakeListeners::new({
+            let weak = weak.clone();
+            move || on_clock(&weak, Clock::Wake)
+        }));
+        // Tokens expire on wall time the monotonic clock may not see (a sleep that paused
+        // it): the session reads the wall clock every few seconds and on every wake-up.
+        *client.inner.clock_watch.borrow_mut() = Some(ClockWatch::new(move |wall, now, woke| {
+            let Some(inner) = weak.upgrade() else { return };
+            if let Ok(mut session) = inner.session.try_borrow_mut() {
+                session.handle_wall_clock(wall, now);
+            }
+            if woke {
+                on_clock(&weak, Clock::Wake);
+            }
+        }));
         let location = window.location();
         let has_stored_session = if config.dev_mode {
             browser_io::get(browser_io::local(), &config.refresh_token_key()).is_some()
@@ -343,7 +359,9 @@ impl AuthKitClient {
 
     /// Builds the sign-in (or sign-up) URL and stores a fresh PKCE verifier for it in this tab.
     /// Only the most recently built URL can complete. Fails where the page has no secure
-    /// random source.
+    /// random source ([`AuthKitError::NoSecureRandom`]) and where the browser refuses to store
+    /// the verifier ([`AuthKitError::Storage`]: a URL whose callback could not complete is
+    /// never handed out).
     pub fn sign_in_url(
         &self,
         options: &SignInOptions,
@@ -352,13 +370,18 @@ impl AuthKitClient {
         let bytes = browser::secure_random_bytes(96).ok_or(AuthKitError::NoSecureRandom)?;
         let mut random = [0u8; 96];
         random.copy_from_slice(&bytes);
-        let url = self
-            .inner
-            .session
-            .borrow_mut()
-            .sign_in_url(options, sign_up, &random);
-        drive(&self.inner);
-        Ok(url)
+        let (tx, mut rx) = oneshot::channel();
+        self.ask(
+            |s, _now| s.sign_in_url(options, sign_up, &random),
+            Answer::SignInUrl(tx),
+        );
+        // Storage is synchronous: the answer is in by now.
+        match rx.try_recv() {
+            Ok(Some(answer)) => answer,
+            _ => Err(AuthKitError::Storage(
+                "the sign-in verifier was not stored".into(),
+            )),
+        }
     }
 
     /// Goes to the hosted sign-in page.
@@ -466,6 +489,7 @@ impl AuthKitClient {
         self.inner.session.borrow_mut().dispose();
         self.inner.listeners.borrow_mut().clear();
         self.inner.wake.borrow_mut().take();
+        self.inner.clock_watch.borrow_mut().take();
         drive(&self.inner);
     }
 }
@@ -544,9 +568,13 @@ fn on_clock(weak: &Weak<Inner>, clock: Clock) {
     let allowed = auto_refresh_policy(&inner);
     {
         let mut session = inner.session.borrow_mut();
+        let now = browser::now();
         match clock {
-            Clock::Timer => session.handle_timeout(browser::now(), &*allowed),
-            Clock::Wake => session.handle_wake(browser::now(), &*allowed),
+            Clock::Timer => session.handle_timeout(now, &*allowed),
+            Clock::Wake => {
+                session.handle_wall_clock(browser::wall_ms(), now);
+                session.handle_wake(now, &*allowed)
+            }
         }
     }
     drive(&inner);
@@ -608,10 +636,20 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
                 .borrow_mut()
                 .handle_storage_read(read, value, browser::now());
         }
-        SessionIo::Write { area, key, value } => {
-            browser_io::set(storage(area), &key, value.expose())
+        SessionIo::Write {
+            write,
+            area,
+            key,
+            value,
+        } => {
+            let result = browser_io::set(storage(area), &key, value.expose());
+            inner
+                .session
+                .borrow_mut()
+                .handle_storage_written(write, result, browser::now());
         }
         SessionIo::WriteIf {
+            write,
             area,
             key,
             expected,
@@ -619,9 +657,15 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
         } => {
             let store = storage(area);
             let current = browser_io::get(store.clone(), &key);
-            if current.as_deref() == expected.as_ref().map(Secret::expose) {
-                browser_io::set(store, &key, value.expose());
-            }
+            let result = if current.as_deref() == expected.as_ref().map(Secret::expose) {
+                browser_io::set(store, &key, value.expose())
+            } else {
+                Ok(())
+            };
+            inner
+                .session
+                .borrow_mut()
+                .handle_storage_written(write, result, browser::now());
         }
         SessionIo::RemoveIf {
             area,
@@ -699,6 +743,22 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
                     claims,
                 });
             }
+        }
+        SessionEvent::SignInUrl { waiter, result } => {
+            if let Some(Answer::SignInUrl(tx)) = inner.answers.borrow_mut().remove(&waiter) {
+                let _ = tx.send(result);
+            }
+        }
+        SessionEvent::StorageFailed(error) => {
+            let e = RefreshError::Storage(error);
+            browser::log(Level::Warn, &format!("[convex-yew] {e}"));
+            let f = inner.options.borrow().on_refresh_failure.clone();
+            if let Some(f) = f {
+                f(&e);
+            }
+        }
+        SessionEvent::Warning(warning) => {
+            browser::log(Level::Warn, &format!("[convex-yew] {warning}"))
         }
         SessionEvent::Changed => {} // `drive` compares what listeners see
     }

@@ -1,12 +1,60 @@
-//! Small browser facts the runtime needs: the clock, randomness, and page wake-up events.
+//! Small browser facts the runtime needs: the clocks, randomness, and page wake-up events.
 
-use convex_yew_core::sync::Instant;
+use std::cell::Cell;
+use std::rc::Rc;
+
+use convex_yew_core::time::Instant;
+use gloo_timers::callback::Interval;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-/// Now, from the browser's wall clock.
+/// Now, on the page's monotonic clock: `performance.timeOrigin + performance.now()` in
+/// milliseconds (close to Unix time at page load, but never stepped by the wall clock).
+/// Every timer, deadline and backoff runs on it. Falls back to the wall clock where there is
+/// no `performance` (some workers).
 pub fn now() -> Instant {
-    Instant::from_millis(js_sys::Date::now().max(0.0) as u64)
+    let monotonic = web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.time_origin() + p.now());
+    Instant::from_millis(monotonic.unwrap_or_else(js_sys::Date::now).max(0.0) as u64)
+}
+
+/// The wall clock, Unix milliseconds (`Date.now()`): only for what another machine's clock
+/// is compared with (a token's `exp`, a `Connect`'s `clientTs`).
+pub fn wall_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}
+
+/// How often the clock watch reads both clocks.
+const CLOCK_WATCH_MS: u32 = 2_000;
+
+/// Reads both clocks every 2 s and hands them to `on_reading(wall_ms, now, woke)`; `woke` is
+/// true when the page was frozen or the machine slept between two readings (the monotonic
+/// gap is far over the interval, or the wall clock moved much more than the monotonic one).
+/// Stops on drop.
+pub struct ClockWatch {
+    _interval: Interval,
+}
+
+impl ClockWatch {
+    /// Starts watching; the first reading is taken at once.
+    pub fn new(on_reading: impl Fn(u64, Instant, bool) + 'static) -> ClockWatch {
+        let on_reading = Rc::new(on_reading);
+        let first = (wall_ms(), now());
+        on_reading(first.0, first.1, false);
+        let last = Rc::new(Cell::new(first));
+        let interval = Interval::new(CLOCK_WATCH_MS, move || {
+            let (wall, mono) = (wall_ms(), now());
+            let (last_wall, last_mono) = last.replace((wall, mono));
+            let mono_gap = mono.as_millis().saturating_sub(last_mono.as_millis());
+            let wall_gap = wall.saturating_sub(last_wall);
+            let woke = mono_gap > 10_000 || wall_gap > mono_gap.saturating_add(10_000);
+            on_reading(wall, mono, woke);
+        });
+        ClockWatch {
+            _interval: interval,
+        }
+    }
 }
 
 /// `n` bytes from `crypto.getRandomValues`, or `None` where the page has no secure random

@@ -15,11 +15,11 @@ use convex_yew_core::sync::{
 use convex_yew_core::value::Object;
 use convex_yew_core::{from_value, Value};
 use futures::channel::oneshot;
-use gloo_timers::callback::{Interval, Timeout};
+use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::browser::{self, LeaveGuard, WakeListeners};
+use super::browser::{self, ClockWatch, LeaveGuard, WakeListeners};
 use super::logger::{LogLevel, Logger};
 use super::socket::{Socket, SocketEvent};
 use super::subscription::Subscription;
@@ -77,10 +77,9 @@ struct Inner {
     options: ClientOptions,
     socket: Option<(SocketId, Socket)>,
     timer: Option<Timeout>,
-    _clock_watch: Option<Interval>,
+    _clock_watch: Option<ClockWatch>,
     _wake: Option<WakeListeners>,
     _leave_guard: Option<LeaveGuard>,
-    last_tick: u64,
     listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
     paths: HashMap<QueryId, String>,
     pending: HashMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
@@ -163,7 +162,6 @@ impl ConvexClient {
             _clock_watch: None,
             _wake: None,
             _leave_guard: None,
-            last_tick: now.as_millis(),
             listeners: HashMap::new(),
             paths: HashMap::new(),
             pending: HashMap::new(),
@@ -179,19 +177,16 @@ impl ConvexClient {
             let weak = weak.clone();
             move || wake(&weak)
         });
-        // Laptops sleep: if the wall clock jumped between ticks, re-check instead of trusting timers.
-        let clock_watch = Interval::new(2_000, {
+        // The core reads the wall clock only for tokens and `clientTs`; laptops sleep and
+        // pages freeze: after a gap, re-check instead of trusting timers.
+        let clock_watch = ClockWatch::new({
             let weak = weak.clone();
-            move || {
+            move |wall, now, woke| {
                 let Some(inner) = weak.upgrade() else { return };
-                let now = browser::now().as_millis();
-                let jumped = {
-                    let mut me = inner.borrow_mut();
-                    let gap = now.saturating_sub(me.last_tick);
-                    me.last_tick = now;
-                    gap > 10_000
-                };
-                if jumped {
+                if let Ok(mut me) = inner.try_borrow_mut() {
+                    me.core.handle_wall_clock(wall, now);
+                }
+                if woke {
                     wake(&weak);
                 }
             }
@@ -503,6 +498,16 @@ impl ConvexClient {
         drive(&self.inner);
     }
 
+    /// The auth source's identity changed behind the same token fetcher (an organization
+    /// switch, another user or session): the token is fetched again at once and presented as
+    /// soon as it arrives, keeping the current one (and [`is_authenticated`](Self::is_authenticated))
+    /// meanwhile. [`ConvexProviderWithAuth`](crate::yew::ConvexProviderWithAuth) calls this
+    /// when [`AuthSource::identity`](crate::yew::AuthSource::identity) changes.
+    pub fn reauthenticate(&self) {
+        self.inner.borrow_mut().core.reauthenticate(browser::now());
+        drive(&self.inner);
+    }
+
     /// Returns to anonymous: sends an anonymous Authenticate and cancels token refreshes.
     pub fn clear_auth(&self) {
         {
@@ -690,7 +695,12 @@ fn drive_soon(inner: &Rc<RefCell<Inner>>) {
 
 fn wake(weak: &Weak<RefCell<Inner>>) {
     if let Some(inner) = weak.upgrade() {
-        inner.borrow_mut().core.handle_wake(browser::now());
+        {
+            let mut me = inner.borrow_mut();
+            let now = browser::now();
+            me.core.handle_wall_clock(browser::wall_ms(), now);
+            me.core.handle_wake(now);
+        }
         drive(&inner);
     }
 }
@@ -869,6 +879,10 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
             LogLevel::Warn,
             &format!("[convex-yew] authentication given up, continuing anonymous: {why}"),
         ),
+        Event::Warning(message) => me
+            .options
+            .logger
+            .log(LogLevel::Warn, &format!("[convex-yew] {message}")),
         Event::ProtocolViolation(message) => me
             .options
             .logger

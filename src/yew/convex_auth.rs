@@ -1,15 +1,19 @@
 //! [`ConvexProviderWithAuth`] (any auth source), [`ConvexProviderWithAuthKit`] and
-//! [`use_convex_auth`]: Convex's `ConvexProviderWithAuth` / `useConvexAuth` in Yew.
+//! [`use_convex_auth`]: Convex's `ConvexProviderWithAuth` / `useConvexAuth` in Yew. The rules
+//! are the core's [`AuthLink`]; this file only carries out what it decides.
 
 use std::rc::Rc;
 
+pub use convex_yew_core::convex_auth::ConvexAuthState;
+use convex_yew_core::convex_auth::{
+    authkit_identity, token_fetch, AuthInput, AuthLink, LinkAction,
+};
 use convex_yew_core::sync::TokenFetch;
 use yew::prelude::*;
 
 use super::authkit_provider::use_auth;
 use super::convex_provider::ConvexProviderProps;
 use crate::runtime::{ConvexClient, TokenFuture};
-use convex_yew_core::authkit::convex_link::token_fetch;
 
 /// A token fetcher with a stable identity: `fetch(force_refresh)` returns a token,
 /// [`TokenFetch::SignedOut`] or [`TokenFetch::Transient`]. Equality is identity, so keep one
@@ -30,26 +34,22 @@ impl PartialEq for TokenFetcher {
     }
 }
 
-/// Any auth provider, as Convex's `useAuth` contract: loading, signed in, and a token fetcher.
+/// Any auth provider, as Convex's `useAuth` contract: loading, signed in, who, and a token
+/// fetcher.
 #[derive(Clone, PartialEq)]
 pub struct AuthSource {
     /// The provider is still restoring its session.
     pub is_loading: bool,
     /// The provider has a signed-in user.
     pub is_authenticated: bool,
+    /// Who the provider's tokens speak for, as a key that changes whenever that changes
+    /// (user, organization, session). When it changes while signed in, the Convex socket
+    /// re-authenticates at once with a freshly fetched token, without a loading phase;
+    /// `None` leaves identity changes to the scheduled refetch (as the official provider
+    /// does). [`ConvexProviderWithAuthKit`] sets it from the AuthKit session.
+    pub identity: Option<String>,
     /// Fetches tokens for Convex.
     pub fetch_access_token: TokenFetcher,
-}
-
-/// What [`use_convex_auth`] returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct ConvexAuthState {
-    /// Not known yet: the auth provider is loading, or the server has not answered.
-    pub is_loading: bool,
-    /// The provider has a user and the Convex server confirmed the token.
-    pub is_authenticated: bool,
-    /// A rejected token is being replaced.
-    pub is_refreshing: bool,
 }
 
 /// Props of [`ConvexProviderWithAuth`].
@@ -63,16 +63,13 @@ pub struct ConvexProviderWithAuthProps {
     pub children: Html,
 }
 
-#[derive(Default)]
-struct Applied {
-    /// The (client, fetcher) `set_auth` was called with, while authenticated.
-    with: Option<(ConvexClient, TokenFetcher)>,
-    generation: u64,
-}
+type Link = AuthLink<ConvexClient, TokenFetcher>;
 
-/// Connects any auth provider to Convex. `set_auth` happens while this provider renders, so
-/// before any child subscribes; `clear_auth` is deferred until unmounting children have
-/// unsubscribed, so their queries never re-run without auth.
+/// Connects any auth provider to Convex, by the rules of the core's [`AuthLink`]:
+/// `set_auth` happens while this provider renders, so before any child subscribes; a new
+/// [`AuthSource::identity`] re-authenticates at once; `clear_auth` is deferred until
+/// unmounting children have unsubscribed, so their queries never re-run without auth, and
+/// runs when the provider itself unmounts.
 ///
 /// ```no_run
 /// use convex_yew::yew::{AuthSource, ConvexProviderWithAuth, TokenFetcher, Authenticated};
@@ -83,7 +80,12 @@ struct Applied {
 ///     let client = use_memo((), |_| ConvexClient::new("https://happy-otter-123.convex.cloud").unwrap());
 ///     // One fetcher per auth client: its identity is what re-runs set_auth.
 ///     let fetcher = use_memo((), |_| TokenFetcher::new(|_force| Box::pin(async { TokenFetch::Token("a.jwt.token".into()) })));
-///     let auth = AuthSource { is_loading: false, is_authenticated: true, fetch_access_token: (*fetcher).clone() };
+///     let auth = AuthSource {
+///         is_loading: false,
+///         is_authenticated: true,
+///         identity: Some("user_1".into()),
+///         fetch_access_token: (*fetcher).clone(),
+///     };
 ///     html! {
 ///         <ConvexProviderWithAuth client={(*client).clone()} {auth}>
 ///             <Authenticated><p>{ "the server accepted the token" }</p></Authenticated>
@@ -93,82 +95,73 @@ struct Applied {
 /// ```
 #[component]
 pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
-    let convex_authed = use_state_eq(|| None::<bool>);
-    let refreshing = use_state_eq(|| false);
-    let applied = use_mut_ref(Applied::default);
+    let link = use_mut_ref(Link::new);
+    let rerender = use_force_update();
     let auth = &props.auth;
-
-    let mut authed = *convex_authed;
-    if auth.is_loading && authed.is_some() {
-        authed = None;
-        convex_authed.set(None);
-    }
-    if !auth.is_loading && !auth.is_authenticated && authed != Some(false) {
-        authed = Some(false);
-        convex_authed.set(Some(false));
-    }
-
-    {
-        let mut a = applied.borrow_mut();
-        let want = auth
-            .is_authenticated
-            .then(|| (props.client.clone(), auth.fetch_access_token.clone()));
-        if a.with != want {
-            if let Some((old_client, _)) = a.with.take() {
-                let same_client = want.as_ref().is_some_and(|(c, _)| *c == old_client);
-                if !same_client {
-                    // Signed out, or a new client: the old client must not stay authenticated.
-                    // After this render pass, so unmounting children unsubscribe first; skipped
-                    // if that client was authenticated again in the meantime.
-                    let applied = applied.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let again = applied
-                            .borrow()
-                            .with
-                            .as_ref()
-                            .is_some_and(|(c, _)| *c == old_client);
-                        if !again {
-                            old_client.clear_auth();
+    let input = AuthInput {
+        is_loading: auth.is_loading,
+        is_authenticated: auth.is_authenticated,
+        identity: auth.identity.clone(),
+        client: props.client.clone(),
+        fetcher: auth.fetch_access_token.clone(),
+    };
+    let actions = link.borrow_mut().update(&input);
+    for action in actions {
+        match action {
+            LinkAction::SetAuth {
+                client,
+                fetcher,
+                generation,
+            } => {
+                let (on_change, on_refreshing) = {
+                    let (weak, rerender) = (Rc::downgrade(&link), rerender.clone());
+                    let changed = move |f: &dyn Fn(&mut Link) -> bool| {
+                        if weak.upgrade().is_some_and(|l| f(&mut l.borrow_mut())) {
+                            rerender.force_update();
                         }
-                    });
-                }
-            }
-            a.generation += 1;
-            if let Some((client, fetcher)) = &want {
-                let generation = a.generation;
-                let (weak_gen, set_authed, set_refreshing) =
-                    (applied.clone(), convex_authed.setter(), refreshing.setter());
-                let current = move || weak_gen.borrow().generation == generation;
-                let current2 = current.clone();
-                let fetch = fetcher.0.clone();
+                    };
+                    let changed = Rc::new(changed);
+                    let again = changed.clone();
+                    (
+                        move |ok| changed(&|l: &mut Link| l.server_said(generation, ok)),
+                        move |r| again(&|l: &mut Link| l.refreshing(generation, r)),
+                    )
+                };
                 client.set_auth_with_refreshing(
-                    move |force| fetch(force),
-                    move |ok| {
-                        if current() {
-                            set_authed.set(Some(ok));
-                        }
-                    },
-                    move |r| {
-                        if current2() {
-                            set_refreshing.set(r);
-                        }
-                    },
+                    move |force| (fetcher.0)(force),
+                    on_change,
+                    on_refreshing,
                 );
-                if authed == Some(true) {
-                    // A new token source: wait for the server again.
-                    authed = None;
-                    convex_authed.set(None);
-                }
             }
-            a.with = want;
+            LinkAction::Reauthenticate { client } => client.reauthenticate(),
+            LinkAction::ClearAuth { client } => {
+                // After this render pass, so unmounting children unsubscribe first.
+                let weak = Rc::downgrade(&link);
+                wasm_bindgen_futures::spawn_local(async move {
+                    if weak
+                        .upgrade()
+                        .is_none_or(|l| l.borrow().clear_is_due(&client))
+                    {
+                        client.clear_auth();
+                    }
+                });
+            }
         }
     }
-
-    let state = ConvexAuthState {
-        is_loading: authed.is_none(),
-        is_authenticated: auth.is_authenticated && authed == Some(true),
-        is_refreshing: *refreshing && auth.is_authenticated && authed == Some(true),
-    };
+    {
+        let link = link.clone();
+        use_effect_with((), move |_| {
+            move || {
+                let actions = link.borrow_mut().unmount();
+                for action in actions {
+                    if let LinkAction::ClearAuth { client } = action {
+                        client.clear_auth();
+                    }
+                }
+            }
+        });
+    }
+    let state = link.borrow().state(&input);
     html! {
         <ContextProvider<ConvexClient> context={props.client.clone()}>
             <ContextProvider<ConvexAuthState> context={state}>
@@ -180,7 +173,9 @@ pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
 
 /// [`ConvexProviderWithAuth`] fed by the enclosing [`AuthKitProvider`](super::AuthKitProvider):
 /// honours `force_refresh`, maps "login required" to signed out and a transient failure to
-/// "keep the session and retry" (never to sign-out).
+/// "keep the session and retry" (never to sign-out), and re-authenticates Convex the moment
+/// the session's user, organization or session id changes (an organization switch, a
+/// session adopted from another tab).
 ///
 /// ```no_run
 /// use convex_yew::yew::{AuthKitProvider, ConvexProviderWithAuthKit, Authenticated, Unauthenticated};
@@ -218,6 +213,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
     let source = AuthSource {
         is_loading: auth.is_loading,
         is_authenticated: auth.user.is_some(),
+        identity: authkit_identity(&auth),
         fetch_access_token: (*fetcher).clone(),
     };
     html! {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod authkit;
+pub mod cross_tab;
 
 use wasm_bindgen::JsCast;
 
