@@ -314,7 +314,8 @@ fn bad_chunks_are_dropped_and_reset_the_socket() {
             .iter()
             .any(|e| matches!(e, Event::ProtocolViolation(_))));
     }
-    // A message between chunks drops the partial transition.
+    // A message other than a Ping between chunks drops the partial transition (the official
+    // client does the same), and its orphan second part resets the socket.
     let mut net = Net::connected();
     net.deliver(ServerMessage::TransitionChunk {
         chunk: "{".into(),
@@ -322,7 +323,13 @@ fn bad_chunks_are_dropped_and_reset_the_socket() {
         total_parts: 2,
         transition_id: "9".into(),
     });
-    net.deliver(ServerMessage::Ping);
+    net.deliver(ServerMessage::ActionResponse {
+        request_id: 99,
+        success: true,
+        result: json!(null),
+        log_lines: vec![],
+        error_data: None,
+    });
     net.deliver(ServerMessage::TransitionChunk {
         chunk: "}".into(),
         part_number: 1,

@@ -23,9 +23,14 @@ pub const PROTOCOL_CLIENT_VERSION: &str = "1.48.0";
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
-    /// The frame is not JSON or not a known message shape.
+    /// A known message whose fields do not fit the protocol.
     #[error("malformed server message: {0}")]
     Malformed(String),
+    /// Not a message this client knows: not JSON, not an object, no string `type`, or a
+    /// `type` added after this version. The official client drops such a frame and keeps the
+    /// socket; so does [`SyncClient`](crate::sync::SyncClient).
+    #[error("unrecognized server message: {0}")]
+    Unrecognized(String),
 }
 
 impl ServerMessage {

@@ -33,6 +33,15 @@ impl Fields {
         }
     }
 
+    /// A string the official client only prints: absent or `null` reads as empty.
+    fn text(&mut self, key: &str) -> Result<String, ProtocolError> {
+        match self.take(key) {
+            Json::Null => Ok(String::new()),
+            Json::String(s) => Ok(s),
+            _ => Err(malformed(format!("`{key}` must be a string"))),
+        }
+    }
+
     fn string(&mut self, key: &str) -> Result<String, ProtocolError> {
         match self.take(key) {
             Json::String(s) => Ok(s),
@@ -92,11 +101,10 @@ impl Fields {
         }
     }
 
+    /// A field that may be absent; `null` is a value (`errorData: null` is a `ConvexError`
+    /// whose data is `null`, as the official client reads it).
     fn opt_json(&mut self, key: &str) -> Option<Json> {
-        match self.take(key) {
-            Json::Null => None,
-            v => Some(v),
-        }
+        self.0.remove(key)
     }
 
     fn required(&mut self, key: &str) -> Result<Json, ProtocolError> {
@@ -131,13 +139,14 @@ fn modification(v: Json) -> Result<StateModification, ProtocolError> {
     match kind.as_str() {
         "QueryUpdated" => Ok(StateModification::QueryUpdated {
             query_id,
-            value: f.required("value")?,
+            // The official client reads a missing value as `null`.
+            value: f.take("value"),
             log_lines: f.log_lines()?,
             journal: f.opt_string("journal")?,
         }),
         "QueryFailed" => Ok(StateModification::QueryFailed {
             query_id,
-            error_message: f.string("errorMessage")?,
+            error_message: f.text("errorMessage")?,
             log_lines: f.log_lines()?,
             journal: f.opt_string("journal")?,
             error_data: f.opt_json("errorData"),
@@ -149,9 +158,15 @@ fn modification(v: Json) -> Result<StateModification, ProtocolError> {
 
 /// Parses one server frame.
 pub(super) fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
-    let json: Json = serde_json::from_str(text).map_err(|e| malformed(e.to_string()))?;
-    let mut f = object(json, "a server message")?;
-    let kind = f.string("type")?;
+    let unrecognized = |what: String| ProtocolError::Unrecognized(what);
+    let json: Json = serde_json::from_str(text).map_err(|e| unrecognized(e.to_string()))?;
+    let Json::Object(map) = json else {
+        return Err(unrecognized("not a JSON object".into()));
+    };
+    let mut f = Fields(map);
+    let Json::String(kind) = f.take("type") else {
+        return Err(unrecognized("no string `type`".into()));
+    };
     Ok(match kind.as_str() {
         "Transition" => {
             let modifications = match f.take("modifications") {
@@ -191,14 +206,14 @@ pub(super) fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
             error_data: f.opt_json("errorData"),
         },
         "AuthError" => ServerMessage::AuthError {
-            error: f.string("error")?,
+            error: f.text("error")?,
             base_version: f.opt_u32("baseVersion")?,
             auth_update_attempted: f.opt_bool("authUpdateAttempted")?,
         },
         "FatalError" => ServerMessage::FatalError {
-            error: f.string("error")?,
+            error: f.text("error")?,
         },
         "Ping" => ServerMessage::Ping,
-        other => return Err(malformed(format!("unknown message type {other:?}"))),
+        other => return Err(unrecognized(format!("unknown message type {other:?}"))),
     })
 }

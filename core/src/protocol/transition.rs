@@ -10,6 +10,14 @@ use super::{ProtocolError, ServerMessage, StateVersion};
 use crate::sync::ResultValue;
 use crate::value::Value;
 
+/// A query's journal as a change carries it: absent keeps the one the client holds (as the
+/// official client does), `null` or a string replaces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Journal {
+    Keep,
+    Set(Option<String>),
+}
+
 /// One query's change in a Transition, decoded.
 #[derive(Debug)]
 pub(crate) enum Change {
@@ -18,15 +26,15 @@ pub(crate) enum Change {
         query_id: u32,
         value: ResultValue,
         log_lines: Vec<String>,
-        journal: Option<String>,
+        journal: Journal,
     },
-    /// The query threw.
+    /// The query threw. `data`: the `ConvexError` payload (`null` is a payload too).
     Failed {
         query_id: u32,
         message: String,
         data: Option<Value>,
         log_lines: Vec<String>,
-        journal: Option<String>,
+        journal: Journal,
     },
     /// The query left the set.
     Removed { query_id: u32 },
@@ -60,17 +68,28 @@ struct RawChange<'a> {
     error_message: Option<String>,
     #[serde(default)]
     log_lines: Option<Vec<String>>,
-    #[serde(default)]
-    journal: Option<String>,
-    #[serde(borrow, default)]
+    #[serde(default, deserialize_with = "present_journal")]
+    journal: Option<Option<String>>,
+    #[serde(borrow, default, deserialize_with = "present")]
     error_data: Option<&'a RawValue>,
+}
+
+/// `journal`: absent stays `None` (the field default), present (`null` too) is `Some`.
+fn present_journal<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+fn journal(j: Option<Option<String>>) -> Journal {
+    j.map_or(Journal::Keep, Journal::Set)
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RawTop<'a> {
-    #[serde(rename = "type")]
-    kind: String,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
     #[serde(borrow, default)]
     modifications: Option<Vec<RawChange<'a>>>,
     #[serde(default)]
@@ -89,8 +108,12 @@ fn malformed(e: impl ToString) -> ProtocolError {
 
 /// Reads one server frame.
 pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
-    let top: RawTop = serde_json::from_str(text).map_err(malformed)?;
-    if top.kind != "Transition" {
+    let top: RawTop = match serde_json::from_str(text) {
+        Ok(top) => top,
+        // Not a Transition-shaped object: the full parser says what it is.
+        Err(_) => return ServerMessage::parse(text).map(Incoming::Other),
+    };
+    if top.kind.as_deref() != Some("Transition") {
         return ServerMessage::parse(text).map(Incoming::Other);
     }
     let (Some(start), Some(end), Some(raw)) =
@@ -105,28 +128,21 @@ pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
         .map(|c| {
             let log_lines = c.log_lines.unwrap_or_default();
             match c.kind.as_str() {
-                "QueryUpdated" => {
-                    let raw = c
-                        .value
-                        .ok_or_else(|| malformed("QueryUpdated needs a value"))?;
-                    Ok(Change::Updated {
-                        query_id: c.query_id,
-                        value: ResultValue::from_wire(raw.get()),
-                        log_lines,
-                        journal: c.journal,
-                    })
-                }
+                // The official client reads a missing value as `null`.
+                "QueryUpdated" => Ok(Change::Updated {
+                    query_id: c.query_id,
+                    value: ResultValue::from_wire(c.value.map_or("null", RawValue::get)),
+                    log_lines,
+                    journal: journal(c.journal),
+                }),
                 "QueryFailed" => Ok(Change::Failed {
                     query_id: c.query_id,
-                    message: c
-                        .error_message
-                        .ok_or_else(|| malformed("QueryFailed needs an errorMessage"))?,
+                    message: c.error_message.unwrap_or_default(),
                     data: c
                         .error_data
-                        .and_then(|d| Value::from_json_str(d.get()).ok())
-                        .filter(|d| *d != Value::Null),
+                        .and_then(|d| Value::from_json_str(d.get()).ok()),
                     log_lines,
-                    journal: c.journal,
+                    journal: journal(c.journal),
                 }),
                 "QueryRemoved" => Ok(Change::Removed {
                     query_id: c.query_id,
@@ -164,10 +180,47 @@ mod tests {
             matches!(&t.changes[1], Change::Updated { value, .. } if value.value().is_err()),
             "a bad value fails only its own readers"
         );
-        assert!(matches!(&t.changes[2], Change::Failed { data: None, .. }));
+        assert!(
+            matches!(
+                &t.changes[2],
+                Change::Failed {
+                    data: Some(Value::Null),
+                    ..
+                }
+            ),
+            "errorData null is a ConvexError payload, as in the official client"
+        );
         assert!(matches!(&t.changes[3], Change::Removed { query_id: 3 }));
-        let missing = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[{"type":"QueryUpdated","queryId":0}]}"#;
-        assert!(parse(missing).is_err());
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated {
+                journal: Journal::Set(None),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &t.changes[1],
+            Change::Updated {
+                journal: Journal::Keep,
+                ..
+            }
+        ));
+        // What the official client tolerates: a missing value (null), a missing errorMessage.
+        let missing = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[{"type":"QueryUpdated","queryId":0},{"type":"QueryFailed","queryId":1}]}"#;
+        let Ok(Incoming::Transition(t)) = parse(missing) else {
+            panic!()
+        };
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated { value, .. } if value.value() == Ok(&Value::Null)
+        ));
+        assert!(matches!(&t.changes[1], Change::Failed { message, .. } if message.is_empty()));
+        for unknown in ["nope", "[]", "{}", r#"{"type":5}"#, r#"{"type":"Pong"}"#] {
+            assert!(
+                matches!(parse(unknown), Err(ProtocolError::Unrecognized(_))),
+                "{unknown}"
+            );
+        }
         assert!(matches!(
             parse(r#"{"type":"Ping"}"#),
             Ok(Incoming::Other(ServerMessage::Ping))

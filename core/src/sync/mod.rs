@@ -106,6 +106,8 @@ pub struct SyncClient {
     chunks: ChunkBuffer,
     /// The wall clock as the caller last reported it (`handle_wall_clock`).
     wall: WallClock,
+    /// Kinds of unrecognized frames already reported.
+    unrecognized: Vec<String>,
     io: VecDeque<Io>,
     events: VecDeque<Event>,
 }
@@ -140,6 +142,7 @@ impl SyncClient {
             requests: Requests::default(),
             chunks: ChunkBuffer::default(),
             wall: WallClock::default(),
+            unrecognized: Vec::new(),
             io: VecDeque::new(),
             events: VecDeque::new(),
         };
@@ -519,22 +522,27 @@ impl SyncClient {
         self.socket.last_server_activity = now;
         let msg = match transition::parse(text) {
             Ok(Incoming::Transition(t)) => {
-                if !self.chunks.is_empty() {
-                    self.chunks.clear();
-                    self.events.push_back(Event::ProtocolViolation("a message arrived between the chunks of a Transition; the partial Transition was dropped".into()));
-                }
+                self.interrupt_chunks();
                 return self.apply_transition(t, now);
             }
             Ok(Incoming::Other(m)) => m,
-            Err(ProtocolError::Malformed(e)) => {
+            Err(ProtocolError::Unrecognized(what)) => {
+                // A frame this version does not know (a newer server's message type): the
+                // official client drops it and keeps the socket and any pending chunks.
+                return self.unrecognized(what);
+            }
+            Err(e) => {
                 let preview: String = text.chars().take(80).collect();
-                return self
-                    .protocol_violation(format!("malformed server message ({e}): {preview}"), now);
+                return self.protocol_violation(format!("{e}: {preview}"), now);
             }
         };
-        if !self.chunks.is_empty() && !matches!(msg, ServerMessage::TransitionChunk { .. }) {
-            self.chunks.clear();
-            self.events.push_back(Event::ProtocolViolation("a message arrived between the chunks of a Transition; the partial Transition was dropped".into()));
+        // A Ping between the chunks of a Transition is harmless (the official client handles
+        // it before its chunk check); anything else ends the partial Transition.
+        if !matches!(
+            msg,
+            ServerMessage::TransitionChunk { .. } | ServerMessage::Ping
+        ) {
+            self.interrupt_chunks();
         }
         match msg {
             // Transitions take the fast path above.
@@ -727,6 +735,28 @@ impl SyncClient {
         }
     }
 
+    /// A message other than a chunk or a Ping arrived while chunks were pending: the partial
+    /// Transition is dropped and the message handled (as the official client does).
+    fn interrupt_chunks(&mut self) {
+        if !self.chunks.is_empty() {
+            self.chunks.clear();
+            self.events.push_back(Event::ProtocolViolation(
+                "a message arrived between the chunks of a Transition; the partial Transition was dropped".into(),
+            ));
+        }
+    }
+
+    /// An unrecognized frame is dropped; each kind is reported once.
+    fn unrecognized(&mut self, what: String) {
+        let kind: String = what.chars().take(80).collect();
+        if !self.unrecognized.contains(&kind) && self.unrecognized.len() < 16 {
+            self.unrecognized.push(kind.clone());
+            self.events.push_back(Event::ProtocolViolation(format!(
+                "ignored a server frame this client does not know ({kind}); later ones like it are ignored silently"
+            )));
+        }
+    }
+
     fn protocol_violation(&mut self, message: String, now: Instant) {
         self.events.push_back(Event::ProtocolViolation(message));
         self.client_close("ProtocolError", now);
@@ -852,9 +882,13 @@ impl SyncClient {
                     log_lines,
                 ),
                 Change::Removed { query_id } => {
+                    // Still subscribed: its result is unknown again (loading), as the
+                    // official client shows it.
                     let id = QueryId(query_id);
-                    if !self.queries.contains(id) {
-                        self.results.remove(&id);
+                    if let Some(previous) = self.results.remove(&id) {
+                        if self.queries.contains(id) {
+                            changed.insert(id, Some(previous));
+                        }
                     }
                     continue;
                 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::ResultValue;
+use crate::protocol::transition::Journal;
 use crate::protocol::udf_path::canonicalize;
 use crate::value::json::{args_to_text, args_to_wire};
 use crate::value::{Object, Value};
@@ -135,14 +136,11 @@ impl QuerySet {
     }
 
     /// Keeps the journal and log lines that came with a new result.
-    pub(crate) fn set_result_meta(
-        &mut self,
-        id: QueryId,
-        journal: Option<String>,
-        logs: Vec<String>,
-    ) {
+    pub(crate) fn set_result_meta(&mut self, id: QueryId, journal: Journal, logs: Vec<String>) {
         if let Some((_, q)) = self.queries.get_mut(&id) {
-            q.journal = journal;
+            if let Journal::Set(journal) = journal {
+                q.journal = journal;
+            }
             q.logs = logs;
         }
     }

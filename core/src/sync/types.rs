@@ -178,7 +178,10 @@ pub enum Event {
     },
     /// The socket opened, closed, or the counts in [`ConnectionState`] changed.
     ConnectionChanged,
-    /// A server frame was not understood, or broke the protocol; the socket was reset.
+    /// A server frame was not understood or broke the protocol. Says what was done: a frame
+    /// this client does not know is dropped (reported once per kind), a partial chunked
+    /// Transition interrupted by another message is dropped, a frame that breaks the protocol
+    /// resets the socket.
     ProtocolViolation(String),
     /// Something the app's log should say once (for example: the auth token lives no
     /// longer than the refresh leeway).

@@ -339,6 +339,7 @@ impl AuthKitSession {
             self.events.push_back(SessionEvent::Changed);
         } else if page.has_stored_session {
             self.phase = Phase::Restoring;
+            self.last_auto_refresh = Some(self.now);
             self.begin(OpKind::Restore, Vec::new(), Vec::new());
             self.events.push_back(SessionEvent::Changed);
         } else {
@@ -900,6 +901,7 @@ impl AuthKitSession {
                     // The new sign-in did not go through, but the session this browser
                     // already had is still there: restore it rather than sign the user out.
                     self.phase = Phase::Restoring;
+                    self.last_auto_refresh = Some(self.now);
                     requeue = op.token_waiters;
                     self.begin(OpKind::Restore, std::mem::take(&mut requeue), Vec::new());
                 } else {
