@@ -4,11 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use serde_json::Value as Json;
-
 use crate::names::{camel, screaming, snake};
 use crate::spec::{Function, Kind, Spec};
-use crate::validator::Validator;
+use crate::validator::{Literal, Validator};
+use crate::wire;
 
 /// The alias generated modules use for `<crate path>::codegen_support`.
 const SUPPORT: &str = "__convex";
@@ -28,6 +27,10 @@ struct Scope<'a> {
     depth: usize,
     node: &'a mut ModuleNode,
     tables: &'a mut BTreeSet<String>,
+    /// What the generator could not type exactly, for its caller to print.
+    warnings: &'a mut Vec<String>,
+    /// The function whose types are being written (for warnings).
+    function: String,
 }
 
 impl Scope<'_> {
@@ -47,6 +50,11 @@ impl Scope<'_> {
         )
     }
 
+    fn warn(&mut self, hint: &str, message: String) {
+        self.warnings
+            .push(format!("{} (type {hint}): {message}", self.function));
+    }
+
     /// The Rust type for `v`; nested structs and enums are added to the module, named from
     /// `hint`.
     fn type_of(&mut self, v: &Validator, hint: &str) -> String {
@@ -62,25 +70,40 @@ impl Scope<'_> {
             Validator::Null => "()".into(),
             Validator::Number => "f64".into(),
             Validator::Int64 => "i64".into(),
+            Validator::CommitTs => format!("{SUPPORT}::CommitTs"),
+            Validator::Function => format!("{SUPPORT}::FunctionHandle"),
             Validator::Boolean => "bool".into(),
             Validator::String => "String".into(),
             Validator::Bytes => format!("{SUPPORT}::Bytes"),
             Validator::Any => format!("{SUPPORT}::Value"),
-            Validator::Literal(Json::String(s)) => self.string_enum(hint, std::slice::from_ref(s)),
-            Validator::Literal(Json::Bool(_)) => "bool".into(),
-            Validator::Literal(Json::Number(_)) => "f64".into(),
-            Validator::Literal(_) => "()".into(),
+            Validator::Unknown(kind) => {
+                self.warn(
+                    hint,
+                    format!("validator type {kind:?} is new to this generator: typed as Value"),
+                );
+                format!("{SUPPORT}::Value")
+            }
+            Validator::Literal(Literal::String(s)) => {
+                self.string_enum(hint, std::slice::from_ref(s))
+            }
+            Validator::Literal(l) => literal_type(l),
             Validator::Array(e) => format!("Vec<{}>", self.type_of(e, &format!("{hint}Item"))),
             Validator::Record(k, val) => {
                 let key = match k.as_ref() {
                     Validator::Id(_) => self.type_of(k, hint),
                     _ => "String".into(),
                 };
-                let value = self.type_of(val, &format!("{hint}Value"));
+                // A map leaves out a `None` value: a nullable value is an enum whose `Null`
+                // variant goes out as `null`.
+                let hint = format!("{hint}Value");
+                let value = match val.as_ref() {
+                    Validator::Union(members) => self.union(&hint, members, false),
+                    other => self.type_of(other, &hint),
+                };
                 format!("::std::collections::BTreeMap<{key}, {value}>")
             }
             Validator::Object(fields) => self.object(hint, fields),
-            Validator::Union(members) => self.union(hint, members),
+            Validator::Union(members) => self.union(hint, members, true),
         }
     }
 
@@ -95,11 +118,43 @@ impl Scope<'_> {
             if rust != *field {
                 let _ = writeln!(body, "{i}    #[serde(rename = {field:?})]");
             }
+            // A nullable field is an `Option`; its `None` must go out as `null` (a plain
+            // `Option` field is left out when `None`, as an optional field is).
+            let nullable = nullable(v);
+            match (optional, nullable) {
+                (true, false) => {
+                    let _ = writeln!(
+                        body,
+                        "{i}    #[serde(default, skip_serializing_if = \"Option::is_none\")]"
+                    );
+                }
+                (true, true) => {
+                    let one = format!(
+                        "{i}    #[serde(default, skip_serializing_if = \"Option::is_none\", with = \"{SUPPORT}::optional_nullable\")]"
+                    );
+                    if one.len() <= WIDTH {
+                        let _ = writeln!(body, "{one}");
+                    } else {
+                        let _ = writeln!(body, "{i}    #[serde(");
+                        let _ = writeln!(body, "{i}        default,");
+                        let _ = writeln!(
+                            body,
+                            "{i}        skip_serializing_if = \"Option::is_none\","
+                        );
+                        let _ =
+                            writeln!(body, "{i}        with = \"{SUPPORT}::optional_nullable\"");
+                        let _ = writeln!(body, "{i}    )]");
+                    }
+                }
+                (false, true) => {
+                    let _ = writeln!(
+                        body,
+                        "{i}    #[serde(serialize_with = \"{SUPPORT}::nullable::serialize\")]"
+                    );
+                }
+                (false, false) => {}
+            }
             if *optional {
-                let _ = writeln!(
-                    body,
-                    "{i}    #[serde(default, skip_serializing_if = \"Option::is_none\")]"
-                );
                 let _ = writeln!(body, "{i}    pub {rust}: Option<{ty}>,");
             } else {
                 let _ = writeln!(body, "{i}    pub {rust}: {ty},");
@@ -131,32 +186,59 @@ impl Scope<'_> {
         name
     }
 
-    /// Unions, by rule:
+    /// Unions, by rule (`option`: a nullable union may be an `Option`):
     /// 1. only string literals: a plain enum, one variant per literal;
-    /// 2. one member and `null`: `Option` of that member;
+    /// 2. `null` among other members: `Option` of the others (one member's type, or a union
+    ///    of them);
     /// 3. only objects that share a field holding a different string literal in each: an
     ///    internally tagged enum on that field, one variant (holding a struct) per member;
-    /// 4. anything else: an untagged enum whose variants are named by member kind, tried in
-    ///    the spec's order.
-    fn union(&mut self, hint: &str, members: &[Validator]) -> String {
+    /// 4. anything else: an enum whose variants are named by member kind, each value decoded
+    ///    into the member whose wire form it has (see `wire.rs`). Members that cannot be told
+    ///    apart from the wire make the union a `Value`, with a warning.
+    fn union(&mut self, hint: &str, members: &[Validator], option: bool) -> String {
+        let members = flatten(members);
+        if members.is_empty() {
+            self.warn(
+                hint,
+                "an empty union accepts no value: typed as Value".into(),
+            );
+            return format!("{SUPPORT}::Value");
+        }
         let literals: Option<Vec<String>> = members
             .iter()
             .map(|m| match m {
-                Validator::Literal(Json::String(s)) => Some(s.clone()),
+                Validator::Literal(Literal::String(s)) => Some(s.clone()),
                 _ => None,
             })
             .collect();
-        if let Some(values) = literals.filter(|l| !l.is_empty()) {
-            return self.string_enum(hint, &values);
+        if let Some(values) = literals {
+            let mut unique_values = Vec::new();
+            for v in values {
+                if !unique_values.contains(&v) {
+                    unique_values.push(v);
+                }
+            }
+            return self.string_enum(hint, &unique_values);
         }
-        let non_null: Vec<&Validator> = members
+        let non_null: Vec<Validator> = members
             .iter()
             .filter(|m| !matches!(m, Validator::Null))
+            .cloned()
             .collect();
-        if non_null.len() == 1 && members.len() == 2 {
-            return format!("Option<{}>", self.type_of(non_null[0], hint));
+        if non_null.is_empty() {
+            return "()".into();
         }
-        if let Some((tag, tagged)) = discriminant(members) {
+        if option && non_null.len() < members.len() {
+            let inner = match non_null.as_slice() {
+                [one] => self.type_of(one, hint),
+                many => self.union(hint, many, false),
+            };
+            return format!("Option<{inner}>");
+        }
+        if let [one] = members.as_slice() {
+            return self.type_of(one, hint);
+        }
+        if let Some((tag, tagged)) = discriminant(&members) {
             let name = self.fresh(hint);
             let i = self.indent();
             let mut body = String::new();
@@ -173,39 +255,172 @@ impl Scope<'_> {
             ));
             return name;
         }
+        let order = match wire::order(&members) {
+            Ok(order) => order,
+            Err((a, b)) => {
+                self.warn(
+                    hint,
+                    format!(
+                        "union members {a} and {b} cannot be told apart from the wire: typed as Value"
+                    ),
+                );
+                return format!("{SUPPORT}::Value");
+            }
+        };
         let name = self.fresh(hint);
         let i = self.indent();
         let mut body = String::new();
         let mut used = BTreeSet::new();
-        for m in members {
-            let kind = match m {
-                Validator::Id(_) => "Id",
-                Validator::Null => "Null",
-                Validator::Number | Validator::Literal(Json::Number(_)) => "Number",
-                Validator::Int64 => "Int64",
-                Validator::Boolean | Validator::Literal(Json::Bool(_)) => "Boolean",
-                Validator::String | Validator::Literal(Json::String(_)) => "String",
-                Validator::Bytes => "Bytes",
-                Validator::Any => "Any",
-                Validator::Literal(_) => "Null",
-                Validator::Array(_) => "Array",
-                Validator::Record(..) => "Record",
-                Validator::Object(_) => "Object",
-                Validator::Union(_) => "Union",
-            };
-            let variant = unique(&mut used, kind.to_owned(), "");
-            if matches!(m, Validator::Null | Validator::Literal(Json::Null)) {
+        let mut arms = Vec::new();
+        let mut json = Vec::new();
+        for &m in &order {
+            let m = &members[m];
+            let variant = unique(&mut used, variant_name(m), "");
+            json.push(m.to_json());
+            if matches!(m, Validator::Null) {
                 let _ = writeln!(body, "{i}    {variant},");
+                arms.push((variant, false));
             } else {
                 let ty = self.type_of(m, &format!("{name}{variant}"));
                 let _ = writeln!(body, "{i}    {variant}({ty}),");
+                arms.push((variant, true));
             }
         }
+        let derive = format!(
+            "{i}#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]\n{i}#[serde(untagged)]\n"
+        );
+        let members_json = serde_json::Value::Array(json).to_string();
+        let d = format!("{i}        ");
+        let mut de = String::new();
+        let _ = writeln!(de, "{i}impl<'de> ::serde::Deserialize<'de> for {name} {{");
+        let signature =
+            "fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {";
+        if i.len() + 4 + signature.len() <= WIDTH {
+            let _ = writeln!(de, "{i}    {signature}");
+        } else {
+            let _ = writeln!(de, "{i}    fn deserialize<D: ::serde::Deserializer<'de>>(");
+            let _ = writeln!(de, "{i}        d: D,");
+            let _ = writeln!(de, "{i}    ) -> Result<Self, D::Error> {{");
+        }
+        de.push_str(&assignment(
+            &d,
+            "const MEMBERS: &str",
+            &format!("r#\"{members_json}\"#"),
+        ));
+        de.push_str(&assignment(
+            &d,
+            &format!("static UNION: {SUPPORT}::UnionMembers"),
+            &format!("{SUPPORT}::UnionMembers::new(MEMBERS)"),
+        ));
+        let _ = writeln!(de, "{d}match UNION.pick(d)? {{");
+        let last = arms.len() - 1;
+        for (n, (variant, holds)) in arms.iter().enumerate() {
+            let pattern = if n == last {
+                "_".to_owned()
+            } else {
+                n.to_string()
+            };
+            let v = if *holds { "v" } else { "_" };
+            let value = if *holds {
+                format!("{SUPPORT}::member(v).map(Self::{variant})")
+            } else {
+                format!("Ok(Self::{variant})")
+            };
+            let _ = writeln!(de, "{d}    ({pattern}, {v}) => {value},");
+        }
+        let _ = writeln!(de, "{d}}}");
+        let _ = writeln!(de, "{i}    }}");
+        let _ = writeln!(de, "{i}}}");
         self.node.items.push(format!(
-            "{}{i}#[serde(untagged)]\n{i}pub enum {name} {{\n{body}{i}}}\n",
-            self.derive()
+            "{derive}{i}pub enum {name} {{\n{body}{i}}}\n\n{de}"
         ));
         name
+    }
+}
+
+/// `head = rhs;` as rustfmt writes it: one line when it fits, else broken after `=` when
+/// that makes it fit, else one line (a string literal cannot be broken).
+fn assignment(indent: &str, head: &str, rhs: &str) -> String {
+    let one = format!("{indent}{head} = {rhs};");
+    let next = format!("{indent}    {rhs};");
+    if one.len() <= WIDTH || next.len() > WIDTH {
+        format!("{one}\n")
+    } else {
+        format!("{indent}{head} =\n{next}\n")
+    }
+}
+
+/// Nested unions inlined (`v.union(v.union(a, b), c)` is `a | b | c`).
+fn flatten(members: &[Validator]) -> Vec<Validator> {
+    let mut out = Vec::new();
+    for m in members {
+        match m {
+            Validator::Union(inner) => out.extend(flatten(inner)),
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
+/// Whether `v` is a union that holds `null` and something else (an `Option` in Rust).
+fn nullable(v: &Validator) -> bool {
+    match v {
+        Validator::Union(members) => {
+            let members = flatten(members);
+            let literals_only = members
+                .iter()
+                .all(|m| matches!(m, Validator::Literal(Literal::String(_))));
+            !literals_only
+                && members.iter().any(|m| matches!(m, Validator::Null))
+                && members.iter().any(|m| !matches!(m, Validator::Null))
+        }
+        _ => false,
+    }
+}
+
+/// A union variant's name: a string literal's value, otherwise its kind.
+fn variant_name(m: &Validator) -> String {
+    match m {
+        Validator::Literal(Literal::String(s)) if !camel(s).is_empty() => camel(s),
+        Validator::Literal(Literal::Bool(true)) => "True".into(),
+        Validator::Literal(Literal::Bool(false)) => "False".into(),
+        Validator::Literal(Literal::Float64(_)) | Validator::Number => "Number".into(),
+        Validator::Literal(Literal::Int64(_)) | Validator::Int64 => "Int64".into(),
+        Validator::Literal(Literal::String(_)) | Validator::String => "String".into(),
+        Validator::Id(_) => "Id".into(),
+        Validator::Null => "Null".into(),
+        Validator::CommitTs => "CommitTs".into(),
+        Validator::Function => "Function".into(),
+        Validator::Boolean => "Boolean".into(),
+        Validator::Bytes => "Bytes".into(),
+        Validator::Any | Validator::Unknown(_) => "Any".into(),
+        Validator::Array(_) => "Array".into(),
+        Validator::Record(..) => "Record".into(),
+        Validator::Object(_) => "Object".into(),
+        Validator::Union(_) => "Union".into(),
+    }
+}
+
+/// The exact type of a boolean, float or int64 literal.
+fn literal_type(l: &Literal) -> String {
+    match l {
+        Literal::String(_) => "String".into(),
+        Literal::Bool(b) => format!("{SUPPORT}::LiteralBool<{b}>"),
+        Literal::Int64(n) => format!("{SUPPORT}::LiteralInt64<{n}>"),
+        Literal::Float64(f) => {
+            let bits = if f.is_nan() {
+                "f64::NAN.to_bits()".to_owned()
+            } else if *f == f64::INFINITY {
+                "f64::INFINITY.to_bits()".to_owned()
+            } else if *f == f64::NEG_INFINITY {
+                "f64::NEG_INFINITY.to_bits()".to_owned()
+            } else if f.is_sign_negative() {
+                format!("({f:?}f64).to_bits()")
+            } else {
+                format!("{f:?}f64.to_bits()")
+            };
+            format!("{SUPPORT}::LiteralFloat64<{{ {bits} }}>")
+        }
     }
 }
 
@@ -238,7 +453,7 @@ fn discriminant(members: &[Validator]) -> Option<(String, Vec<(String, Fields)>)
         let mut seen = BTreeSet::new();
         for fields in &objects {
             match fields.get(tag) {
-                Some((Validator::Literal(Json::String(s)), false)) if seen.insert(s.clone()) => {
+                Some((Validator::Literal(Literal::String(s)), false)) if seen.insert(s.clone()) => {
                     let mut rest = (*fields).clone();
                     rest.remove(tag);
                     out.push((s.clone(), rest));
@@ -355,10 +570,11 @@ fn write_node(out: &mut String, node: &ModuleNode, depth: usize, support: &str) 
     }
 }
 
-/// The whole generated file.
-pub fn emit(spec: &Spec, crate_path: &str) -> String {
+/// The whole generated file, and what could not be typed exactly.
+pub fn emit(spec: &Spec, crate_path: &str) -> (String, Vec<String>) {
     let mut root = ModuleNode::default();
     let mut tables = BTreeSet::new();
+    let mut warnings = Vec::new();
     for f in &spec.functions {
         let mut node = &mut root;
         let mut depth = 0;
@@ -370,6 +586,8 @@ pub fn emit(spec: &Spec, crate_path: &str) -> String {
             depth,
             node,
             tables: &mut tables,
+            warnings: &mut warnings,
+            function: f.path(),
         };
         emit_function(&mut scope, f);
     }
@@ -406,5 +624,5 @@ pub fn emit(spec: &Spec, crate_path: &str) -> String {
         out.push('\n');
         write_node(&mut out, &root, 0, &support);
     }
-    out
+    (out, warnings)
 }

@@ -12,12 +12,20 @@
 //! | `v.union(v.literal("a"), ..)` (string literals only) | an enum with one variant per literal |
 //! | `v.union(x, v.null())` | `Option<X>` |
 //! | `v.union(..)` of objects sharing a string-literal field | an enum tagged by that field (`#[serde(tag)]`) |
-//! | any other `v.union(..)` | an untagged enum, variants named by kind, tried in order |
+//! | any other `v.union(..)` | an enum, variants named by kind; a value goes to the member whose wire form it has (an `int64` never to a `v.number()` member, an object never to a member lacking some of its fields), so it encodes back to the same wire text |
+//! | a union whose members cannot be told apart from the wire (`v.id("a") \| v.id("b")`) | `Value`, with a warning |
 //! | `v.id("t")` | `Id<tables::T>` (one marker type per table) |
 //! | `v.string()`, `v.number()`, `v.int64()`, `v.boolean()`, `v.null()` | `String`, `f64`, `i64`, `bool`, `()` |
+//! | `v.literal(x)` | a string: a one-variant enum; a boolean, number or bigint: `LiteralBool<B>`, `LiteralFloat64<BITS>`, `LiteralInt64<N>` (only that exact value decodes) |
+//! | `v.commitTs()` (Convex 1.43+) | `CommitTs` (an int64 timestamp) |
+//! | `v.function()` (Convex 1.49+) | `FunctionHandle` (a string) |
 //! | `v.bytes()` | `Bytes` |
 //! | `v.array(x)`, `v.record(k, x)` | `Vec<X>`, `BTreeMap<String, X>` (or `Id` keys) |
 //! | `v.any()`, no `returns`, no `args` | `Value` |
+//! | a validator kind newer than this generator | `Value`, with a warning naming it (never a failed build) |
+//!
+//! A nullable field (`v.union(x, v.null())`) is an `Option` whose `None` goes out as `null`
+//! (an optional one, `Option<Option<X>>`: absent, `null` or a value, each kept).
 //!
 //! Internal functions and HTTP actions are skipped. The output is deterministic (the same
 //! spec gives the same bytes) and `rustfmt`-clean.
@@ -93,6 +101,7 @@ mod emit;
 mod names;
 pub mod spec;
 pub mod validator;
+mod wire;
 
 use std::path::{Path, PathBuf};
 
@@ -138,10 +147,31 @@ impl Default for Options {
     }
 }
 
-/// Generates the Rust module for a function spec (its JSON text).
+/// What generation produced: the module, and what it could not type exactly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generated {
+    /// The Rust module.
+    pub code: String,
+    /// One line per position typed as `Value` instead of its validator's exact type (a
+    /// validator kind newer than this generator, a union whose members cannot be told apart
+    /// from the wire), naming the function and the type.
+    pub warnings: Vec<String>,
+}
+
+/// Generates the Rust module for a function spec (its JSON text). What could not be typed
+/// exactly is typed as `Value`: see [`generate_with_warnings`] for the list.
 pub fn generate(spec_json: &str, options: &Options) -> Result<String, CodegenError> {
+    generate_with_warnings(spec_json, options).map(|g| g.code)
+}
+
+/// [`generate`], with the warnings.
+pub fn generate_with_warnings(
+    spec_json: &str,
+    options: &Options,
+) -> Result<Generated, CodegenError> {
     let spec = spec::Spec::parse(spec_json)?;
-    Ok(emit::emit(&spec, &options.crate_path))
+    let (code, warnings) = emit::emit(&spec, &options.crate_path);
+    Ok(Generated { code, warnings })
 }
 
 fn read(path: &Path) -> Result<String, CodegenError> {
@@ -151,9 +181,21 @@ fn read(path: &Path) -> Result<String, CodegenError> {
     })
 }
 
-/// The module the spec file at `spec` generates.
+/// The module the spec file at `spec` generates; warnings go to stderr (as `cargo:warning=`
+/// lines in a build script).
 fn generate_from(spec: &Path, options: &Options) -> Result<String, CodegenError> {
-    generate(&read(spec)?, options)
+    let generated = generate_with_warnings(&read(spec)?, options)?;
+    let in_build_script = std::env::var_os("OUT_DIR").is_some()
+        && std::env::var_os("CARGO_MANIFEST_DIR").is_some()
+        && std::env::var_os("CARGO_PKG_NAME").is_some();
+    for w in &generated.warnings {
+        if in_build_script {
+            println!("cargo:warning=convex-yew-codegen: {w}");
+        } else {
+            eprintln!("convex-yew-codegen: warning: {w}");
+        }
+    }
+    Ok(generated.code)
 }
 
 /// Generates `out` from the spec file at `spec`, writing only when the bytes change (so

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
-use convex_yew_codegen::{check_file, generate, generate_file, Options};
+use convex_yew_codegen::{check_file, generate_file, generate_with_warnings, Options};
 
 const USAGE: &str = "usage: convex-yew-codegen SPEC.json [-o OUT.rs] [--check] [--crate PATH]
 
@@ -50,15 +50,15 @@ fn main() -> ExitCode {
                 eprintln!("convex-yew-codegen: stdin: {e}");
                 return ExitCode::FAILURE;
             }
-            generate(&text, &options).map(|code| print!("{code}"))
+            generate_with_warnings(&text, &options).map(print_generated)
         }
         (None, false, path) => std::fs::read_to_string(path)
             .map_err(|source| convex_yew_codegen::CodegenError::Io {
                 path: path.into(),
                 source,
             })
-            .and_then(|text| generate(&text, &options))
-            .map(|code| print!("{code}")),
+            .and_then(|text| generate_with_warnings(&text, &options))
+            .map(print_generated),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -67,6 +67,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn print_generated(g: convex_yew_codegen::Generated) {
+    for w in &g.warnings {
+        eprintln!("convex-yew-codegen: warning: {w}");
+    }
+    print!("{}", g.code);
 }
 
 fn usage() -> ExitCode {

@@ -291,7 +291,7 @@ fn a_cross_origin_preflight_from_a_foreign_origin_is_not_allowed() {
 fn a_client_clock_near_u64_max_does_not_kill_the_connection() {
     let b = start();
     for client_ts in [u64::MAX, i64::MAX as u64 + 1, 0] {
-        let mut ws = Ws::open(&b, "/api/1.48.0/sync");
+        let mut ws = Ws::open(&b, "/api/1.49.0/sync");
         ws.send(&ClientMessage::Connect {
             session_id: SESSION.into(),
             connection_count: 0,

@@ -152,7 +152,7 @@ proptest! {
     #[test]
     fn hostile_frames_never_panic_the_server_or_touch_other_sessions(frames in prop::collection::vec(frame(), 1..12)) {
         let b = backend();
-        let mut hostile = Ws::open(b, "/api/1.48.0/sync");
+        let mut hostile = Ws::open(b, "/api/1.49.0/sync");
         for f in &frames {
             if hostile.ws.send(Message::Text(f.clone().into())).is_err() {
                 break; // the server closed it: fine

@@ -260,7 +260,7 @@ fn protocol_violations_get_a_fatal_error_and_a_close() {
         assert_eq!(ws.recv(), None, "closed after the FatalError");
     }
     // Before Connect, and a non-UUID session id.
-    let mut ws = Ws::open(&b, "/api/1.48.0/sync");
+    let mut ws = Ws::open(&b, "/api/1.49.0/sync");
     add_query(&mut ws, 0, 0, "m:q", json!({}));
     assert!(matches!(ws.recv(), Some(ServerMessage::FatalError { .. })));
     let mut ws = Ws::connect(&b, "not-a-uuid");
@@ -524,7 +524,7 @@ fn transition_ids_are_unique_even_for_equal_lengths() {
 #[test]
 fn a_reader_too_slow_to_keep_up_is_disconnected_and_the_server_carries_on() {
     let b = start();
-    let mut slow = Ws::open(&b, "/api/1.48.0/sync");
+    let mut slow = Ws::open(&b, "/api/1.49.0/sync");
     slow.send(&ClientMessage::Connect {
         session_id: SESSION.into(),
         connection_count: 0,

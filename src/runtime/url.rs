@@ -20,7 +20,7 @@ pub enum DeploymentUrlError {
 /// Maps a deployment URL to its sync WebSocket URL, as the official client does:
 /// `http` → `ws`, `https` → `wss`, then `/api/<version>/sync`. A trailing `/` is dropped:
 /// `https://happy-otter-123.convex.cloud` gives
-/// `wss://happy-otter-123.convex.cloud/api/1.48.0/sync`.
+/// `wss://happy-otter-123.convex.cloud/api/1.49.0/sync`.
 pub fn sync_url(deployment_url: &str) -> Result<String, DeploymentUrlError> {
     let trimmed = deployment_url.trim_end_matches('/');
     let (scheme, rest) = trimmed
@@ -52,7 +52,7 @@ mod tests {
     fn deployment_urls_map_to_sync_urls() {
         assert_eq!(
             sync_url("https://happy-otter-123.convex.cloud/").unwrap(),
-            "wss://happy-otter-123.convex.cloud/api/1.48.0/sync"
+            "wss://happy-otter-123.convex.cloud/api/1.49.0/sync"
         );
         assert!(sync_url("ftp://x").is_err());
     }

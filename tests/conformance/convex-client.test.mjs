@@ -1,4 +1,4 @@
-// Conformance: the official npm `convex` client (1.48.0) against the dev backend. Nobody here
+// Conformance: the official npm `convex` client (1.49.0) against the dev backend. Nobody here
 // wrote that client, so this is how we know the backend speaks the real protocol.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";

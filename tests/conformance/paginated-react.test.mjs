@@ -1,4 +1,4 @@
-// Conformance: the official `usePaginatedQuery` (convex 1.48, React 19) in headless Chromium
+// Conformance: the official `usePaginatedQuery` (convex 1.49, React 19) in headless Chromium
 // against the dev backend's `myFunctions:listNumbersPaginated`: first page, load more, a page
 // that grows in place when a number is added, an optimistic `insertAtTop`, and exhaustion.
 import { test, before, after } from "node:test";

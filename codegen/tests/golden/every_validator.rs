@@ -19,6 +19,138 @@ pub mod tables {
 }
 
 #[allow(dead_code)]
+pub mod kinds {
+    use ::convex_yew_core::codegen_support as __convex;
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    pub enum NewestArgsScoresValue {
+        Number(f64),
+        Null,
+    }
+
+    impl<'de> ::serde::Deserialize<'de> for NewestArgsScoresValue {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            const MEMBERS: &str = r#"[{"type":"number"},{"type":"null"}]"#;
+            static UNION: __convex::UnionMembers = __convex::UnionMembers::new(MEMBERS);
+            match UNION.pick(d)? {
+                (0, v) => __convex::member(v).map(Self::Number),
+                (_, _) => Ok(Self::Null),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct NewestArgs {
+        pub at: __convex::CommitTs,
+        pub callback: __convex::FunctionHandle,
+        pub five: __convex::LiteralInt64<5>,
+        pub future: __convex::Value,
+        pub half: __convex::LiteralFloat64<{ 1.5f64.to_bits() }>,
+        #[serde(rename = "maybeNote")]
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            with = "__convex::optional_nullable"
+        )]
+        pub maybe_note: Option<Option<String>>,
+        #[serde(rename = "minusThree")]
+        pub minus_three: __convex::LiteralInt64<-3>,
+        #[serde(rename = "minusZero")]
+        pub minus_zero: __convex::LiteralFloat64<{ (-0.0f64).to_bits() }>,
+        #[serde(rename = "notANumber")]
+        pub not_a_number: __convex::LiteralFloat64<{ f64::NAN.to_bits() }>,
+        #[serde(serialize_with = "__convex::nullable::serialize")]
+        pub note: Option<String>,
+        pub scores: ::std::collections::BTreeMap<String, NewestArgsScoresValue>,
+        pub yes: __convex::LiteralBool<true>,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    pub enum NewestReturnsCount {
+        Number(f64),
+        Int64(i64),
+    }
+
+    impl<'de> ::serde::Deserialize<'de> for NewestReturnsCount {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            const MEMBERS: &str = r#"[{"type":"number"},{"type":"bigint"}]"#;
+            static UNION: __convex::UnionMembers = __convex::UnionMembers::new(MEMBERS);
+            match UNION.pick(d)? {
+                (0, v) => __convex::member(v).map(Self::Number),
+                (_, v) => __convex::member(v).map(Self::Int64),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub enum NewestReturnsLabelAuto {
+        #[serde(rename = "auto")]
+        Auto,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    pub enum NewestReturnsLabel {
+        Auto(NewestReturnsLabelAuto),
+        String(String),
+    }
+
+    impl<'de> ::serde::Deserialize<'de> for NewestReturnsLabel {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            const MEMBERS: &str = r#"[{"type":"literal","value":"auto"},{"type":"string"}]"#;
+            static UNION: __convex::UnionMembers = __convex::UnionMembers::new(MEMBERS);
+            match UNION.pick(d)? {
+                (0, v) => __convex::member(v).map(Self::Auto),
+                (_, v) => __convex::member(v).map(Self::String),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct NewestReturnsMemberObject {
+        pub id: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct NewestReturnsMemberObject2 {
+        pub id: String,
+        pub name: String,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+    #[serde(untagged)]
+    pub enum NewestReturnsMember {
+        Object(NewestReturnsMemberObject),
+        Object2(NewestReturnsMemberObject2),
+    }
+
+    impl<'de> ::serde::Deserialize<'de> for NewestReturnsMember {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            const MEMBERS: &str = r#"[{"type":"object","value":{"id":{"fieldType":{"type":"string"},"optional":false}}},{"type":"object","value":{"id":{"fieldType":{"type":"string"},"optional":false},"name":{"fieldType":{"type":"string"},"optional":false}}}]"#;
+            static UNION: __convex::UnionMembers = __convex::UnionMembers::new(MEMBERS);
+            match UNION.pick(d)? {
+                (0, v) => __convex::member(v).map(Self::Object),
+                (_, v) => __convex::member(v).map(Self::Object2),
+            }
+        }
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct NewestReturns {
+        pub count: NewestReturnsCount,
+        pub label: NewestReturnsLabel,
+        pub member: NewestReturnsMember,
+        pub owner: __convex::Value,
+    }
+
+    /// `kinds:newest` (mutation).
+    pub const NEWEST: __convex::Mutation<NewestArgs, NewestReturns> =
+        __convex::Mutation::new("kinds:newest");
+}
+
+#[allow(dead_code)]
 pub mod lib {
     #[allow(dead_code)]
     pub mod admin {
@@ -59,6 +191,7 @@ pub mod messages {
         pub creation_time: f64,
         #[serde(rename = "_id")]
         pub id: __convex::Id<super::tables::Messages>,
+        #[serde(serialize_with = "__convex::nullable::serialize")]
         pub author: Option<String>,
         pub body: String,
     }
@@ -105,14 +238,14 @@ pub mod messages {
     pub struct StatsReturns {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub extra: Option<__convex::Value>,
-        pub flag: bool,
+        pub flag: __convex::LiteralBool<true>,
         pub nothing: (),
         #[serde(rename = "perChannel")]
         pub per_channel: ::std::collections::BTreeMap<__convex::Id<super::tables::Channels>, i64>,
         pub tags: ::std::collections::BTreeMap<String, Vec<String>>,
         #[serde(rename = "type")]
         pub type_: StatsReturnsType,
-        pub version: f64,
+        pub version: __convex::LiteralFloat64<{ 2.0f64.to_bits() }>,
     }
 
     /// `messages:stats` (query).
@@ -149,15 +282,27 @@ pub mod shapes {
         pub shape: AreaArgsShape,
     }
 
-    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
     #[serde(untagged)]
     pub enum AreaReturns {
         Number(f64),
         String(String),
-        Null,
         Array(Vec<f64>),
     }
 
+    impl<'de> ::serde::Deserialize<'de> for AreaReturns {
+        fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            const MEMBERS: &str = r#"[{"type":"number"},{"type":"string"},{"type":"array","value":{"type":"number"}}]"#;
+            static UNION: __convex::UnionMembers = __convex::UnionMembers::new(MEMBERS);
+            match UNION.pick(d)? {
+                (0, v) => __convex::member(v).map(Self::Number),
+                (1, v) => __convex::member(v).map(Self::String),
+                (_, v) => __convex::member(v).map(Self::Array),
+            }
+        }
+    }
+
     /// `shapes:area` (action).
-    pub const AREA: __convex::Action<AreaArgs, AreaReturns> = __convex::Action::new("shapes:area");
+    pub const AREA: __convex::Action<AreaArgs, Option<AreaReturns>> =
+        __convex::Action::new("shapes:area");
 }

@@ -17,7 +17,7 @@ pub use timestamp::Ts;
 
 /// The npm client version this crate speaks as. It goes into the sync URL
 /// (`/api/<version>/sync`), which is how the backend decides to send `TransitionChunk`s.
-pub const PROTOCOL_CLIENT_VERSION: &str = "1.48.0";
+pub const PROTOCOL_CLIENT_VERSION: &str = "1.49.0";
 
 /// A server frame that could not be understood.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

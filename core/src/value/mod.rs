@@ -6,6 +6,7 @@
 //! Rust types through [`to_value`] and [`from_value`].
 
 pub mod encoded;
+pub mod exact;
 pub mod json;
 pub mod serde;
 pub mod typed;

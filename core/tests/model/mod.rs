@@ -41,8 +41,11 @@ pub const T0: u64 = 1_700_000_000_000;
 /// The monotonic clock at the start: its origin is the page's, not the epoch.
 pub const MONO0: u64 = 5_000;
 const HORIZON_MS: u64 = 40_000;
-/// The longest a settle runs timers for.
-const SETTLE_CAP_MS: u64 = 120_000;
+/// The longest a settle runs timers for: long enough for a chain of backoffs (30 s apart at
+/// most) to end; tokens that live seconds keep timers due forever, so it must end somewhere.
+const SETTLE_CAP_MS: u64 = 600_000;
+/// The same, for tokens that live seconds (a refresh every second or so on every tab).
+const SHORT_SETTLE_CAP_MS: u64 = 240_000;
 /// The shortest time between two refreshes a machine starts on its own.
 const MIN_AUTO_INTERVAL_MS: u64 = 1_000;
 
@@ -894,6 +897,9 @@ impl World {
             started.push(("Convex", tab.last_auto_sync.replace(now)));
         }
         for (machine, last) in started {
+            if std::env::var_os("MODEL_TRACE").is_some() {
+                eprintln!("tab {t}: {machine} auto start at {now:?}, last {last:?}, busy={busy}");
+            }
             if let Some(last) =
                 last.filter(|l| now.since(*l).as_millis() < MIN_AUTO_INTERVAL_MS as u128)
             {
@@ -923,6 +929,17 @@ impl World {
             Fate::Unavailable => Ok((503, String::new())),
             Fate::NetworkError => Err("offline".to_owned()),
         };
+        if std::env::var_os("MODEL_TRACE").is_some() {
+            let shown = format!("{answer:?}");
+            eprintln!(
+                "{:?}: request {} of instance {} ({:?}) answered {}",
+                self.now,
+                r.request.0,
+                r.instance,
+                r.cancelled,
+                shown.chars().take(160).collect::<String>()
+            );
+        }
         if let Some(who) = self.who(r.instance) {
             let now = self.now;
             self.session(who).handle_response(r.request, answer, now);
@@ -1116,10 +1133,15 @@ impl World {
     }
 
     /// Lets everything in flight land with both servers reachable, running timers up to
-    /// [`HORIZON_MS`] ahead, until nothing moves. Tokens that live only seconds keep timers
-    /// due forever: then it stops after [`SETTLE_CAP_MS`], with everything in flight landed.
+    /// [`HORIZON_MS`] ahead, until nothing moves, or [`SETTLE_CAP_MS`] passed (with everything
+    /// in flight landed).
     pub fn settle(&mut self) {
-        let cap = self.now.as_millis() + SETTLE_CAP_MS;
+        let cap = self.now.as_millis()
+            + if self.lifetime_secs() >= 60 {
+                SETTLE_CAP_MS
+            } else {
+                SHORT_SETTLE_CAP_MS
+            };
         for _ in 0..50_000 {
             let mut moved = self.grant_locks();
             while !self.requests.is_empty() {

@@ -21,6 +21,7 @@ pub mod my_functions {
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     pub struct ListNumbersReturns {
         pub numbers: Vec<f64>,
+        #[serde(serialize_with = "__convex::nullable::serialize")]
         pub viewer: Option<String>,
     }
 
@@ -44,6 +45,7 @@ pub mod my_functions {
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     pub struct MyActionReturns {
         pub numbers: Vec<f64>,
+        #[serde(serialize_with = "__convex::nullable::serialize")]
         pub viewer: Option<String>,
     }
 

@@ -88,7 +88,7 @@ impl Ws {
 
     /// Opens and sends Connect.
     pub fn connect(b: &Backend, session: &str) -> Ws {
-        let mut ws = Ws::open(b, "/api/1.48.0/sync");
+        let mut ws = Ws::open(b, "/api/1.49.0/sync");
         ws.send(&ClientMessage::Connect {
             session_id: session.into(),
             connection_count: 0,

@@ -620,10 +620,15 @@ impl AuthKitSession {
                 ),
                 _ => false,
             };
+            let floor = self
+                .last_auto_refresh
+                .map(|t| t.saturating_add(MIN_REFRESH_INTERVAL));
             if !due {
                 self.arm_auto_refresh();
             } else if self.op.is_some() {
                 self.auto_refresh_at = None; // the call in flight refreshes; re-armed after it
+            } else if let Some(floor) = floor.filter(|f| now < *f) {
+                self.auto_refresh_at = Some(floor); // a refresh of its own started under a second ago
             } else if auto_refresh_allowed() {
                 self.auto_refresh_at = None;
                 self.last_auto_refresh = Some(now);
@@ -951,6 +956,7 @@ impl AuthKitSession {
                     );
                     self.retry_failures = self.retry_failures.saturating_add(1);
                     self.retry_at = Some(self.now.saturating_add(delay));
+                    self.auto_refresh_at = None; // the retry is the refresh
                 }
             }
             (_, Err(e)) => {
