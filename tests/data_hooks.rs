@@ -194,7 +194,7 @@ fn Many(props: &ManyProps) -> Html {
         <ul>
             { for lists.iter().map(|(count, state)| html! {
                 <li class={format!("k{count}")}>{ match state {
-                    QueryState::Loading => "loading".to_string(),
+                    QueryState::Loading | QueryState::Skipped => "loading".to_string(),
                     QueryState::Ok(l) => l.numbers.len().to_string(),
                     QueryState::Err(e) => e.to_string(),
                 } }</li>

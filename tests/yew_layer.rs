@@ -75,7 +75,7 @@ fn Latest(props: &CountedProps) -> Html {
     });
     html! {
         <div>
-            <span class="state">{ match &list { QueryState::Loading => "loading".to_string(), QueryState::Ok(l) => format!("{:?}", l.numbers), QueryState::Err(e) => e.to_string() } }</span>
+            <span class="state">{ match &list { QueryState::Loading | QueryState::Skipped => "loading".to_string(), QueryState::Ok(l) => format!("{:?}", l.numbers), QueryState::Err(e) => e.to_string() } }</span>
             <button {onclick}>{ "add" }</button>
         </div>
     }

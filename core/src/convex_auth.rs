@@ -134,6 +134,9 @@ pub struct AuthLink<C, F> {
     generation: u64,
     server: ServerAuth,
     refreshing: bool,
+    /// The client last told the user is anonymous (a `clear_auth`), so a client that expects
+    /// auth starts its queries.
+    told_anonymous: Option<C>,
 }
 
 impl<C, F> Default for AuthLink<C, F> {
@@ -143,6 +146,7 @@ impl<C, F> Default for AuthLink<C, F> {
             generation: 0,
             server: ServerAuth::Unknown,
             refreshing: false,
+            told_anonymous: None,
         }
     }
 }
@@ -174,18 +178,37 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
             }
             return actions;
         }
+        let anonymous = !input.is_loading && !input.is_authenticated;
         if self.applied.is_none() && !input.is_authenticated {
+            // Settled signed out: a client that expects auth (and holds its queries) is told
+            // the user is anonymous, once.
+            if anonymous && self.told_anonymous.as_ref() != Some(&input.client) {
+                self.told_anonymous = Some(input.client.clone());
+                actions.push(LinkAction::ClearAuth {
+                    client: input.client.clone(),
+                });
+            }
             return actions;
         }
         if let Some(old) = self.applied.take() {
             let kept = input.is_authenticated && old.client == input.client;
             if !kept {
+                if old.client == input.client && anonymous {
+                    self.told_anonymous = Some(old.client.clone());
+                }
                 actions.push(LinkAction::ClearAuth { client: old.client });
+            }
+            if anonymous && self.told_anonymous.as_ref() != Some(&input.client) {
+                self.told_anonymous = Some(input.client.clone());
+                actions.push(LinkAction::ClearAuth {
+                    client: input.client.clone(),
+                });
             }
         }
         self.generation += 1;
         self.refreshing = false;
         if input.is_authenticated {
+            self.told_anonymous = None;
             actions.push(LinkAction::SetAuth {
                 client: input.client.clone(),
                 fetcher: input.fetcher.clone(),
@@ -422,6 +445,27 @@ mod tests {
         let loading = input(true, false, "", 1, 1);
         link.update(&loading);
         assert!(link.state(&loading).is_loading);
+    }
+
+    #[test]
+    fn a_settled_signed_out_source_tells_the_client_once() {
+        let mut link = AuthLink::new();
+        assert!(
+            link.update(&input(true, false, "", 1, 1)).is_empty(),
+            "still loading"
+        );
+        let out = input(false, false, "", 1, 1);
+        assert_eq!(link.update(&out), [LinkAction::ClearAuth { client: 1 }]);
+        assert!(link.update(&out).is_empty(), "once");
+        assert!(link.clear_is_due(&1));
+        // Signing in and out again: one ClearAuth for the sign-out.
+        link.update(&input(false, true, "u", 1, 1));
+        assert_eq!(link.update(&out), [LinkAction::ClearAuth { client: 1 }]);
+        // A new client while signed out is told too.
+        assert_eq!(
+            link.update(&input(false, false, "", 2, 1)),
+            [LinkAction::ClearAuth { client: 2 }]
+        );
     }
 
     #[test]

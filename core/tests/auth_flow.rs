@@ -716,3 +716,41 @@ fn an_odd_claim_does_not_hide_the_tokens_lifetime() {
     net.advance(2_000);
     assert_eq!(net.take_fetches().len(), 1, "refetched 10 s before expiry");
 }
+
+/// Issue 22, `expect_auth`: nothing goes out (no `Connect`, so no query and no mutation) until
+/// auth is decided; `clear_auth` starts the client anonymous, `set_auth` with its token.
+#[test]
+fn expect_auth_holds_everything_until_auth_is_decided() {
+    for decide_signed_in in [false, true] {
+        let mut config = convex_yew_core::sync::ClientConfig::new(SESSION, 1);
+        config.expect_auth = true;
+        let mut net = Net::with_config(config);
+        let q = net.client.subscribe("m:q", &args(json!({})));
+        net.client.mutation("m:m", &args(json!({})), net.now);
+        net.open();
+        net.advance(5_000);
+        assert!(net.take_sent().is_empty(), "sent before auth was decided");
+        if decide_signed_in {
+            net.client.set_auth(net.now);
+            net.pump();
+            let (f, _) = net.take_fetches()[0];
+            net.fetched(f, TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "u")));
+        } else {
+            net.client.clear_auth(net.now);
+            net.pump();
+        }
+        let sent = net.take_sent();
+        assert!(matches!(sent[0], ClientMessage::Connect { .. }), "{sent:?}");
+        let authenticated = sent
+            .iter()
+            .any(|m| matches!(authenticate(m), Some((_, Some(_)))));
+        assert_eq!(authenticated, decide_signed_in);
+        assert!(sent
+            .iter()
+            .any(|m| matches!(m, ClientMessage::ModifyQuerySet { .. })));
+        assert!(sent
+            .iter()
+            .any(|m| matches!(m, ClientMessage::Mutation { .. })));
+        let _ = q;
+    }
+}

@@ -7,7 +7,8 @@ mod support;
 use std::collections::BTreeMap;
 
 use convex_yew_core::pagination::optimistic::{
-    insert_at_bottom_if_loaded_raw, insert_at_top_raw, update_in_place_raw,
+    insert_at_bottom_if_loaded_raw, insert_at_position_raw, insert_at_top_raw, update_in_place_raw,
+    SortOrder,
 };
 use convex_yew_core::pagination::{PaginationError, PaginationStatus, Paginator};
 use convex_yew_core::protocol::{ClientMessage, QuerySetModification, StateModification};
@@ -359,6 +360,58 @@ fn optimistic_helpers_insert_at_top_at_bottom_and_update_in_place() {
         page_items(&net, ids[2]),
         vec![1.0],
         "another channel is left alone"
+    );
+}
+
+/// Issue 22: an optimistic insert lands where the server will put it: in the page whose key
+/// range holds it, at its sorted position; before the first page only when that page is the
+/// view's first, after the last only when the last is loaded.
+#[test]
+fn insert_at_position_puts_items_where_the_index_will() {
+    let (mut net, ids) = store_with_pages();
+    let now = net.now;
+    net.client.mutation_with_optimistic_update(
+        "numbers:add",
+        &Object::new(),
+        now,
+        Box::new(|store: &mut LocalStore<'_>| {
+            let a = args(json!({"channel": "a"}));
+            let b = args(json!({"channel": "b"}));
+            let key = |v: &Value| v.clone();
+            // Channel a runs newest (largest) first: [9, 8] then [7] (done).
+            for x in [10.0, 8.5, 7.5, 3.0] {
+                insert_at_position_raw(
+                    store,
+                    "numbers:page",
+                    &a,
+                    SortOrder::Desc,
+                    key,
+                    Value::Float64(x),
+                );
+            }
+            // Channel b read as ascending: [1], not done.
+            for x in [0.0, 5.0] {
+                insert_at_position_raw(
+                    store,
+                    "numbers:page",
+                    &b,
+                    SortOrder::Asc,
+                    key,
+                    Value::Float64(x),
+                );
+            }
+        }),
+    );
+    assert_eq!(page_items(&net, ids[0]), vec![10.0, 9.0, 8.5, 8.0, 7.5]);
+    assert_eq!(
+        page_items(&net, ids[1]),
+        vec![7.0, 3.0],
+        "after the last, loaded page"
+    );
+    assert_eq!(
+        page_items(&net, ids[2]),
+        vec![0.0, 1.0],
+        "5 comes after a page that is not the last: it waits for the server"
     );
 }
 

@@ -3,6 +3,7 @@
 //! | route | effect |
 //! |---|---|
 //! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
+//! | `POST /_test/close_sockets` `{"code":N,"reason":R}` | every sync WebSocket is closed with this close code and reason (the client reconnects) |
 //! | `POST /_test/silence_sockets` | every open sync WebSocket goes silent: kept open, nothing sent (no Ping either), nothing read; new sockets work |
 //! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
 //! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
@@ -41,6 +42,8 @@ pub struct Controls {
     pub mutation_failures: AtomicU64,
     /// Fires to drop every sync socket.
     pub drop_sockets: broadcast::Sender<()>,
+    /// Fires to close every sync socket with a code and a reason.
+    pub close_sockets: broadcast::Sender<(u16, String)>,
     /// Fires to silence every open sync socket.
     pub silence_sockets: broadcast::Sender<()>,
 }
@@ -57,6 +60,7 @@ impl Controls {
             mutation_delay_ms: AtomicU64::new(0),
             mutation_failures: AtomicU64::new(0),
             drop_sockets: broadcast::channel(16).0,
+            close_sockets: broadcast::channel(16).0,
             silence_sockets: broadcast::channel(16).0,
         }
     }
@@ -125,6 +129,13 @@ pub async fn loopback_only(
     }
 }
 
+/// A close code and reason for `/_test/close_sockets`.
+#[derive(Deserialize)]
+struct CloseWith {
+    code: u16,
+    reason: String,
+}
+
 /// The `/_test/*` routes.
 pub fn routes(controls: Arc<Controls>) -> Router {
     Router::new()
@@ -135,6 +146,16 @@ pub fn routes(controls: Arc<Controls>) -> Router {
                 eprintln!("[test-controls] dropping {dropped} sync sockets");
                 Json(json!({"dropped": dropped}))
             }),
+        )
+        .route(
+            "/_test/close_sockets",
+            post(
+                |State(c): State<Arc<Controls>>, Json(close): Json<CloseWith>| async move {
+                    let reason: String = close.reason.chars().take(120).collect();
+                    let closed = c.close_sockets.send((close.code, reason)).unwrap_or(0);
+                    Json(json!({"closed": closed}))
+                },
+            ),
         )
         .route(
             "/_test/refresh_failures",

@@ -111,23 +111,22 @@ fn SignInPrompt() -> Html {
 #[component]
 fn Content() -> Html {
     let list = use_query(&LIST_NUMBERS, Some(ListNumbersArgs { count: 10.0 }));
-    let add = use_mutation(&ADD_NUMBER).with_optimistic_update(add_locally);
+    // The mutation's state (its last error) re-renders this component; the button stays
+    // clickable while a call runs or after one failed.
+    let add = use_mutation_state(&ADD_NUMBER).with_optimistic_update(add_locally);
     let action = use_action(&MY_ACTION);
-    let add_error = use_state(|| None::<String>);
     let action_result = use_state(|| None::<String>);
+    let add_error = add
+        .state
+        .error
+        .as_ref()
+        .map(|e| format!("Could not add the number: {e}"));
     let on_add = {
-        let add_error = add_error.clone();
+        let add = add.clone();
         Callback::from(move |_| {
-            let done = add.call(&AddNumberArgs {
+            add.mutate(&AddNumberArgs {
                 value: random_number(),
-            });
-            let add_error = add_error.clone();
-            add_error.set(None);
-            wasm_bindgen_futures::spawn_local(async move {
-                if let Err(e) = done.await {
-                    add_error.set(Some(format!("Could not add the number: {e}")));
-                }
-            });
+            })
         })
     };
     let on_action = {
@@ -150,7 +149,7 @@ fn Content() -> Html {
         })
     };
     match list {
-        QueryState::Loading => {
+        QueryState::Loading | QueryState::Skipped => {
             html! { <section class="card"><p class="muted" id="loading">{ "Loading…" }</p></section> }
         }
         QueryState::Err(e) => {
@@ -171,7 +170,7 @@ fn Content() -> Html {
                         <button id="add" onclick={on_add}>{ "Add a random number" }</button>
                         <button id="run-action" class="secondary" onclick={on_action}>{ "Run an action" }</button>
                     </div>
-                    if let Some(e) = &*add_error { <p class="error" id="add-error">{ e }</p> }
+                    if let Some(e) = &add_error { <p class="error" id="add-error">{ e }</p> }
                     <h3>{ "Latest numbers" }</h3>
                     { numbers }
                     if let Some(r) = &*action_result { <p class="muted" id="action-result">{ r }</p> }

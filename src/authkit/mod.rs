@@ -59,8 +59,18 @@ pub struct RedirectParams {
 
 /// Sends the page to a URL; false when it could not.
 pub type Navigator = Rc<dyn Fn(&str) -> bool>;
-/// A callback with the session after a refresh.
-pub type OnRefresh = Rc<dyn Fn(&AuthSnapshot)>;
+/// A callback with the session and its new access token after a refresh.
+pub type OnRefresh = Rc<dyn Fn(&RefreshParams)>;
+
+/// What `on_refresh` receives after every successful code exchange and refresh (authkit-js
+/// passes the authentication response with its `accessToken`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshParams {
+    /// The session after the refresh.
+    pub snapshot: AuthSnapshot,
+    /// The new access token. `Debug` redacts it; never log [`Secret::expose`].
+    pub access_token: Secret,
+}
 /// A callback with a terminal refresh failure.
 pub type OnRefreshFailure = Rc<dyn Fn(&RefreshError)>;
 
@@ -355,6 +365,7 @@ impl AuthKitClient {
         mine.on_refresh = options.on_refresh.clone();
         mine.on_refresh_failure = options.on_refresh_failure.clone();
         mine.on_before_auto_refresh = options.on_before_auto_refresh.clone();
+        mine.navigate = options.navigate.clone();
     }
 
     /// Builds the sign-in (or sign-up) URL and stores a fresh PKCE verifier for it in this tab.
@@ -712,11 +723,14 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
                 let _ = tx.send(result);
             }
         }
-        SessionEvent::Refreshed => {
+        SessionEvent::Refreshed { access_token } => {
             let f = inner.options.borrow().on_refresh.clone();
             if let Some(f) = f {
                 let snapshot = inner.session.borrow().snapshot();
-                f(&snapshot);
+                f(&RefreshParams {
+                    snapshot,
+                    access_token,
+                });
             }
         }
         SessionEvent::RefreshFailed(e) => {

@@ -23,7 +23,7 @@ use super::browser::{self, ClockWatch, LeaveGuard, WakeListeners};
 use super::logger::{LogLevel, Logger};
 use super::socket::{Socket, SocketEvent};
 use super::subscription::Subscription;
-use super::url::sync_url;
+use super::url::sync_url_with;
 use crate::error::ClientError;
 
 /// Options of a [`ConvexClient`].
@@ -44,6 +44,37 @@ pub struct ClientOptions {
     /// Ask before the page is closed or left while mutations or actions are in flight (the
     /// JS client's `unsavedChangesWarning`; default on).
     pub unsaved_changes_warning: bool,
+    /// Send nothing until auth is decided (`set_auth`, or `clear_auth` for a signed-out user):
+    /// no query runs anonymously while the auth provider restores the session (the JS
+    /// client's `expectAuth`; default off). [`ConvexProviderWithAuth`](crate::yew::ConvexProviderWithAuth)
+    /// decides it as soon as the auth provider has.
+    pub expect_auth: bool,
+    /// Accept any http(s) URL, a `.convex.site` one included (for a proxy in front of the
+    /// deployment; the JS client's `skipConvexDeploymentUrlCheck`; default off).
+    pub skip_convex_deployment_url_check: bool,
+    /// Called when the server closes the socket with an error code and a reason (the JS
+    /// client's `onServerDisconnectError`); the client reconnects either way.
+    pub on_server_disconnect_error: Option<DisconnectCallback>,
+}
+
+/// What [`DisconnectCallback`] wraps.
+pub type DisconnectFn = dyn Fn(u16, &str);
+
+/// A callback with the server's close code and reason.
+#[derive(Clone)]
+pub struct DisconnectCallback(pub Rc<DisconnectFn>);
+
+impl DisconnectCallback {
+    /// Wraps a callback.
+    pub fn new(f: impl Fn(u16, &str) + 'static) -> DisconnectCallback {
+        DisconnectCallback(Rc::new(f))
+    }
+}
+
+impl std::fmt::Debug for DisconnectCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DisconnectCallback")
+    }
 }
 
 impl Default for ClientOptions {
@@ -55,6 +86,9 @@ impl Default for ClientOptions {
             server_inactivity_timeout: Duration::from_secs(36),
             connect_timeout: Duration::from_secs(30),
             unsaved_changes_warning: true,
+            expect_auth: false,
+            skip_convex_deployment_url_check: false,
+            on_server_disconnect_error: None,
         }
     }
 }
@@ -73,6 +107,8 @@ struct AuthHooks {
 
 struct Inner {
     core: SyncClient,
+    /// The deployment URL as given (without a trailing `/`).
+    deployment_url: String,
     url: String,
     options: ClientOptions,
     socket: Option<(SocketId, Socket)>,
@@ -147,14 +183,16 @@ impl ConvexClient {
         deployment_url: &str,
         options: ClientOptions,
     ) -> Result<ConvexClient, ClientError> {
-        let url = sync_url(deployment_url)?;
+        let url = sync_url_with(deployment_url, options.skip_convex_deployment_url_check)?;
         let mut config = ClientConfig::new(browser::uuid_v4(), browser::random_u64());
+        config.expect_auth = options.expect_auth;
         config.auth_refresh_leeway = options.auth_refresh_leeway;
         config.server_inactivity_timeout = options.server_inactivity_timeout;
         config.connect_timeout = options.connect_timeout;
         let now = browser::now();
         let inner = Rc::new(RefCell::new(Inner {
             core: SyncClient::new(config, now),
+            deployment_url: deployment_url.trim_end_matches('/').to_owned(),
             url,
             options,
             socket: None,
@@ -521,6 +559,45 @@ impl ConvexClient {
     /// Whether the server has confirmed the current token.
     pub fn is_authenticated(&self) -> bool {
         self.inner.borrow().core.is_authenticated()
+    }
+
+    /// The deployment URL this client talks to (as given, without a trailing `/`).
+    pub fn url(&self) -> String {
+        self.inner.borrow().deployment_url.clone()
+    }
+
+    /// The auth token the client presents to the server, if any (never logged by the
+    /// client; handle it as a secret).
+    pub fn auth_token(&self) -> Option<String> {
+        self.inner.borrow().core.auth_token().map(str::to_owned)
+    }
+
+    /// The claims of [`auth_token`](Self::auth_token), decoded without verification (the
+    /// server verifies): the JS client's `getCurrentAuthClaims().decoded`.
+    pub fn auth_claims(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        let token = self.auth_token()?;
+        let payload = token.split('.').nth(1)?;
+        let bytes = base64_url_decode(payload)?;
+        match serde_json::from_slice(&bytes).ok()? {
+            serde_json::Value::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Subscribes to a query for `extend_for` and drops the subscription after, so that a
+    /// page about to render it finds its result in the cache (the JS client's
+    /// `prewarmQuery`; `extendSubscriptionFor` defaults to 5 s there).
+    pub fn prewarm_query<A: Serialize, R>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+        extend_for: Duration,
+    ) -> Result<(), ClientError> {
+        let args = encode_args(query.path(), args)?;
+        let watch = self.watch(query.path(), &args, Rc::new(|| {}));
+        let ms = u32::try_from(extend_for.as_millis()).unwrap_or(u32::MAX);
+        Timeout::new(ms, move || drop(watch)).forget();
+        Ok(())
     }
 
     /// The connection as a UI may show it.
@@ -895,6 +972,36 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
                 );
             }
         }
+        Event::ServerDisconnectError { code, reason } => {
+            if let Some(f) = me.options.on_server_disconnect_error.clone() {
+                callbacks.push(Box::new(move || (f.0)(code, &reason)));
+            }
+        }
         Event::ConnectionChanged => {}
     }
+}
+
+/// base64url (with or without padding) to bytes.
+fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }

@@ -13,7 +13,40 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;
 
+use super::logger::{LogLevel, Logger};
 use crate::error::ClientError;
+
+/// Settings of a [`ConvexHttpClient`] (the JS `ConvexHttpClient`'s options).
+#[derive(Debug, Clone)]
+pub struct HttpClientOptions {
+    /// An auth token to send from the start (`Authorization: Bearer`); `set_auth` changes it.
+    pub auth: Option<String>,
+    /// Where the functions' log lines (`[CONVEX Q(path)] …`) go (default: the console;
+    /// [`Logger::silent`] for none).
+    pub logger: Logger,
+    /// Run mutations one at a time, in call order (default `true`, the JS queue).
+    pub queue_mutations: bool,
+    /// Accept a `.convex.site` URL too (a proxy; the JS `skipConvexDeploymentUrlCheck`).
+    pub skip_convex_deployment_url_check: bool,
+}
+
+impl Default for HttpClientOptions {
+    fn default() -> Self {
+        HttpClientOptions {
+            auth: None,
+            logger: Logger::console(),
+            queue_mutations: true,
+            skip_convex_deployment_url_check: false,
+        }
+    }
+}
+
+/// Options of one mutation call.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MutationOptions {
+    /// Send at once, not after the mutations queued before it (the JS `skipQueue`).
+    pub skip_queue: bool,
+}
 
 /// A stateless client for `POST /api/query|mutation|action`.
 ///
@@ -28,6 +61,7 @@ use crate::error::ClientError;
 pub struct ConvexHttpClient {
     base: String,
     token: RefCell<Option<String>>,
+    logger: Logger,
     /// Run mutations one at a time, in call order (the JS client's default).
     queue_mutations: bool,
     /// Resolves when the latest queued mutation has finished (or was dropped).
@@ -47,13 +81,40 @@ impl std::fmt::Debug for ConvexHttpClient {
 impl ConvexHttpClient {
     /// A client for a deployment URL (`http(s)://...`).
     pub fn new(deployment_url: &str) -> Result<ConvexHttpClient, ClientError> {
-        super::url::sync_url(deployment_url)?; // same validation as the live client
+        ConvexHttpClient::with_options(deployment_url, HttpClientOptions::default())
+    }
+
+    /// A client with options: auth and logger set at construction.
+    ///
+    /// ```no_run
+    /// use convex_yew::runtime::http::{ConvexHttpClient, HttpClientOptions};
+    /// use convex_yew::runtime::Logger;
+    /// # fn run(token: String) -> Result<(), convex_yew::ClientError> {
+    /// let http = ConvexHttpClient::with_options(
+    ///     "https://happy-otter-123.convex.cloud",
+    ///     HttpClientOptions { auth: Some(token), logger: Logger::silent(), ..Default::default() },
+    /// )?;
+    /// assert_eq!(http.url(), "https://happy-otter-123.convex.cloud");
+    /// # Ok(()) }
+    /// ```
+    pub fn with_options(
+        deployment_url: &str,
+        options: HttpClientOptions,
+    ) -> Result<ConvexHttpClient, ClientError> {
+        // The same validation as the live client.
+        super::url::sync_url_with(deployment_url, options.skip_convex_deployment_url_check)?;
         Ok(ConvexHttpClient {
             base: deployment_url.trim_end_matches('/').to_owned(),
-            token: RefCell::new(None),
-            queue_mutations: true,
+            token: RefCell::new(options.auth),
+            logger: options.logger,
+            queue_mutations: options.queue_mutations,
             last_mutation: RefCell::new(None),
         })
+    }
+
+    /// The deployment URL (without a trailing `/`).
+    pub fn url(&self) -> &str {
+        &self.base
     }
 
     /// Whether mutations run one at a time in call order (default `true`, as the JS client's
@@ -84,7 +145,19 @@ impl ConvexHttpClient {
         m: &Mutation<A, R>,
         args: &A,
     ) -> Result<R, ClientError> {
-        if !self.queue_mutations {
+        self.mutation_with(m, args, MutationOptions::default())
+            .await
+    }
+
+    /// [`mutation`](Self::mutation) with per-call options: `skip_queue` sends this one at
+    /// once, past the queued ones.
+    pub async fn mutation_with<A: Serialize, R: DeserializeOwned>(
+        &self,
+        m: &Mutation<A, R>,
+        args: &A,
+        options: MutationOptions,
+    ) -> Result<R, ClientError> {
+        if !self.queue_mutations || options.skip_queue {
             return self.call("mutation", m.path(), args).await;
         }
         // Dropping this future (or finishing) drops `done`, which lets the next one go.
@@ -135,6 +208,22 @@ impl ConvexHttpClient {
             .map_err(|e| ClientError::network(e.to_string()))?;
         let json: serde_json::Value =
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+        // The function's log lines, as the live client prints them.
+        let tag = match kind {
+            "query" => 'Q',
+            "mutation" => 'M',
+            _ => 'A',
+        };
+        for line in json
+            .get("logLines")
+            .and_then(|l| l.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|l| l.as_str())
+        {
+            self.logger
+                .log(LogLevel::Info, &format!("[CONVEX {tag}({path})] {line}"));
+        }
         if !(status == 200 || status == 560) {
             let code = json
                 .get("code")

@@ -4,6 +4,7 @@
 //! - [`client`]: [`ConvexClient`], the live connection.
 //! - [`subscription`]: [`Subscription`], one live query.
 //! - [`http`]: [`ConvexHttpClient`], one-shot calls over `/api/*`.
+//! - [`paginated`]: [`PaginatedWatch`], a paginated query outside Yew.
 //! - [`logger`]: [`Logger`], where messages and function log lines go.
 //! - `socket`: the WebSocket wrapper; `js_text`: frame text out of JS strings; `url`:
 //!   deployment URL rules; `browser`: clock,
@@ -23,6 +24,7 @@ pub mod js_text;
 #[cfg(not(feature = "internals"))]
 pub(crate) mod js_text;
 pub mod logger;
+pub mod paginated;
 #[cfg(feature = "internals")]
 pub mod socket;
 #[cfg(not(feature = "internals"))]
@@ -33,8 +35,9 @@ pub mod url;
 #[cfg(not(feature = "internals"))]
 pub(crate) mod url;
 
-pub use client::{ClientOptions, ConvexClient, TokenFuture};
-pub use http::ConvexHttpClient;
+pub use client::{ClientOptions, ConvexClient, DisconnectCallback, TokenFuture};
+pub use http::{ConvexHttpClient, HttpClientOptions, MutationOptions};
 pub use logger::{LogLevel, Logger};
+pub use paginated::PaginatedWatch;
 pub use subscription::Subscription;
 pub use url::DeploymentUrlError;

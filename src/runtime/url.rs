@@ -21,7 +21,14 @@ pub enum DeploymentUrlError {
 /// `http` → `ws`, `https` → `wss`, then `/api/<version>/sync`. A trailing `/` is dropped:
 /// `https://happy-otter-123.convex.cloud` gives
 /// `wss://happy-otter-123.convex.cloud/api/1.49.0/sync`.
+#[cfg_attr(not(any(test, feature = "internals")), allow(dead_code))]
 pub fn sync_url(deployment_url: &str) -> Result<String, DeploymentUrlError> {
+    sync_url_with(deployment_url, false)
+}
+
+/// [`sync_url`], accepting a `.convex.site` host when `skip_check` (a proxy in front of the
+/// deployment, the JS client's `skipConvexDeploymentUrlCheck`).
+pub fn sync_url_with(deployment_url: &str, skip_check: bool) -> Result<String, DeploymentUrlError> {
     let trimmed = deployment_url.trim_end_matches('/');
     let (scheme, rest) = trimmed
         .split_once("://")
@@ -34,10 +41,11 @@ pub fn sync_url(deployment_url: &str) -> Result<String, DeploymentUrlError> {
     if rest.is_empty() {
         return Err(DeploymentUrlError::NoHost(deployment_url.to_owned()));
     }
-    if rest
-        .split('/')
-        .next()
-        .is_some_and(|h| h.ends_with(".convex.site"))
+    if !skip_check
+        && rest
+            .split('/')
+            .next()
+            .is_some_and(|h| h.ends_with(".convex.site"))
     {
         return Err(DeploymentUrlError::ConvexSite(deployment_url.to_owned()));
     }

@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::authkit::{
     AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, ListenerHandle, RedirectParams,
-    SignInOptions, SwitchOptions, SwitchOutcome,
+    RefreshParams, SignInOptions, SwitchOptions, SwitchOutcome,
 };
 use crate::runtime::browser::{self, Level};
 
@@ -39,12 +39,21 @@ pub struct AuthKitProviderProps {
     /// After a successful sign-in, with the state passed to `sign_in`.
     #[prop_or_default]
     pub on_redirect_callback: Option<Callback<RedirectParams>>,
-    /// After every successful code exchange and refresh, with the session.
+    /// After every successful code exchange and refresh, with the session and the new
+    /// access token.
     #[prop_or_default]
-    pub on_refresh: Option<Callback<AuthSnapshot>>,
+    pub on_refresh: Option<Callback<RefreshParams>>,
     /// When the session ends because a refresh was refused.
     #[prop_or_default]
     pub on_refresh_failure: Option<Callback<RefreshError>>,
+    /// Asked before each automatic refresh: return false to skip it (authkit-js's
+    /// `onBeforeAutoRefresh`; without it, hidden tabs skip).
+    #[prop_or_default]
+    pub on_before_auto_refresh: Option<Callback<(), bool>>,
+    /// Where the page goes for sign-in, sign-up and sign-out (a router's navigation;
+    /// default `location.assign`). Return false when it could not go.
+    #[prop_or_default]
+    pub navigate: Option<Callback<String, bool>>,
     /// The app.
     pub children: Html,
 }
@@ -122,6 +131,8 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
         on_redirect_callback: props.on_redirect_callback.clone(),
         on_refresh: props.on_refresh.clone(),
         on_refresh_failure: props.on_refresh_failure.clone(),
+        on_before_auto_refresh: props.on_before_auto_refresh.clone(),
+        navigate: props.navigate.clone(),
     };
     {
         let ctx = ctx.clone();
@@ -189,8 +200,10 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
 #[derive(Default)]
 struct Callbacks {
     on_redirect_callback: Option<Callback<RedirectParams>>,
-    on_refresh: Option<Callback<AuthSnapshot>>,
+    on_refresh: Option<Callback<RefreshParams>>,
     on_refresh_failure: Option<Callback<RefreshError>>,
+    on_before_auto_refresh: Option<Callback<(), bool>>,
+    navigate: Option<Callback<String, bool>>,
 }
 
 /// Client options whose callbacks forward to the provider's latest props.
@@ -204,10 +217,28 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKit
         }
     }));
     let c = callbacks.clone();
-    options.on_refresh = Some(Rc::new(move |s: &AuthSnapshot| {
+    options.on_refresh = Some(Rc::new(move |p: &RefreshParams| {
         let cb = c.borrow().on_refresh.clone();
         if let Some(cb) = cb {
-            cb.emit(s.clone());
+            cb.emit(p.clone());
+        }
+    }));
+    // Asked at each automatic refresh: the provider's latest prop, or the default policy
+    // (skip hidden tabs) when it has none.
+    let c = callbacks.clone();
+    options.on_before_auto_refresh = Some(Rc::new(move || {
+        let cb = c.borrow().on_before_auto_refresh.clone();
+        match cb {
+            Some(cb) => cb.emit(()),
+            None => crate::authkit::browser_io::visible(),
+        }
+    }));
+    let c = callbacks.clone();
+    options.navigate = Some(Rc::new(move |url: &str| {
+        let cb = c.borrow().navigate.clone();
+        match cb {
+            Some(cb) => cb.emit(url.to_owned()),
+            None => crate::authkit::browser_io::navigate(url),
         }
     }));
     let c = callbacks.clone();

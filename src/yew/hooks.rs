@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId, ResultValue};
+use convex_yew_core::value::Object;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -20,8 +21,10 @@ use crate::runtime::ConvexClient;
 /// A query's state as a component sees it.
 #[derive(Debug)]
 pub enum QueryState<R> {
-    /// No result yet (or the query is skipped).
+    /// No result yet for the current arguments.
     Loading,
+    /// The query is skipped (`None` arguments): nothing is subscribed.
+    Skipped,
     /// The latest result.
     Ok(Rc<R>),
     /// The query threw, or its result did not fit `R`.
@@ -32,6 +35,7 @@ impl<R> Clone for QueryState<R> {
     fn clone(&self) -> Self {
         match self {
             QueryState::Loading => QueryState::Loading,
+            QueryState::Skipped => QueryState::Skipped,
             QueryState::Ok(r) => QueryState::Ok(r.clone()),
             QueryState::Err(e) => QueryState::Err(e.clone()),
         }
@@ -41,7 +45,8 @@ impl<R> Clone for QueryState<R> {
 impl<R> PartialEq for QueryState<R> {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (QueryState::Loading, QueryState::Loading) => true,
+            (QueryState::Loading, QueryState::Loading)
+            | (QueryState::Skipped, QueryState::Skipped) => true,
             (QueryState::Ok(a), QueryState::Ok(b)) => Rc::ptr_eq(a, b),
             (QueryState::Err(a), QueryState::Err(b)) => a == b,
             _ => false,
@@ -70,6 +75,11 @@ impl<R> QueryState<R> {
     pub fn is_loading(&self) -> bool {
         matches!(self, QueryState::Loading)
     }
+
+    /// Skipped (`None` arguments).
+    pub fn is_skipped(&self) -> bool {
+        matches!(self, QueryState::Skipped)
+    }
 }
 
 /// A result as the client keeps it (`None` while loading), decoded into `R` straight from
@@ -86,9 +96,123 @@ pub(crate) fn to_state<R: DeserializeOwned>(
     }
 }
 
+/// Options of [`use_query_with`].
+pub struct QueryOptions<R> {
+    /// While the new arguments' result loads, keep showing the previous arguments' result
+    /// (marked [`UseQuery::is_stale`]) instead of [`QueryState::Loading`]: Svelte's and
+    /// Solid's `keepPreviousData`, convex-helpers' `useStableQuery`.
+    pub keep_previous_data: bool,
+    /// Shown as [`QueryState::Ok`] (marked stale) until the first result arrives.
+    pub initial_value: Option<Rc<R>>,
+}
+
+impl<R> Default for QueryOptions<R> {
+    fn default() -> Self {
+        QueryOptions {
+            keep_previous_data: false,
+            initial_value: None,
+        }
+    }
+}
+
+impl<R> Clone for QueryOptions<R> {
+    fn clone(&self) -> Self {
+        QueryOptions {
+            keep_previous_data: self.keep_previous_data,
+            initial_value: self.initial_value.clone(),
+        }
+    }
+}
+
+/// What [`use_query_with`] gives a component.
+#[derive(Debug)]
+pub struct UseQuery<R> {
+    /// What to show.
+    pub state: QueryState<R>,
+    /// `state` is not the current arguments' result: the previous arguments' result kept
+    /// while the new one loads ([`QueryOptions::keep_previous_data`]), or the
+    /// [initial value](QueryOptions::initial_value).
+    pub is_stale: bool,
+}
+
+impl<R> Clone for UseQuery<R> {
+    fn clone(&self) -> Self {
+        UseQuery {
+            state: self.state.clone(),
+            is_stale: self.is_stale,
+        }
+    }
+}
+
+impl<R> PartialEq for UseQuery<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.state == other.state && self.is_stale == other.is_stale
+    }
+}
+
+impl<R> UseQuery<R> {
+    /// The value shown, if any.
+    pub fn data(&self) -> Option<&R> {
+        self.state.data()
+    }
+}
+
+/// The arguments a query hook's state belongs to: client, path, encoded arguments.
+type ArgsKey = (ConvexClient, String, Option<Result<Object, ClientError>>);
+
+/// What a query hook holds between renders: the arguments its state belongs to.
+struct Slot<R> {
+    key: Option<ArgsKey>,
+    raw: Option<Result<ResultValue, ClientError>>,
+    shown: UseQuery<R>,
+    /// Bumped with the arguments: a late update for older arguments changes nothing.
+    generation: u64,
+    /// A result arrived since mount (the initial value is shown only before the first).
+    had_result: bool,
+}
+
+/// What a raw result shows, with the options' fallbacks while it loads.
+fn shown<R: DeserializeOwned>(
+    encoded: &Option<Result<Object, ClientError>>,
+    raw: &Option<Result<ResultValue, ClientError>>,
+    options: &QueryOptions<R>,
+    previous: &UseQuery<R>,
+    had_result: bool,
+) -> UseQuery<R> {
+    let fresh = match encoded {
+        None => QueryState::Skipped,
+        _ => to_state::<R>(raw),
+    };
+    if !fresh.is_loading() {
+        return UseQuery {
+            state: fresh,
+            is_stale: false,
+        };
+    }
+    if options.keep_previous_data && matches!(previous.state, QueryState::Ok(_)) {
+        return UseQuery {
+            state: previous.state.clone(),
+            is_stale: true,
+        };
+    }
+    match (&options.initial_value, had_result) {
+        (Some(initial), false) => UseQuery {
+            state: QueryState::Ok(initial.clone()),
+            is_stale: true,
+        },
+        _ => UseQuery {
+            state: QueryState::Loading,
+            is_stale: false,
+        },
+    }
+}
+
 /// Subscribes to a query for as long as the component is mounted. `None` args skip the query
-/// (it stays [`QueryState::Loading`] and nothing is sent). The component re-renders only when
-/// the result changes: an identical result (e.g. after a reconnect) does not re-render it.
+/// ([`QueryState::Skipped`]; nothing is sent). The state always belongs to the arguments of
+/// the render that returns it: new arguments show their own result at once (from the client's
+/// cache when an identical subscription holds one, otherwise [`QueryState::Loading`]), never
+/// the previous arguments' data, as `useQuery` does. The component re-renders only when the
+/// result changes: an identical result (e.g. after a reconnect) does not re-render it.
 ///
 /// ```no_run
 /// use convex_yew::yew::{use_query, QueryState};
@@ -101,7 +225,7 @@ pub(crate) fn to_state<R: DeserializeOwned>(
 /// fn Numbers() -> Html {
 ///     match use_query(&LIST, Some(Args { count: 5 })) {
 ///         QueryState::Ok(numbers) => html! { { format!("{numbers:?}") } },
-///         QueryState::Loading => html! { "loading" },
+///         QueryState::Loading | QueryState::Skipped => html! { "loading" },
 ///         QueryState::Err(e) => html! { { e.to_string() } },
 ///     }
 /// }
@@ -112,59 +236,109 @@ where
     A: Serialize + 'static,
     R: DeserializeOwned + 'static,
 {
+    use_query_with(query, args, QueryOptions::default()).state
+}
+
+/// [`use_query`] with [`QueryOptions`]: keep showing the previous arguments' result while new
+/// arguments load (stale-while-revalidate), or an initial value before the first result.
+///
+/// ```no_run
+/// use std::rc::Rc;
+/// use convex_yew::yew::{use_query_with, QueryOptions};
+/// use convex_yew::Query;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Search { text: String }
+/// const SEARCH: Query<Search, Vec<String>> = Query::new("messages:search");
+/// #[derive(Properties, PartialEq)]
+/// struct Props { text: String }
+/// #[component]
+/// fn Results(props: &Props) -> Html {
+///     let options = QueryOptions { keep_previous_data: true, initial_value: Some(Rc::new(vec![])) };
+///     let results = use_query_with(&SEARCH, Some(Search { text: props.text.clone() }), options);
+///     let class = if results.is_stale { "dimmed" } else { "" };
+///     html! { <ul {class}>{ for results.data().into_iter().flatten().map(|m| html! { <li>{ m }</li> }) }</ul> }
+/// }
+/// ```
+#[hook]
+pub fn use_query_with<A, R>(
+    query: &Query<A, R>,
+    args: Option<A>,
+    options: QueryOptions<R>,
+) -> UseQuery<R>
+where
+    A: Serialize + 'static,
+    R: DeserializeOwned + 'static,
+{
     let client = use_convex();
+    let rerender = use_force_update();
     let path = query.path().to_owned();
     let encoded = args.map(|a| crate::runtime::client::encode_args(&path, &a));
-    // A result an identical subscription already holds shows on the first render: no
-    // loading frame, as `useQuery` does.
-    let cached = |client: &ConvexClient, path: &str, encoded: &Option<Result<_, _>>| match encoded {
-        Some(Ok(args)) => client.cached_value(path, args),
-        _ => None,
-    };
-    let raw = use_mut_ref(|| cached(&client, &path, &encoded));
-    let state = {
-        let raw = raw.clone();
-        use_state(move || to_state::<R>(&raw.borrow()))
-    };
+    let slot = use_mut_ref(|| Slot::<R> {
+        key: None,
+        raw: None,
+        shown: UseQuery {
+            state: QueryState::Loading,
+            is_stale: false,
+        },
+        generation: 0,
+        had_result: false,
+    });
+    let options = Rc::new(options);
     {
-        let state = state.clone();
+        // New arguments: their own state in this very render (a result an identical
+        // subscription already holds shows at once, as `useQuery` does).
+        let mut s = slot.borrow_mut();
+        let key = (client.clone(), path.clone(), encoded.clone());
+        if s.key.as_ref() != Some(&key) {
+            s.generation += 1;
+            s.raw = match &encoded {
+                Some(Ok(args)) => client.cached_value(&path, args),
+                Some(Err(e)) => Some(Err(e.clone())),
+                None => None,
+            };
+            s.had_result |= s.raw.is_some();
+            let shown = shown(&encoded, &s.raw, &options, &s.shown, s.had_result);
+            s.shown = shown;
+            s.key = Some(key);
+        }
+    }
+    {
+        let slot = slot.clone();
+        let options = options.clone();
         use_effect_with((client, path, encoded), move |(client, path, encoded)| {
-            let fresh = cached(client, path, encoded);
-            if fresh != *raw.borrow() {
-                state.set(to_state::<R>(&fresh));
-                *raw.borrow_mut() = fresh;
-            }
             let mut watching: Option<Watch> = None;
-            match encoded {
-                None => {}
-                Some(Err(e)) => {
-                    *raw.borrow_mut() = Some(Err(e.clone()));
-                    state.set(QueryState::Err(e.clone()));
-                }
-                Some(Ok(args)) => {
-                    let id: Rc<Cell<Option<QueryId>>> = Rc::default();
-                    let update: Rc<dyn Fn()> = {
-                        let (client, id, raw, state) =
-                            (client.clone(), id.clone(), raw.clone(), state.clone());
-                        Rc::new(move || {
-                            let Some(q) = id.get() else { return };
-                            let latest = client.result_value(q);
-                            if latest != *raw.borrow() {
-                                state.set(to_state::<R>(&latest));
-                                *raw.borrow_mut() = latest;
-                            }
-                        })
-                    };
-                    let watch = client.watch(path, args, update.clone());
-                    id.set(Some(watch.query_id()));
-                    update();
-                    watching = Some(watch);
-                }
+            if let Some(Ok(args)) = encoded {
+                let generation = slot.borrow().generation;
+                let id: Rc<Cell<Option<QueryId>>> = Rc::default();
+                let update: Rc<dyn Fn()> = {
+                    let (client, id, slot, encoded) =
+                        (client.clone(), id.clone(), slot.clone(), encoded.clone());
+                    Rc::new(move || {
+                        let Some(q) = id.get() else { return };
+                        let latest = client.result_value(q);
+                        let mut s = slot.borrow_mut();
+                        if s.generation != generation || latest == s.raw {
+                            return;
+                        }
+                        s.had_result |= latest.is_some();
+                        let shown = shown(&encoded, &latest, &options, &s.shown, s.had_result);
+                        s.raw = latest;
+                        s.shown = shown;
+                        drop(s);
+                        rerender.force_update();
+                    })
+                };
+                let watch = client.watch(path, args, update.clone());
+                id.set(Some(watch.query_id()));
+                update();
+                watching = Some(watch);
             }
             move || drop(watching)
         });
     }
-    (*state).clone()
+    let shown = slot.borrow().shown.clone();
+    shown
 }
 
 /// Binds an optimistic update to one call's arguments.
@@ -350,6 +524,306 @@ pub fn use_action<A: 'static, R: 'static>(action: &Action<A, R>) -> UseAction<A,
     }
 }
 
+/// What a mutation's or action's calls from this component came to, for the UI: whether one
+/// is running, the last call's result or error. Setting it re-renders the component.
+#[derive(Debug)]
+pub struct CallState<R> {
+    /// A call is running.
+    pub is_pending: bool,
+    /// The last call's result, if it succeeded.
+    pub data: Option<Rc<R>>,
+    /// The last call's error, if it failed.
+    pub error: Option<ClientError>,
+}
+
+impl<R> Clone for CallState<R> {
+    fn clone(&self) -> Self {
+        CallState {
+            is_pending: self.is_pending,
+            data: self.data.clone(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+impl<R> PartialEq for CallState<R> {
+    fn eq(&self, other: &Self) -> bool {
+        let same_data = match (&self.data, &other.data) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            _ => false,
+        };
+        self.is_pending == other.is_pending && same_data && self.error == other.error
+    }
+}
+
+impl<R> Default for CallState<R> {
+    fn default() -> Self {
+        CallState {
+            is_pending: false,
+            data: None,
+            error: None,
+        }
+    }
+}
+
+/// Tracks calls: how many run, and which is the latest (whose outcome is shown).
+struct Calls<R> {
+    running: u32,
+    latest: u64,
+    state: CallState<R>,
+}
+
+/// The bookkeeping shared by [`use_mutation_state`] and [`use_action_state`].
+struct Tracker<R> {
+    calls: Rc<std::cell::RefCell<Calls<R>>>,
+    rerender: UseForceUpdateHandle,
+}
+
+impl<R> Clone for Tracker<R> {
+    fn clone(&self) -> Self {
+        Tracker {
+            calls: self.calls.clone(),
+            rerender: self.rerender.clone(),
+        }
+    }
+}
+
+impl<R: 'static> Tracker<R> {
+    /// Runs `done` and records its outcome (the latest call's wins; earlier calls' outcomes
+    /// arriving later are dropped).
+    fn track(
+        &self,
+        done: impl Future<Output = Result<R, ClientError>> + 'static,
+    ) -> impl Future<Output = Result<Rc<R>, ClientError>> + 'static {
+        let seq = {
+            let mut c = self.calls.borrow_mut();
+            c.running += 1;
+            c.latest += 1;
+            c.state.is_pending = true;
+            c.latest
+        };
+        self.rerender.force_update();
+        let tracker = self.clone();
+        async move {
+            let outcome = done.await.map(Rc::new);
+            {
+                let mut c = tracker.calls.borrow_mut();
+                c.running = c.running.saturating_sub(1);
+                c.state.is_pending = c.running > 0;
+                if seq == c.latest {
+                    match &outcome {
+                        Ok(v) => {
+                            c.state.data = Some(v.clone());
+                            c.state.error = None;
+                        }
+                        Err(e) => {
+                            c.state.data = None;
+                            c.state.error = Some(e.clone());
+                        }
+                    }
+                }
+            }
+            tracker.rerender.force_update();
+            outcome
+        }
+    }
+
+    fn reset(&self) {
+        {
+            let mut c = self.calls.borrow_mut();
+            c.latest += 1; // calls still running report nothing now
+            c.state.data = None;
+            c.state.error = None;
+        }
+        self.rerender.force_update();
+    }
+
+    fn state(&self) -> CallState<R> {
+        self.calls.borrow().state.clone()
+    }
+}
+
+#[hook]
+fn use_tracker<R: 'static>() -> Tracker<R> {
+    let calls = use_mut_ref(|| Calls {
+        running: 0,
+        latest: 0,
+        state: CallState::default(),
+    });
+    Tracker {
+        calls,
+        rerender: use_force_update(),
+    }
+}
+
+/// A mutation whose calls' state re-renders the component: [`UseMutationState::state`] says
+/// whether one is running and how the last one ended (convex-solidjs's mutation state),
+/// next to [`UseMutation::call`]'s future. A failed call leaves the handle usable: call again.
+pub struct UseMutationState<A, R> {
+    mutation: UseMutation<A, R>,
+    tracker: Tracker<R>,
+    /// The state at this render.
+    pub state: CallState<R>,
+}
+
+impl<A, R> Clone for UseMutationState<A, R> {
+    fn clone(&self) -> Self {
+        UseMutationState {
+            mutation: self.mutation.clone(),
+            tracker: self.tracker.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<A, R> PartialEq for UseMutationState<A, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.mutation == other.mutation && self.state == other.state
+    }
+}
+
+impl<A: Serialize + 'static, R: DeserializeOwned + 'static> UseMutationState<A, R> {
+    /// Runs the mutation and tracks it; the returned future gives its result too (it need
+    /// not be awaited: the state shows the outcome).
+    pub fn call(&self, args: &A) -> impl Future<Output = Result<Rc<R>, ClientError>> + 'static {
+        self.tracker.track(self.mutation.call(args))
+    }
+
+    /// Runs the mutation in the background; the state shows how it went.
+    pub fn mutate(&self, args: &A) {
+        let done = self.call(args);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = done.await;
+        });
+    }
+
+    /// Forgets the last result and error (a call still running reports nothing).
+    pub fn reset(&self) {
+        self.tracker.reset()
+    }
+}
+
+impl<A: Clone + 'static, R> UseMutationState<A, R> {
+    /// The same, with an optimistic update (see [`UseMutation::with_optimistic_update`]).
+    pub fn with_optimistic_update(
+        self,
+        update: impl Fn(&mut LocalStore<'_>, &A) + 'static,
+    ) -> UseMutationState<A, R> {
+        UseMutationState {
+            mutation: self.mutation.with_optimistic_update(update),
+            ..self
+        }
+    }
+}
+
+/// [`use_mutation`] with its calls' state: pending, the last result, the last error, reset.
+///
+/// ```no_run
+/// use convex_yew::yew::use_mutation_state;
+/// use convex_yew::Mutation;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Add { value: f64 }
+/// const ADD: Mutation<Add, ()> = Mutation::new("myFunctions:addNumber");
+/// #[component]
+/// fn AddButton() -> Html {
+///     let add = use_mutation_state(&ADD);
+///     let onclick = { let add = add.clone(); Callback::from(move |_| add.mutate(&Add { value: 1.0 })) };
+///     html! {
+///         <>
+///             <button {onclick} disabled={add.state.is_pending}>{ "Add" }</button>
+///             if let Some(e) = &add.state.error { <p class="error">{ e.to_string() }</p> }
+///         </>
+///     }
+/// }
+/// ```
+#[hook]
+pub fn use_mutation_state<A: 'static, R: 'static>(
+    mutation: &Mutation<A, R>,
+) -> UseMutationState<A, R> {
+    let mutation = use_mutation(mutation);
+    let tracker = use_tracker::<R>();
+    let state = tracker.state();
+    UseMutationState {
+        mutation,
+        tracker,
+        state,
+    }
+}
+
+/// An action whose calls' state re-renders the component (see [`use_mutation_state`]).
+pub struct UseActionState<A, R> {
+    action: UseAction<A, R>,
+    tracker: Tracker<R>,
+    /// The state at this render.
+    pub state: CallState<R>,
+}
+
+impl<A, R> Clone for UseActionState<A, R> {
+    fn clone(&self) -> Self {
+        UseActionState {
+            action: self.action.clone(),
+            tracker: self.tracker.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<A, R> PartialEq for UseActionState<A, R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.action == other.action && self.state == other.state
+    }
+}
+
+impl<A: Serialize + 'static, R: DeserializeOwned + 'static> UseActionState<A, R> {
+    /// Runs the action and tracks it.
+    pub fn call(&self, args: &A) -> impl Future<Output = Result<Rc<R>, ClientError>> + 'static {
+        self.tracker.track(self.action.call(args))
+    }
+
+    /// Runs the action in the background; the state shows how it went.
+    pub fn run(&self, args: &A) {
+        let done = self.call(args);
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = done.await;
+        });
+    }
+
+    /// Forgets the last result and error.
+    pub fn reset(&self) {
+        self.tracker.reset()
+    }
+}
+
+/// [`use_action`] with its calls' state: pending, the last result, the last error, reset.
+///
+/// ```no_run
+/// use convex_yew::yew::use_action_state;
+/// use convex_yew::{Action, Value};
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct Args { first: f64, second: String }
+/// const MY_ACTION: Action<Args, Value> = Action::new("myFunctions:myAction");
+/// #[component]
+/// fn Run() -> Html {
+///     let run = use_action_state(&MY_ACTION);
+///     let onclick = { let run = run.clone(); Callback::from(move |_| run.run(&Args { first: 1.0, second: "x".into() })) };
+///     html! { <button {onclick}>{ if run.state.is_pending { "Running…" } else { "Run" } }</button> }
+/// }
+/// ```
+#[hook]
+pub fn use_action_state<A: 'static, R: 'static>(action: &Action<A, R>) -> UseActionState<A, R> {
+    let action = use_action(action);
+    let tracker = use_tracker::<R>();
+    let state = tracker.state();
+    UseActionState {
+        action,
+        tracker,
+        state,
+    }
+}
+
 /// The connection state; re-renders when it changes.
 ///
 /// ```no_run
@@ -367,6 +841,12 @@ pub fn use_action<A: 'static, R: 'static>(action: &Action<A, R>) -> UseAction<A,
 /// ```
 #[hook]
 pub fn use_connection_state() -> ConnectionState {
+    use_convex_connection_state()
+}
+
+/// [`use_connection_state`] under the React name (`useConvexConnectionState`).
+#[hook]
+pub fn use_convex_connection_state() -> ConnectionState {
     let client = use_convex();
     let state = use_state_eq(|| client.connection_state());
     {

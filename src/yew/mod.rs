@@ -25,7 +25,7 @@
 //! #[component]
 //! fn Numbers() -> Html {
 //!     match use_query(&LIST, Some(ListArgs { count: 10 })) {
-//!         QueryState::Loading => html! { <p>{ "Loading..." }</p> },
+//!         QueryState::Loading | QueryState::Skipped => html! { <p>{ "Loading..." }</p> },
 //!         QueryState::Ok(list) => html! { <p>{ format!("{} numbers", list.numbers.len()) }</p> },
 //!         QueryState::Err(e) => html! { <p>{ e.to_string() }</p> },
 //!     }
@@ -64,7 +64,9 @@ pub use convex_auth::{
 pub use convex_provider::{use_convex, ConvexProvider};
 pub use gates::{AuthLoading, AuthRefreshing, Authenticated, Unauthenticated};
 pub use hooks::{
-    use_action, use_connection_state, use_mutation, use_query, QueryState, UseAction, UseMutation,
+    use_action, use_action_state, use_connection_state, use_convex_connection_state, use_mutation,
+    use_mutation_state, use_query, use_query_with, CallState, QueryOptions, QueryState, UseAction,
+    UseActionState, UseMutation, UseMutationState, UseQuery,
 };
 pub use paginated::{use_paginated_query, UsePaginatedQuery};
-pub use queries::{use_queries, use_queries_raw, QueryRequest};
+pub use queries::{use_queries, use_queries_raw, use_query_set, QueryRequest, QuerySet};

@@ -2,6 +2,7 @@
 //! argument sets) and [`use_queries_raw`] (any functions, untyped). The paginated hook is
 //! built on the same watcher.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -217,4 +218,125 @@ where
     let cache: DecodeCache<K, Value> = use_mut_ref(BTreeMap::new);
     use_watched(wanted(&requests));
     decode(&cache, raw_results(&client, &requests))
+}
+
+/// What [`use_query_set`] keeps between renders: each query's raw result and its decoded
+/// state (reused while the result does not change, so children given it do not re-render).
+type SetCache = Rc<RefCell<Vec<Option<(Option<Result<ResultValue, ClientError>>, Rc<dyn Any>)>>>>;
+
+fn decode_cached<R: DeserializeOwned + 'static>(
+    cache: &SetCache,
+    index: usize,
+    raw: Option<Result<ResultValue, ClientError>>,
+) -> QueryState<R> {
+    let mut cache = cache.borrow_mut();
+    if cache.len() <= index {
+        cache.resize_with(index + 1, || None);
+    }
+    if let Some((old, state)) = &cache[index] {
+        if *old == raw {
+            if let Some(state) = state.downcast_ref::<QueryState<R>>() {
+                return state.clone();
+            }
+        }
+    }
+    let state = to_state::<R>(&raw);
+    cache[index] = Some((raw, Rc::new(state.clone())));
+    state
+}
+
+/// A fixed set of queries of different functions, each with its own types: a tuple of
+/// `(&Query<A, R>, Option<A>)` pairs (`None` skips that query). Implemented for tuples of up
+/// to eight queries.
+pub trait QuerySet {
+    /// The states, in the tuple's order: a `QueryState<R>` per query.
+    type States;
+    /// Each query's request (`None`: skipped).
+    fn requests(&self) -> Vec<Option<QueryRequest>>;
+    /// Each query's state, read from the client (cached results show on the first render).
+    #[doc(hidden)]
+    fn states(
+        client: &ConvexClient,
+        requests: &[Option<QueryRequest>],
+        cache: &SetCache,
+    ) -> Self::States;
+}
+
+fn raw_result(client: &ConvexClient, r: &QueryRequest) -> Option<Result<ResultValue, ClientError>> {
+    match &r.args {
+        Ok(args) => client.cached_value(&r.path, args),
+        Err(e) => Some(Err(e.clone())),
+    }
+}
+
+macro_rules! query_set {
+    ($($i:tt $A:ident $R:ident),+) => {
+        impl<'q, $($A: Serialize, $R: DeserializeOwned + 'static),+> QuerySet
+            for ($((&'q Query<$A, $R>, Option<$A>),)+)
+        {
+            type States = ($(QueryState<$R>,)+);
+            fn requests(&self) -> Vec<Option<QueryRequest>> {
+                vec![$(self.$i.1.as_ref().map(|a| QueryRequest::new(self.$i.0, a))),+]
+            }
+            fn states(
+                client: &ConvexClient,
+                requests: &[Option<QueryRequest>],
+                cache: &SetCache,
+            ) -> Self::States {
+                ($(match &requests[$i] {
+                    None => QueryState::Skipped,
+                    Some(r) => decode_cached::<$R>(cache, $i, raw_result(client, r)),
+                },)+)
+            }
+        }
+    };
+}
+
+query_set!(0 A0 R0);
+query_set!(0 A0 R0, 1 A1 R1);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5, 6 A6 R6);
+query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5, 6 A6 R6, 7 A7 R7);
+
+/// Subscribes to queries of different functions at once, each typed: `useQueries` with a
+/// tuple instead of a record. Each state is what [`use_query`](super::use_query) would give
+/// for that query, in the same render.
+///
+/// ```no_run
+/// use convex_yew::yew::{use_query_set, QueryState};
+/// use convex_yew::Query;
+/// use yew::prelude::*;
+/// #[derive(serde::Serialize)]
+/// struct ListArgs { count: u32 }
+/// #[derive(serde::Deserialize)]
+/// struct List { numbers: Vec<f64> }
+/// #[derive(serde::Deserialize)]
+/// struct Who { name: Option<String> }
+/// const LIST: Query<ListArgs, List> = Query::new("myFunctions:listNumbers");
+/// const WHO: Query<(), Option<Who>> = Query::new("testing:whoami");
+/// #[component]
+/// fn Header() -> Html {
+///     let (list, who) = use_query_set(((&LIST, Some(ListArgs { count: 3 })), (&WHO, Some(()))));
+///     let name = who.data().and_then(|w| w.as_ref()).and_then(|w| w.name.clone());
+///     html! { <p>{ format!("{name:?}: {:?}", list.data().map(|l| l.numbers.len())) }</p> }
+/// }
+/// ```
+#[hook]
+pub fn use_query_set<S: QuerySet>(set: S) -> S::States {
+    let client = use_convex();
+    let cache: SetCache = use_mut_ref(Vec::new);
+    let requests = set.requests();
+    let wanted: Vec<(usize, String, Object)> = requests
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let r = r.as_ref()?;
+            Some((i, r.path.clone(), r.args.clone().ok()?))
+        })
+        .collect();
+    use_watched(wanted);
+    S::states(&client, &requests, &cache)
 }

@@ -142,9 +142,16 @@ test("optimistic add shows at once, a failed add rolls back, and the full list l
   assert.match(await page.locator("#add-error").textContent(), /made to fail/);
   assert.deepEqual(await allNumbers(page), settled, "rolled back");
   await control("/_test/mutation_delay", { ms: 0 });
+  // The error comes from the mutation's state: the button stays clickable, and the next
+  // call's success clears it.
+  assert.equal(await page.locator("#add").isEnabled(), true);
+  await page.click("#add");
+  await page.locator("#add-error").waitFor({ state: "detached", timeout: 10000 });
+  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 1, settled.length, { timeout: 10000 });
+  const afterRetry = await allNumbers(page);
 
   await page.click("#load-more");
-  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 5, settled.length, { timeout: 15000 });
+  await page.waitForFunction((n) => document.querySelectorAll("#all-numbers li").length === n + 5, afterRetry.length, { timeout: 15000 });
   await page.screenshot({ path: `${ARTIFACTS}/demo-pages.png` });
   assert.deepEqual(errors, []);
   await context.close();

@@ -83,6 +83,9 @@ impl Fetch {
 /// Where auth stands. Tokens live only in the variants that use them.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum AuthState {
+    /// Nothing decided yet and the client expects auth (`ClientConfig::expect_auth`): the
+    /// socket holds its handshake until `set_auth` or `clear_auth`.
+    Pending,
     /// No auth configured (or it was given up): the socket runs anonymous.
     Anonymous,
     /// `set_auth` is fetching its first token; the socket holds its handshake until then.
@@ -160,9 +163,14 @@ impl std::fmt::Debug for Auth {
 }
 
 impl Auth {
-    pub(crate) fn new(leeway: Duration, fetch_timeout: Duration) -> Auth {
+    /// `expect_auth`: hold the handshake until auth is set or cleared.
+    pub(crate) fn new(leeway: Duration, fetch_timeout: Duration, expect_auth: bool) -> Auth {
         Auth {
-            state: AuthState::Anonymous,
+            state: if expect_auth {
+                AuthState::Pending
+            } else {
+                AuthState::Anonymous
+            },
             next_fetch: 0,
             reported: None,
             refreshing: false,
@@ -179,6 +187,7 @@ impl Auth {
     /// The state's name, for logs (never a token).
     pub(crate) fn state_name(&self) -> &'static str {
         match self.state {
+            AuthState::Pending => "Pending",
             AuthState::Anonymous => "Anonymous",
             AuthState::Initial { .. } => "Initial",
             AuthState::Confirming { .. } => "Confirming",
@@ -193,7 +202,9 @@ impl Auth {
     pub(crate) fn presented(&self) -> Option<Option<&str>> {
         match &self.state {
             AuthState::Anonymous => Some(None),
-            AuthState::Initial { .. } | AuthState::Reauthenticating { .. } => None,
+            AuthState::Pending | AuthState::Initial { .. } | AuthState::Reauthenticating { .. } => {
+                None
+            }
             AuthState::Confirming { token, .. }
             | AuthState::Confirmed { token, .. }
             | AuthState::Refetching { token, .. } => Some(Some(token)),
@@ -202,7 +213,7 @@ impl Auth {
 
     /// The socket must wait before its handshake (no token yet).
     pub(crate) fn holds_handshake(&self) -> bool {
-        matches!(self.state, AuthState::Initial { .. })
+        matches!(self.state, AuthState::Initial { .. } | AuthState::Pending)
     }
 
     /// The socket must stay closed (the server rejected the token; a new one is coming).
@@ -223,7 +234,7 @@ impl Auth {
     /// The token the server last saw from us, for readable AuthError logs.
     pub(crate) fn current_token(&self) -> Option<&str> {
         match &self.state {
-            AuthState::Anonymous | AuthState::Initial { .. } => None,
+            AuthState::Pending | AuthState::Anonymous | AuthState::Initial { .. } => None,
             AuthState::Reauthenticating { rejected, .. } => Some(rejected),
             AuthState::Confirming { token, .. }
             | AuthState::Confirmed { token, .. }
@@ -234,7 +245,7 @@ impl Auth {
     /// When [`on_timeout`](Self::on_timeout) must run next.
     pub(crate) fn next_timeout(&self) -> Option<Instant> {
         match &self.state {
-            AuthState::Anonymous | AuthState::Confirming { .. } => None,
+            AuthState::Pending | AuthState::Anonymous | AuthState::Confirming { .. } => None,
             AuthState::Confirmed { refresh_at, .. } => *refresh_at,
             AuthState::Initial { fetch, .. }
             | AuthState::Refetching { fetch, .. }
@@ -285,7 +296,7 @@ impl Auth {
         let mut fx = Vec::new();
         let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
         self.state = match state {
-            AuthState::Anonymous => AuthState::Anonymous,
+            s @ (AuthState::Pending | AuthState::Anonymous) => s,
             AuthState::Initial { force, .. } => AuthState::Initial {
                 fetch: self.start_fetch(force, now, &mut fx),
                 force,
@@ -506,7 +517,7 @@ impl Auth {
         let state = std::mem::replace(&mut self.state, AuthState::Anonymous);
         self.state = match state {
             // Nothing of ours is on the server: the error is about a token from before set_auth.
-            s @ AuthState::Initial { .. } => s,
+            s @ (AuthState::Initial { .. } | AuthState::Pending) => s,
             s @ AuthState::Reauthenticating { .. } => s,
             AuthState::Anonymous => self.give_up(error, &mut fx),
             AuthState::Confirming {

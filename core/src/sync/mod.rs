@@ -129,7 +129,11 @@ impl SyncClient {
     pub fn new(config: ClientConfig, now: Instant) -> SyncClient {
         let mut client = SyncClient {
             socket: Socket::new(config.seed, now),
-            auth: Auth::new(config.auth_refresh_leeway, config.token_fetch_timeout),
+            auth: Auth::new(
+                config.auth_refresh_leeway,
+                config.token_fetch_timeout,
+                config.expect_auth,
+            ),
             config,
             now,
             max_observed_ts: None,
@@ -497,6 +501,14 @@ impl SyncClient {
         if self.socket.current() != Some(socket) {
             return;
         }
+        // Codes the official client does not report: normal, going away, no status, and the
+        // deployment not pushed yet.
+        if !reason.is_empty() && !matches!(code, 1000 | 1001 | 1005 | 4040) {
+            self.events.push_back(Event::ServerDisconnectError {
+                code,
+                reason: reason.to_owned(),
+            });
+        }
         if !reason.is_empty() {
             self.socket.last_close_reason = Some(reason.to_owned());
         } else if self.socket.last_close_reason.is_none() {
@@ -697,6 +709,12 @@ impl SyncClient {
     /// Whether the server has confirmed the current token.
     pub fn is_authenticated(&self) -> bool {
         self.auth.is_authenticated()
+    }
+
+    /// The token the client presents (or last presented) to the server, if any: what a
+    /// function's `ctx.auth` sees once the server confirmed it.
+    pub fn auth_token(&self) -> Option<&str> {
+        self.auth.current_token()
     }
 
     // ----- internals -----

@@ -34,6 +34,10 @@ pub struct ClientConfig {
     /// A token fetch that has not answered after this long is abandoned (its late answer is
     /// ignored) and retried after a backoff.
     pub token_fetch_timeout: Duration,
+    /// Send nothing (no query, no mutation) until auth is decided: the socket holds its
+    /// handshake until [`SyncClient::set_auth`] or [`SyncClient::clear_auth`] (convex-js's
+    /// `expectAuth`). Off by default: the client starts anonymous.
+    pub expect_auth: bool,
 }
 
 impl ClientConfig {
@@ -46,6 +50,7 @@ impl ClientConfig {
             server_inactivity_timeout: Duration::from_secs(36),
             connect_timeout: Duration::from_secs(30),
             token_fetch_timeout: Duration::from_secs(30),
+            expect_auth: false,
         }
     }
 }
@@ -186,6 +191,15 @@ pub enum Event {
     /// Something the app's log should say once (for example: the auth token lives no
     /// longer than the refresh leeway).
     Warning(String),
+    /// The server closed the socket with an error: a close code other than 1000, 1001, 1005
+    /// and 4040, and a reason (convex-js's `onServerDisconnectError`). The client reconnects
+    /// anyway; this is for the app's own reporting.
+    ServerDisconnectError {
+        /// The WebSocket close code.
+        code: u16,
+        /// The server's reason.
+        reason: String,
+    },
     /// Authentication was given up (the provider has no session, or the server kept
     /// rejecting its tokens): the client continues anonymous. Says why.
     AuthGaveUp(String),

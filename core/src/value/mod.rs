@@ -5,6 +5,7 @@
 //! `$float` and `$bytes` wrappers) and [`serde`] lets callers pass and receive plain
 //! Rust types through [`to_value`] and [`from_value`].
 
+mod compare;
 pub mod encoded;
 pub mod exact;
 pub mod json;
@@ -14,6 +15,7 @@ pub mod typed;
 use std::collections::BTreeMap;
 
 pub use self::serde::{from_value, to_args, to_value};
+pub use compare::compare_values;
 pub use encoded::from_encoded_json;
 pub use typed::{Bytes, Id, TableName};
 

@@ -36,9 +36,13 @@ pub struct Net {
 
 impl Net {
     pub fn new() -> Net {
+        Net::with_config(ClientConfig::new(SESSION, 1))
+    }
+
+    pub fn with_config(config: ClientConfig) -> Net {
         let now = Instant::from_millis(T0);
         let mut net = Net {
-            client: SyncClient::new(ClientConfig::new(SESSION, 1), now),
+            client: SyncClient::new(config, now),
             now,
             socket: None,
             opened: false,

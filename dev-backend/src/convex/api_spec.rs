@@ -59,7 +59,7 @@ fn table() -> Vec<(&'static str, &'static str, Json, Json)> {
         (
             "myFunctions.js:listNumbersPaginated",
             "Query",
-            object(json!({ "paginationOpts": field(pagination_opts) })),
+            object(json!({ "paginationOpts": field(pagination_opts.clone()) })),
             object(json!({
                 "page": field(array(t("number"))),
                 "isDone": field(t("boolean")),
@@ -96,6 +96,16 @@ fn table() -> Vec<(&'static str, &'static str, Json, Json)> {
             "Query",
             object(json!({ "size": field(t("number")) })),
             t("string"),
+        ),
+        (
+            "testing.js:sortedNumbers",
+            "Query",
+            object(json!({ "paginationOpts": field(pagination_opts.clone()) })),
+            object(json!({
+                "page": field(array(t("number"))),
+                "isDone": field(t("boolean")),
+                "continueCursor": field(t("string")),
+            })),
         ),
         (
             "testing.js:logLines",

@@ -125,6 +125,7 @@ impl Registry {
         r.queries
             .insert("testing:throwConvexError", throw_convex_error);
         r.queries.insert("testing:bigResult", big_result);
+        r.queries.insert("testing:sortedNumbers", sorted_numbers);
         r.mutations
             .insert("testing:failingMutation", failing_mutation);
         r.actions.insert("testing:echoAction", echo_action);
@@ -237,6 +238,30 @@ fn list_numbers(
             .map_or(Value::Null, |n| Value::String(n.into())),
     );
     o.insert("numbers".into(), Value::Array(numbers));
+    Ok(Value::Object(o))
+}
+
+/// A paginated query over the numbers in ascending order, served as one page (the order a
+/// sorted optimistic insert must match).
+fn sorted_numbers(
+    args: &Object,
+    db: &Database,
+    _identity: Option<&Identity>,
+) -> Result<Value, FunctionError> {
+    if !matches!(args.get("paginationOpts"), Some(Value::Object(_))) {
+        return Err(FunctionError::new(
+            "ArgumentValidationError: Object is missing the required field `paginationOpts`.",
+        ));
+    }
+    let mut numbers = db.numbers().to_vec();
+    numbers.sort_by(f64::total_cmp);
+    let mut o = Object::new();
+    o.insert(
+        "page".into(),
+        Value::Array(numbers.into_iter().map(Value::Float64).collect()),
+    );
+    o.insert("isDone".into(), Value::Boolean(true));
+    o.insert("continueCursor".into(), Value::String("end".into()));
     Ok(Value::Object(o))
 }
 

@@ -161,8 +161,17 @@ async fn run(
             Err(r) => return r,
         },
     };
+    // The lines a query logged go back with its answer (`logLines`), as Convex's HTTP API
+    // sends them; the dev functions log only in queries.
+    let mut log_lines: Vec<String> = Vec::new();
     let outcome = match kind {
-        Kind::Query => d.run_query(&path, &args, identity.as_ref()).0,
+        Kind::Query => d
+            .run_query_journaled(&path, &args, identity.as_ref(), None)
+            .0
+            .map(|o| {
+                log_lines = o.logs;
+                o.value
+            }),
         Kind::Mutation => d
             .run_mutation(&path, &args, identity.as_ref())
             .map(|(v, _)| v),
@@ -181,9 +190,11 @@ async fn run(
         }
     };
     match outcome {
-        Ok(v) => Json(json!({"status": "success", "value": v.to_json()})).into_response(),
+        Ok(v) => Json(json!({"status": "success", "value": v.to_json(), "logLines": log_lines}))
+            .into_response(),
         Err(e) => {
-            let mut body = json!({"status": "error", "errorMessage": e.message});
+            let mut body =
+                json!({"status": "error", "errorMessage": e.message, "logLines": log_lines});
             if let Some(data) = e.data {
                 body["errorData"] = data.to_json();
             }

@@ -29,6 +29,8 @@ pub const CHUNK_BYTES: usize = 5_000_000;
 enum Out {
     Text(String),
     Close,
+    /// A close frame with a code and a reason (test controls).
+    CloseWith(u16, String),
 }
 
 struct Subscription {
@@ -117,6 +119,14 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
                     let _ = sink.send(Message::Close(None)).await;
                     break;
                 }
+                Out::CloseWith(code, reason) => {
+                    let frame = axum::extract::ws::CloseFrame {
+                        code,
+                        reason: reason.into(),
+                    };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
             };
             if result.is_err() {
                 break;
@@ -125,6 +135,7 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
     });
     let mut commits = d.commits.subscribe();
     let mut drop_signal = d.controls.drop_sockets.subscribe();
+    let mut close_signal = d.controls.close_sockets.subscribe();
     let mut silence_signal = d.controls.silence_sockets.subscribe();
     // A silenced socket stays open but neither reads nor writes (a half-open connection).
     let mut silent = false;
@@ -195,6 +206,13 @@ pub async fn run(socket: WebSocket, d: Arc<Deployment>, chunks_supported: bool) 
                 silent = true;
             }
             _ = watch.tick() => {}
+            close = close_signal.recv() => {
+                if let Ok((code, reason)) = close {
+                    eprintln!("[sync] {} closed by the test controls ({code} {reason})", session.label());
+                    let _ = session.out.tx.send(Out::CloseWith(code, reason));
+                    break;
+                }
+            }
             _ = drop_signal.recv() => {
                 // Like a network failure: no close frame (the browser reports 1006).
                 eprintln!("[sync] {} dropped by the test controls", session.label());

@@ -92,6 +92,13 @@ pub mod testing {
         __convex::Query::new("testing:logLines");
 
     #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct SortedNumbersArgs {}
+
+    /// `testing:sortedNumbers` (paginated query): use with `use_paginated_query`; the arguments leave out `paginationOpts`.
+    pub const SORTED_NUMBERS: __convex::PaginatedQuery<SortedNumbersArgs, f64> =
+        __convex::PaginatedQuery::new("testing:sortedNumbers");
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
     pub struct ThrowConvexErrorArgs {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub code: Option<String>,

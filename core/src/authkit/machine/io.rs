@@ -162,8 +162,12 @@ pub enum SessionIo {
 pub enum SessionEvent {
     /// The session, loading flag or error changed: re-read the snapshot.
     Changed,
-    /// A code exchange or refresh succeeded (authkit-js `onRefresh`).
-    Refreshed,
+    /// A code exchange or refresh succeeded (authkit-js `onRefresh`), with the new access
+    /// token (redacted in `Debug`).
+    Refreshed {
+        /// The new access token.
+        access_token: Secret,
+    },
     /// A refresh was refused and the session ended (not for the restore at page load).
     RefreshFailed(RefreshError),
     /// Sign-in completed on the callback page, with the `state` passed to `sign_in`.

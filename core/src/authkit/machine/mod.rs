@@ -1052,13 +1052,15 @@ impl AuthKitSession {
                 self.config.refresh_buffer_secs
             ));
         }
+        let access_token = Secret::new(response.access_token.clone());
         self.phase = Phase::SignedIn(Box::new(Live {
             response,
             claims: read.claims,
             expires_at: self.now.saturating_add(read.timing.lifetime),
             received_at: self.now,
         }));
-        self.events.push_back(SessionEvent::Refreshed);
+        self.events
+            .push_back(SessionEvent::Refreshed { access_token });
         self.events.push_back(SessionEvent::Changed);
     }
 
