@@ -420,3 +420,39 @@ async fn the_http_client_runs_mutations_one_at_a_time_unless_told_not_to() {
         }
     }
 }
+
+/// A page that subscribes and unsubscribes (a list that pages, a search box, route changes)
+/// holds nothing for the queries it dropped: 10,000 distinct queries, watched in batches of
+/// 500 until each has a result, then dropped.
+#[wasm_bindgen_test]
+async fn dropped_queries_leave_nothing_behind() {
+    let a = client();
+    let loaded = Rc::new(Cell::new(0usize));
+    for batch in 0..20u32 {
+        loaded.set(0);
+        let watches: Vec<_> = (0..500u32)
+            .map(|i| {
+                let mut args = convex_yew::core::value::Object::new();
+                args.insert("count".into(), Value::Float64(f64::from(batch * 500 + i)));
+                let loaded = loaded.clone();
+                a.watch(
+                    "myFunctions:listNumbers",
+                    &args,
+                    Rc::new(move || loaded.set(loaded.get() + 1)),
+                )
+            })
+            .collect();
+        common::wait_until(|| watches.iter().all(|w| w.result().is_some())).await;
+        drop(watches);
+    }
+    // The last removals reach the server, and its Transition back.
+    common::settle().await;
+    common::wait_until(|| a.connection_state().subscribed_queries == 0).await;
+    common::sleep_ms(200).await;
+    let held = a.held_per_query();
+    assert!(
+        held.iter().all(|(_, n)| *n == 0),
+        "the client still holds per-query state after every query was dropped: {held:?}"
+    );
+    a.close();
+}

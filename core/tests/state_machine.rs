@@ -829,3 +829,41 @@ fn an_identical_subscription_finds_the_cached_result() {
         None
     );
 }
+
+/// Query ids are never reused, so nothing may stay keyed by one after its last subscriber
+/// leaves: 10,000 distinct queries subscribed, answered, dropped and removed by the server
+/// leave the client tracking none.
+#[test]
+fn dropped_queries_leave_nothing_tracked() {
+    let mut net = Net::connected();
+    let mut version = 1;
+    for batch in 0..20u32 {
+        let ids: Vec<_> = (0..500u32)
+            .map(|i| {
+                net.client
+                    .subscribe("m:q", &args(json!({ "n": batch * 500 + i })))
+            })
+            .collect();
+        net.take_sent();
+        version += 1;
+        let mods = ids.iter().map(|q| updated(q.0, json!(1))).collect();
+        let t = net.transition(version, 0, u64::from(batch) + 10, mods);
+        net.deliver(t);
+        assert_eq!(net.client.tracked_queries(), 500);
+        for &q in &ids {
+            assert_eq!(net.client.query_path(q), Some("m:q"));
+            net.client.unsubscribe(q);
+            assert_eq!(net.client.query_path(q), None);
+        }
+        net.take_sent();
+        version += 1;
+        let mods = ids
+            .iter()
+            .map(|q| StateModification::QueryRemoved { query_id: q.0 })
+            .collect();
+        let t = net.transition(version, 0, u64::from(batch) + 10, mods);
+        net.deliver(t);
+    }
+    assert_eq!(net.client.tracked_queries(), 0);
+    assert_eq!(net.client.connection_state().subscribed_queries, 0);
+}

@@ -117,13 +117,11 @@ struct Inner {
     _wake: Option<WakeListeners>,
     _leave_guard: Option<LeaveGuard>,
     listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
-    paths: HashMap<QueryId, String>,
     pending: HashMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
     auth: Option<AuthHooks>,
     connection_listeners: Vec<(u64, ConnectionListener)>,
     last_connection_state: ConnectionState,
     next_listener: u64,
-    closed: bool,
     /// A `drive` is queued for the next microtask.
     drive_scheduled: bool,
 }
@@ -201,13 +199,11 @@ impl ConvexClient {
             _wake: None,
             _leave_guard: None,
             listeners: HashMap::new(),
-            paths: HashMap::new(),
             pending: HashMap::new(),
             auth: None,
             connection_listeners: Vec::new(),
             last_connection_state: ConnectionState::default(),
             next_listener: 0,
-            closed: false,
             drive_scheduled: false,
         }));
         let weak = Rc::downgrade(&inner);
@@ -293,7 +289,6 @@ impl ConvexClient {
                 .entry(query)
                 .or_default()
                 .push((listener, notify.clone()));
-            me.paths.insert(query, path.to_owned());
             (query, listener, me.core.query_result(query).is_some())
         };
         // Components mounting in one render subscribe together: one frame, one Transition.
@@ -371,8 +366,7 @@ impl ConvexClient {
     pub(crate) fn result_value(&self, query: QueryId) -> Option<Result<ResultValue, ClientError>> {
         let me = self.inner.borrow();
         let result = me.core.query_result(query)?;
-        let path = me.paths.get(&query).map_or("", String::as_str);
-        Some(to_result(path, result))
+        Some(to_result(me.core.query_path(query).unwrap_or(""), result))
     }
 
     /// Runs a mutation. It is queued at once (calls keep their order) and the returned future,
@@ -494,7 +488,7 @@ impl ConvexClient {
         let (tx, rx) = oneshot::channel();
         {
             let mut me = self.inner.borrow_mut();
-            if me.closed {
+            if me.core.is_closed() {
                 drop(tx);
                 return rx;
             }
@@ -622,11 +616,21 @@ impl ConvexClient {
         }
     }
 
+    /// Every per-query collection the client keeps, by name, with its length (for leak
+    /// tests: all zero once every subscription is dropped and the socket caught up).
+    #[cfg(feature = "internals")]
+    pub fn held_per_query(&self) -> Vec<(&'static str, usize)> {
+        let me = self.inner.borrow();
+        vec![
+            ("listeners", me.listeners.len()),
+            ("core", me.core.tracked_queries()),
+        ]
+    }
+
     /// Closes the socket for good; pending requests fail.
     pub fn close(&self) {
         {
             let mut me = self.inner.borrow_mut();
-            me.closed = true;
             me.core.close();
             me.timer = None;
             me._clock_watch = None;

@@ -226,6 +226,12 @@ impl SyncClient {
         }
     }
 
+    /// The canonical path of a subscribed query (`module:function`, `.js` dropped), or `None`
+    /// when it is not subscribed.
+    pub fn query_path(&self, id: QueryId) -> Option<&str> {
+        self.queries.get(id).map(|q| q.path.as_str())
+    }
+
     /// The log lines the function printed while computing the query's current result (the
     /// official `localQueryLogs`); `None` when it is not subscribed or has no result yet.
     pub fn query_logs(&self, id: QueryId) -> Option<&[String]> {
@@ -691,6 +697,12 @@ impl SyncClient {
         }
     }
 
+    /// Whether [`close`](Self::close) ended the client: no socket opens again and every new
+    /// request fails at once.
+    pub fn is_closed(&self) -> bool {
+        self.socket.state == SocketState::Terminated
+    }
+
     /// The connection as the app may show it.
     pub fn connection_state(&self) -> ConnectionState {
         ConnectionState {
@@ -704,6 +716,17 @@ impl SyncClient {
             time_of_oldest_inflight_request: self.requests.oldest(),
             subscribed_queries: self.queries.len(),
         }
+    }
+
+    /// How many queries the client keeps any state for: subscribed, holding a result, or in
+    /// the set the server was told about. It falls back to zero once every subscription is
+    /// dropped and flushed (query ids are never reused, so anything kept per id after that
+    /// would grow for the life of the page).
+    pub fn tracked_queries(&self) -> usize {
+        let mut ids: BTreeSet<QueryId> = self.queries.ids().collect();
+        ids.extend(self.results.keys().copied());
+        ids.extend(self.sent.queries.iter().copied());
+        ids.len()
     }
 
     /// Whether the server has confirmed the current token.
