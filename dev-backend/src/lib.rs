@@ -5,10 +5,12 @@
 //! - [`authkit`]: the WorkOS AuthKit side: hosted sign-in, code exchange, refresh, logout, JWKS.
 //! - [`jwt`]: RS256 signing and verification shared by both.
 //! - [`storage`]: the SQLite tables.
+//! - [`clock`]: the wall clock, read in one place.
 //! - [`controls`]: test knobs (`--test-controls`).
 //! - [`config`]: the command line.
 
 pub mod authkit;
+pub mod clock;
 pub mod config;
 pub mod controls;
 pub mod convex;

@@ -12,7 +12,7 @@ pub mod page;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, RawQuery, State};
@@ -26,6 +26,7 @@ use rand::Rng;
 use serde_json::{json, Value as Json_};
 use sha2::{Digest, Sha256};
 
+use crate::clock::{now_secs, rfc3339};
 use crate::controls::Controls;
 use crate::jwt::KeyPair;
 use crate::storage::{SessionRow, Storage, StorageError, UserRow};
@@ -326,35 +327,6 @@ async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> 
     }
     let token = a.access_token_with_lifetime(&user, &session, lifetime);
     Json(json!({"access_token": token, "refresh_token": refresh_token})).into_response()
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// `YYYY-MM-DDTHH:MM:SS.000Z` for Unix seconds.
-pub fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 fn random_id(len: usize) -> String {
@@ -923,15 +895,6 @@ async fn jwks(State(a): State<Arc<AuthKit>>, Path(client_id): Path<String>) -> R
             .into_response();
     }
     Json(a.jwks()).into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(super::rfc3339(1_767_000_000), "2025-12-29T09:20:00.000Z");
-    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use base64::Engine;
 use convex_yew_core::Value;
@@ -22,6 +22,7 @@ use serde_json::Value as Json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::functions::Identity;
+use crate::clock::now_secs;
 use crate::jwt::{public_key_from_jwk, Untrusted};
 
 /// The leeway of time checks, as the Convex backend uses.
@@ -223,11 +224,7 @@ impl Verifier {
             .and_then(|jwk| public_key_from_jwk(jwk).map_err(|e| format!("Could not decode token: {e}")))?;
         t.verify(&key)
             .map_err(|e| format!("Could not decode token: {e}"))?;
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let exp = check_times(|name| t.claims.get(name), now)?;
+        let exp = check_times(|name| t.claims.get(name), now_secs())?;
         let sub = t
             .claims
             .get("sub")

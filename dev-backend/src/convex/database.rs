@@ -2,10 +2,10 @@
 //! SQLite on commit. Every commit moves the timestamp forward.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use convex_yew_core::protocol::Ts;
 
+use crate::clock::now_nanos;
 use crate::storage::{MutationRecord, Storage, StorageError};
 
 /// All tables of the deployment.
@@ -93,11 +93,4 @@ impl Database {
             .ok()
             .flatten()
     }
-}
-
-fn now_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0)
 }

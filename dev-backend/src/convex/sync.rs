@@ -20,6 +20,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::mpsc;
 
+use crate::clock::{now_ms, now_secs};
+
 use super::functions::{FunctionError, Identity};
 use super::Deployment;
 
@@ -473,10 +475,7 @@ impl Session {
     /// Checks the identity's expiry (no leeway, as the backend does); an expired identity ends
     /// the session with `AuthError{authUpdateAttempted:false}`.
     fn identity_still_valid(&mut self) -> bool {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = now_secs();
         match &self.identity {
             Some(identity) if now >= identity.expires_at => {
                 eprintln!("[sync] {} identity expired", self.label());
@@ -738,11 +737,4 @@ fn looks_like_uuid(s: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
