@@ -11,8 +11,8 @@ use axum::{Json, Router};
 use convex_yew_core::Value;
 use serde_json::{json, Value as Json_};
 
+use super::deployment::Deployment;
 use super::functions::{FunctionError, Identity};
-use super::Deployment;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -178,7 +178,8 @@ async fn run(
         Kind::Action => {
             let d2 = d.clone();
             tokio::task::spawn_blocking(move || {
-                d2.registry.run_action(&path, &args, &d2, identity.as_ref())
+                d2.registry
+                    .run_action(&path, &args, &*d2, identity.as_ref())
             })
             .await
             .unwrap_or_else(|_| {

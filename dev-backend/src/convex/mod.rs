@@ -1,206 +1,58 @@
-//! The Convex side of the dev backend.
+//! The Convex side of the dev backend, and its routes (the sync WebSocket, versioned and
+//! not, and `/version`).
 //!
+//! - [`deployment`]: the deployment: data, functions, commit fan-out.
 //! - [`database`]: the data and the commit timestamp.
-//! - [`functions`]: the registered functions (the seed app's and the test helpers).
+//! - [`functions`]: the function framework (identity, errors, the registry).
+//! - [`app`]: the registered functions (the seed app's and the test helpers).
+//! - [`pagination`]: the paginated list, with real cursors and journals.
+//! - [`api_spec`]: the function spec the CLI reads.
 //! - [`sync`]: one WebSocket session speaking the sync protocol.
 //! - [`http_api`]: `POST /api/query|mutation|action`.
 //! - [`auth`]: token verification for `customJwt` providers.
 
 pub mod api_spec;
+pub mod app;
 pub mod auth;
 pub mod database;
+pub mod deployment;
 pub mod functions;
 pub mod http_api;
 pub mod pagination;
 pub mod sync;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use convex_yew_core::protocol::Ts;
-use convex_yew_core::Value;
-use tokio::sync::broadcast;
 
-use crate::config::Config;
-use crate::controls::Controls;
-use crate::storage::{Storage, StorageError};
-use auth::Verifier;
-use database::Database;
-use functions::{FunctionError, Registry};
-
-/// One deployment: its data, functions and the fan-out of commits to live sessions.
-pub struct Deployment {
-    /// The configuration it was started with.
-    pub config: Config,
-    /// The data.
-    pub db: Mutex<Database>,
-    /// The functions.
-    pub registry: Registry,
-    /// Every commit's timestamp, to every session.
-    pub commits: broadcast::Sender<Ts>,
-    /// Committed mutation outcomes by (session id, request id), outliving sockets.
-    /// Verifies tokens.
-    pub verifier: Verifier,
-    /// Test knobs.
-    pub controls: Arc<Controls>,
-}
-
-impl Deployment {
-    /// A deployment over `storage` with the built-in functions.
-    pub fn new(
-        config: Config,
-        storage: Arc<Storage>,
-        verifier: Verifier,
-        controls: Arc<Controls>,
-    ) -> Result<Deployment, StorageError> {
-        let (commits, _) = broadcast::channel(1024);
-        Ok(Deployment {
-            config,
-            db: Mutex::new(Database::load(storage)?),
-            registry: Registry::builtin(),
-            commits,
-            verifier,
-            controls,
-        })
-    }
-
-    /// Runs a system query (`_system/...`), which only an admin may call: the function spec
-    /// and the deployment's URL, as the Convex CLI asks for them.
-    pub fn run_system_query(&self, path: &str) -> Result<Value, FunctionError> {
-        let json = match path {
-            "_system/cli/modules:apiSpec" => api_spec::api_spec(),
-            "_system/cli/convexUrl:cloudUrl" => serde_json::Value::String(self.base_url()),
-            other => {
-                return Err(FunctionError {
-                    message: format!(
-                        "Could not find system function '{other}' in convex-dev-backend"
-                    ),
-                    data: None,
-                })
-            }
-        };
-        Value::from_json(&json).map_err(|e| FunctionError {
-            message: e.to_string(),
-            data: None,
-        })
-    }
-
-    /// The URL clients reach this deployment at.
-    pub fn base_url(&self) -> String {
-        self.config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{}:{}", self.config.host, self.config.port))
-    }
-
-    /// Whether `key` is this deployment's admin key (compared in constant time).
-    pub fn is_admin_key(&self, key: &str) -> bool {
-        let want = self.config.admin_key.as_bytes();
-        let got = key.as_bytes();
-        want.len() == got.len() && want.iter().zip(got).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    }
-
-    /// Runs a query at the current state.
-    pub fn run_query(
-        &self,
-        path: &str,
-        args: &Value,
-        identity: Option<&functions::Identity>,
-    ) -> (Result<Value, FunctionError>, Ts) {
-        let (result, ts) = self.run_query_journaled(path, args, identity, None);
-        (result.map(|o| o.value), ts)
-    }
-
-    /// Runs a query with the journal of its subscription; returns the result with the
-    /// journal to keep (paginated queries pin their page end in it).
-    pub fn run_query_journaled(
-        &self,
-        path: &str,
-        args: &Value,
-        identity: Option<&functions::Identity>,
-        journal: Option<&str>,
-    ) -> (Result<functions::QueryOutput, FunctionError>, Ts) {
-        let db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-        let ts = db.ts();
-        let result = self
-            .registry
-            .run_query_journaled(path, args, &db, identity, journal);
-        (result, ts)
-    }
-
-    /// Runs a mutation and commits it; returns the result and commit timestamp.
-    pub fn run_mutation(
-        &self,
-        path: &str,
-        args: &Value,
-        identity: Option<&functions::Identity>,
-    ) -> Result<(Value, Ts), FunctionError> {
-        self.run_mutation_once(None, path, args, identity)
-    }
-
-    /// Runs a mutation exactly once per `(session, request id)`: under the database lock (so
-    /// two sockets re-sending it at once cannot both run it), a recorded result is returned as
-    /// is; otherwise it runs, and its writes and its result are committed together (so a
-    /// replay after a restart finds it).
-    pub fn run_mutation_once(
-        &self,
-        key: Option<(&str, u32)>,
-        path: &str,
-        args: &Value,
-        identity: Option<&functions::Identity>,
-    ) -> Result<(Value, Ts), FunctionError> {
-        let internal = |what: &str| FunctionError {
-            message: format!("InternalServerError: {what}"),
-            data: None,
-        };
-        let outcome = {
-            let mut db = self.db.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((session, request)) = key {
-                if let Some((text, ts)) = db.recorded(session, request) {
-                    let json: serde_json::Value =
-                        serde_json::from_str(&text).map_err(|_| internal("a bad record"))?;
-                    let value =
-                        Value::from_json_owned(json).map_err(|_| internal("a bad record"))?;
-                    return Ok((value, Ts(ts)));
-                }
-            }
-            let mut tx = db.begin();
-            let value = self.registry.run_mutation(path, args, &mut tx, identity)?;
-            let json = value.to_json().to_string();
-            let ts = db.commit_recorded(tx, key, |_| json).map_err(|e| {
-                eprintln!("[convex] commit failed: {e}");
-                internal("the commit failed")
-            })?;
-            (value, ts)
-        };
-        let _ = self.commits.send(outcome.1);
-        Ok(outcome)
-    }
-}
+pub use deployment::Deployment;
 
 /// The Convex routes: the sync WebSocket under `/api/sync` and `/api/<version>/sync`.
-pub fn routes(state: Arc<Deployment>) -> Router {
+pub fn routes(deployment: Arc<Deployment>) -> Router {
     Router::new()
         .route("/api/sync", get(sync_unversioned))
         .route("/api/{version}/sync", get(sync_versioned))
         .route("/version", get(|| async { "convex-dev-backend" }))
         .merge(http_api::routes())
-        .with_state(state)
+        .with_state(deployment)
 }
 
-async fn sync_unversioned(ws: WebSocketUpgrade, State(d): State<Arc<Deployment>>) -> Response {
+async fn sync_unversioned(
+    ws: WebSocketUpgrade,
+    State(deployment): State<Arc<Deployment>>,
+) -> Response {
     ws.max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| sync::run(socket, d, false))
+        .on_upgrade(move |socket| sync::run(socket, deployment, false))
 }
 
 async fn sync_versioned(
     Path(version): Path<String>,
     ws: WebSocketUpgrade,
-    State(d): State<Arc<Deployment>>,
+    State(deployment): State<Arc<Deployment>>,
 ) -> Response {
     if !is_semver(&version) {
         return (
@@ -211,7 +63,7 @@ async fn sync_versioned(
     }
     let chunks = version_at_least(&version, (1, 28, 0));
     ws.max_message_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| sync::run(socket, d, chunks))
+        .on_upgrade(move |socket| sync::run(socket, deployment, chunks))
 }
 
 /// Largest client frame accepted: the 16 MiB argument limit plus room for the envelope.

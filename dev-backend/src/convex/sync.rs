@@ -22,8 +22,8 @@ use tokio::sync::mpsc;
 
 use crate::clock::{now_ms, now_secs};
 
+use super::deployment::Deployment;
 use super::functions::{FunctionError, Identity};
-use super::Deployment;
 
 /// Transitions larger than this are split into `TransitionChunk`s (the backend's limit).
 pub const CHUNK_BYTES: usize = 5_000_000;
@@ -451,7 +451,7 @@ impl Session {
         let identity = self.identity.clone();
         tokio::task::spawn_blocking(move || {
             let outcome = decode_args(&args)
-                .and_then(|args| d.registry.run_action(&path, &args, &d, identity.as_ref()));
+                .and_then(|args| d.registry.run_action(&path, &args, &*d, identity.as_ref()));
             let msg = match outcome {
                 Ok(value) => ServerMessage::ActionResponse {
                     request_id,
