@@ -7,7 +7,11 @@
 //! - `GET /user_management/sessions/logout`: revokes the session and redirects.
 //! - `GET /sso/jwks/{client_id}`: the signing key.
 
+mod cookies;
 pub mod page;
+mod redirect;
+mod seed;
+mod users;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -22,7 +26,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rand::Rng;
 use serde_json::{json, Value as Json_};
 use sha2::{Digest, Sha256};
 
@@ -30,34 +33,13 @@ use crate::clock::{now_secs, rfc3339};
 use crate::controls::Controls;
 use crate::jwt::KeyPair;
 use crate::storage::{SessionRow, Storage, StorageError, UserRow};
+use cookies::{clear_cookies, cookie, set_session_cookies};
+use redirect::{found, with_query};
+use seed::{feature_flags, memberships, seed_users, DEFAULT_TEST_USER};
+use users::{display_name, hash_password, random_id, user_json};
 
-/// An organization membership of a seeded user.
-struct Membership {
-    org: &'static str,
-    role: &'static str,
-    permissions: &'static [&'static str],
-}
-
-const ADA_ORGS: &[Membership] = &[
-    Membership {
-        org: "org_acme",
-        role: "admin",
-        permissions: &["numbers:read", "numbers:write"],
-    },
-    Membership {
-        org: "org_globex",
-        role: "member",
-        permissions: &["numbers:read"],
-    },
-];
-
-fn memberships(email: &str) -> &'static [Membership] {
-    if email == "ada@example.com" {
-        ADA_ORGS
-    } else {
-        &[]
-    }
-}
+pub use cookies::{HINT_COOKIE, SESSION_COOKIE};
+pub use redirect::{is_loopback_host, redirect_allowed};
 
 struct PendingCode {
     user_id: String,
@@ -111,19 +93,7 @@ impl AuthKit {
                 k
             }
         };
-        for (email, first, last) in [
-            ("ada@example.com", "Ada", "Lovelace"),
-            ("grace@example.com", "Grace", "Hopper"),
-        ] {
-            storage.insert_user(&UserRow {
-                id: format!("user_{}", stable_id(email)),
-                email: email.into(),
-                password_hash: hash_password("password"),
-                first_name: Some(first.into()),
-                last_name: Some(last.into()),
-                created_at: rfc3339(now_secs()),
-            })?;
-        }
+        seed_users(&storage)?;
         Ok(AuthKit {
             client_id,
             base_url,
@@ -166,7 +136,7 @@ impl AuthKit {
             // As a WorkOS JWT template adding the profile: Convex functions see them.
             "name": display_name(user),
             "email": user.email,
-            "feature_flags": if user.email == "ada@example.com" { json!(["beta-ui"]) } else { json!([]) },
+            "feature_flags": feature_flags(&user.email),
         });
         if let Some(org) = &session.organization_id {
             if let Some(m) = memberships(&user.email).iter().find(|m| m.org == org) {
@@ -211,33 +181,6 @@ impl AuthKit {
 /// The most sign-in codes kept waiting for their exchange.
 pub const MAX_PENDING_CODES: usize = 10_000;
 
-/// Where sign-in codes and logout may send the browser: a loopback `http(s)` URL, or one of
-/// the URIs given with `--redirect-uri` (compared exactly). Parsed with a real URL parser:
-/// userinfo (`http://localhost:1@evil.example/`), fragments, and anything but a host of
-/// `127.0.0.1`, `localhost` or `[::1]` are refused.
-pub fn redirect_allowed(uri: &str, extra: &[String]) -> bool {
-    let Ok(url) = url::Url::parse(uri) else {
-        return false;
-    };
-    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
-        return false;
-    }
-    if extra.iter().any(|u| u == uri) {
-        return true;
-    }
-    matches!(url.scheme(), "http" | "https") && is_loopback_host(url.host())
-}
-
-/// `127.0.0.1` (any of 127/8), `localhost` or `[::1]`.
-pub fn is_loopback_host(host: Option<url::Host<&str>>) -> bool {
-    match host {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    }
-}
-
 /// The routes.
 pub fn routes(authkit: Arc<AuthKit>) -> Router {
     Router::new()
@@ -270,7 +213,7 @@ async fn issue_code(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> R
     let email = body
         .get("email")
         .and_then(Json_::as_str)
-        .unwrap_or("ada@example.com");
+        .unwrap_or(DEFAULT_TEST_USER);
     let Some(challenge) = body.get("code_challenge").and_then(Json_::as_str) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
@@ -301,7 +244,7 @@ async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> 
     let email = body
         .get("email")
         .and_then(Json_::as_str)
-        .unwrap_or("ada@example.com");
+        .unwrap_or(DEFAULT_TEST_USER);
     let user = match a.storage.user_by_email(email) {
         Ok(Some(u)) => u,
         Ok(None) => return oauth_error(StatusCode::NOT_FOUND, "not_found", "no such user"),
@@ -327,55 +270,6 @@ async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> 
     }
     let token = a.access_token_with_lifetime(&user, &session, lifetime);
     Json(json!({"access_token": token, "refresh_token": refresh_token})).into_response()
-}
-
-fn random_id(len: usize) -> String {
-    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
-fn stable_id(seed: &str) -> String {
-    let d = Sha256::digest(seed.as_bytes());
-    d.iter().take(13).map(|b| format!("{b:02X}")).collect()
-}
-
-fn hash_password(password: &str) -> String {
-    // A dev tool's users: salted SHA-256 is enough to keep plain passwords out of the file.
-    Sha256::digest(format!("convex-dev-backend:{password}").as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn display_name(user: &UserRow) -> String {
-    match (&user.first_name, &user.last_name) {
-        (Some(f), Some(l)) => format!("{f} {l}"),
-        (Some(f), None) => f.clone(),
-        _ => user.email.clone(),
-    }
-}
-
-fn user_json(user: &UserRow) -> Json_ {
-    json!({
-        "object": "user",
-        "id": user.id,
-        "email": user.email,
-        "email_verified": true,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "name": display_name(user),
-        "profile_picture_url": null,
-        // Stable across refreshes, as WorkOS reports it.
-        "last_sign_in_at": user.created_at,
-        "external_id": null,
-        "metadata": {},
-        "locale": null,
-        "created_at": user.created_at,
-        "updated_at": user.created_at,
-    })
 }
 
 fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
@@ -455,17 +349,6 @@ fn check_authorize(a: &AuthKit, q: &HashMap<String, String>) -> Result<Authorize
         login_hint: get("login_hint"),
         sign_up: get("screen_hint") == "sign-up",
     })
-}
-
-/// A `302 Found` redirect, as WorkOS answers.
-fn found(uri: &str) -> Response {
-    (StatusCode::FOUND, [(header::LOCATION, uri.to_string())]).into_response()
-}
-
-fn with_query(uri: &str, params: &[(&str, String)]) -> String {
-    let encoded = serde_urlencoded::to_string(params).unwrap_or_default();
-    let sep = if uri.contains('?') { '&' } else { '?' };
-    format!("{uri}{sep}{encoded}")
 }
 
 async fn authorize_page(
@@ -818,45 +701,8 @@ fn session_response(a: &AuthKit, user: &UserRow, session: &SessionRow) -> Respon
     if let Some(org) = &session.organization_id {
         body["organization_id"] = json!(org);
     }
-    // Production mode: the refresh credential as an HTTP-only cookie, plus the JS-readable
-    // hint authkit-js looks for. Browsers keep them only for credentialed requests, so dev-mode
-    // clients are unaffected.
-    let cookies = [
-        format!("{SESSION_COOKIE}={refresh_token}; Path=/; HttpOnly; SameSite=Lax"),
-        format!("{HINT_COOKIE}={}; Path=/; SameSite=Lax", a.client_id),
-    ];
-    let mut response = Json(body).into_response();
-    for c in cookies {
-        if let Ok(v) = c.parse() {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    response
-}
-
-/// The HTTP-only cookie holding the refresh token in production (cookie) mode.
-pub const SESSION_COOKIE: &str = "wos-session";
-/// The JS-readable hint that a session exists (`workos-has-session=<client ids>`).
-pub const HINT_COOKIE: &str = "workos-has-session";
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-fn clear_cookies(mut response: Response) -> Response {
-    for name in [SESSION_COOKIE, HINT_COOKIE] {
-        if let Ok(v) = format!("{name}=; Path=/; Max-Age=0; SameSite=Lax").parse() {
-            response.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    response
+    // Production mode reads the refresh token from a cookie (see `cookies`).
+    set_session_cookies(Json(body).into_response(), &refresh_token, &a.client_id)
 }
 
 async fn logout(

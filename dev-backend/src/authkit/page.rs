@@ -1,5 +1,7 @@
 //! The hosted sign-in / sign-up page (plain HTML form).
 
+use super::seed;
+
 /// Escapes text for HTML.
 pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -48,7 +50,7 @@ input{{padding:9px;border:1px solid #ccc;border-radius:6px;font-size:15px}} butt
 </style></head><body>
 <form method="post" action="/user_management/authorize">
 <h1>{title}</h1>
-<p class="hint">Local AuthKit (convex-dev-backend). Seeded users: ada@example.com / grace@example.com, password <code>password</code>.</p>
+<p class="hint">Local AuthKit (convex-dev-backend). Seeded users: {seeded}, password <code>{password}</code>.</p>
 {error}
 <input type="hidden" name="request" value="{request}">
 <input type="hidden" name="mode" value="{mode}">
@@ -61,5 +63,7 @@ input{{padding:9px;border:1px solid #ccc;border-radius:6px;font-size:15px}} butt
         request = escape(request),
         mode = if sign_up { "sign-up" } else { "sign-in" },
         hint = escape(login_hint),
+        seeded = seed::emails().join(" / "),
+        password = seed::SEED_PASSWORD,
     )
 }
