@@ -8,6 +8,7 @@
 //! - `GET /sso/jwks/{client_id}`: the signing key.
 
 mod cookies;
+mod error;
 pub mod page;
 mod redirect;
 mod seed;
@@ -26,7 +27,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde_json::{json, Value as Json_};
+use serde_json::{json, Value as JsonValue};
 use sha2::{Digest, Sha256};
 
 use crate::clock::{now_secs, rfc3339};
@@ -34,6 +35,7 @@ use crate::controls::Controls;
 use crate::jwt::KeyPair;
 use crate::storage::{SessionRow, Storage, StorageError, UserRow};
 use cookies::{clear_cookies, cookie, set_session_cookies};
+use error::OAuthError;
 use redirect::{found, with_query};
 use seed::{feature_flags, memberships, seed_users, DEFAULT_TEST_USER};
 use users::{display_name, hash_password, random_id, user_json};
@@ -106,7 +108,7 @@ impl AuthKit {
     }
 
     /// The JWKS document.
-    pub fn jwks(&self) -> Json_ {
+    pub fn jwks(&self) -> JsonValue {
         json!({"keys": [self.keys.jwk()]})
     }
 
@@ -172,6 +174,60 @@ impl AuthKit {
         codes.insert(code, pending);
     }
 
+    /// Issues a sign-in code for `user_id`, good for ten minutes, to be exchanged with the
+    /// verifier of `challenge`.
+    fn issue_code(
+        &self,
+        user_id: String,
+        organization_id: Option<String>,
+        challenge: String,
+    ) -> String {
+        let code = random_id(32);
+        self.remember_code(
+            code.clone(),
+            PendingCode {
+                user_id,
+                organization_id,
+                challenge,
+                client_id: self.client_id.clone(),
+                expires: Instant::now() + Duration::from_secs(600),
+            },
+        );
+        code
+    }
+
+    /// Takes a sign-in code out, whether or not it is still good: codes are single use.
+    fn take_code(&self, code: &str) -> Option<PendingCode> {
+        self.codes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(code)
+    }
+
+    /// Starts and stores a session.
+    fn start_session(
+        &self,
+        user_id: &str,
+        organization_id: Option<String>,
+    ) -> Result<SessionRow, StorageError> {
+        let session = SessionRow {
+            id: format!("session_{}", random_id(26)),
+            user_id: user_id.to_string(),
+            organization_id,
+            revoked: false,
+        };
+        self.storage.insert_session(&session)?;
+        Ok(session)
+    }
+
+    /// Issues and stores a refresh token of a session.
+    fn new_refresh_token(&self, session_id: &str) -> Result<String, StorageError> {
+        let refresh_token = random_id(40);
+        self.storage
+            .insert_refresh_token(&refresh_token, session_id)?;
+        Ok(refresh_token)
+    }
+
     /// How many sign-in codes wait to be exchanged.
     pub fn pending_codes(&self) -> usize {
         self.codes.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -209,84 +265,57 @@ pub fn test_routes(authkit: Arc<AuthKit>) -> Router {
 
 /// `POST /_test/issue_code {"email", "code_challenge"}`: the code the hosted page would put in
 /// the redirect, for browser tests of the callback.
-async fn issue_code(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> Response {
-    let email = body
-        .get("email")
-        .and_then(Json_::as_str)
-        .unwrap_or(DEFAULT_TEST_USER);
-    let Some(challenge) = body.get("code_challenge").and_then(Json_::as_str) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "code_challenge is required",
-        );
-    };
-    let user = match a.storage.user_by_email(email) {
-        Ok(Some(u)) => u,
-        Ok(None) => return oauth_error(StatusCode::NOT_FOUND, "not_found", "no such user"),
-        Err(e) => return internal(e),
-    };
-    let code = random_id(32);
-    a.remember_code(
-        code.clone(),
-        PendingCode {
-            user_id: user.id,
-            organization_id: memberships(email).first().map(|m| m.org.to_string()),
-            challenge: challenge.to_string(),
-            client_id: a.client_id.clone(),
-            expires: Instant::now() + Duration::from_secs(600),
-        },
-    );
-    Json(json!({"code": code})).into_response()
+async fn issue_code(
+    State(authkit): State<Arc<AuthKit>>,
+    Json(body): Json<JsonValue>,
+) -> Result<Json<JsonValue>, OAuthError> {
+    let email = test_user_email(&body);
+    let challenge = body
+        .get("code_challenge")
+        .and_then(JsonValue::as_str)
+        .ok_or(OAuthError::InvalidRequest("code_challenge is required"))?;
+    let user = test_user(&authkit, email)?;
+    let organization_id = memberships(email).first().map(|m| m.org.to_string());
+    let code = authkit.issue_code(user.id, organization_id, challenge.to_string());
+    Ok(Json(json!({"code": code})))
 }
 
-async fn issue_token(State(a): State<Arc<AuthKit>>, Json(body): Json<Json_>) -> Response {
-    let email = body
-        .get("email")
-        .and_then(Json_::as_str)
-        .unwrap_or(DEFAULT_TEST_USER);
-    let user = match a.storage.user_by_email(email) {
-        Ok(Some(u)) => u,
-        Ok(None) => return oauth_error(StatusCode::NOT_FOUND, "not_found", "no such user"),
-        Err(e) => return internal(e),
-    };
-    let session = SessionRow {
-        id: format!("session_{}", random_id(26)),
-        user_id: user.id.clone(),
-        organization_id: memberships(email).first().map(|m| m.org.to_string()),
-        revoked: false,
-    };
-    if let Err(e) = a.storage.insert_session(&session) {
-        return internal(e);
-    }
-    let previous = a.controls.token_lifetime.load(Ordering::SeqCst);
+/// `POST /_test/issue_token {"email", "lifetime"?}`: a session and its tokens.
+async fn issue_token(
+    State(authkit): State<Arc<AuthKit>>,
+    Json(body): Json<JsonValue>,
+) -> Result<Json<JsonValue>, OAuthError> {
+    let email = test_user_email(&body);
+    let user = test_user(&authkit, email)?;
+    let organization_id = memberships(email).first().map(|m| m.org.to_string());
+    let session = authkit.start_session(&user.id, organization_id)?;
     let lifetime = body
         .get("lifetime")
-        .and_then(Json_::as_u64)
-        .map_or(previous, |l| l.clamp(1, 86_400));
-    let refresh_token = random_id(40);
-    if let Err(e) = a.storage.insert_refresh_token(&refresh_token, &session.id) {
-        return internal(e);
-    }
-    let token = a.access_token_with_lifetime(&user, &session, lifetime);
-    Json(json!({"access_token": token, "refresh_token": refresh_token})).into_response()
+        .and_then(JsonValue::as_u64)
+        .map(|l| l.clamp(1, 86_400));
+    let refresh_token = authkit.new_refresh_token(&session.id)?;
+    let token = match lifetime {
+        Some(lifetime) => authkit.access_token_with_lifetime(&user, &session, lifetime),
+        None => authkit.access_token(&user, &session),
+    };
+    Ok(Json(
+        json!({"access_token": token, "refresh_token": refresh_token}),
+    ))
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    (
-        status,
-        Json(json!({"error": error, "error_description": description})),
-    )
-        .into_response()
+/// The email a test route signs in: the body's, or the default test user's. Memberships are
+/// looked up by this text as given (the user lookup ignores case, the membership one does not).
+fn test_user_email(body: &JsonValue) -> &str {
+    body.get("email")
+        .and_then(JsonValue::as_str)
+        .unwrap_or(DEFAULT_TEST_USER)
 }
 
-fn internal(e: StorageError) -> Response {
-    eprintln!("[authkit] storage error: {e}");
-    oauth_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        "storage failure",
-    )
+fn test_user(authkit: &AuthKit, email: &str) -> Result<UserRow, OAuthError> {
+    authkit
+        .storage
+        .user_by_email(email)?
+        .ok_or(OAuthError::NoSuchUser)
 }
 
 /// The checked parameters of an authorize request.
@@ -299,44 +328,36 @@ struct AuthorizeRequest {
     sign_up: bool,
 }
 
-/// Validates an authorize request. `Err` carries either a page (bad redirect URI: nowhere
-/// safe to send the user) or a redirect back with `?error=`.
-// The error is the handler's own response (a page or a redirect); boxing it buys nothing here.
-#[allow(clippy::result_large_err)]
-fn check_authorize(a: &AuthKit, q: &HashMap<String, String>) -> Result<AuthorizeRequest, Response> {
+/// Validates an authorize request. A bad client id or redirect URI gets a page (nowhere safe
+/// to send the user); anything else is refused back to the redirect URI with `?error=`.
+fn check_authorize(
+    authkit: &AuthKit,
+    q: &HashMap<String, String>,
+) -> Result<AuthorizeRequest, OAuthError> {
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let redirect_uri = get("redirect_uri");
-    if get("client_id") != a.client_id {
-        return Err((
-            StatusCode::BAD_REQUEST,
-            Html(format!(
-                "<h1>Invalid client_id</h1><p>This AuthKit serves client_id <code>{}</code>.</p>",
-                page::escape(&a.client_id)
-            )),
-        )
-            .into_response());
+    if get("client_id") != authkit.client_id {
+        return Err(OAuthError::AuthorizeWrongClient {
+            served: authkit.client_id.clone(),
+        });
     }
-    if !a.redirect_allowed(&redirect_uri) {
-        return Err((StatusCode::BAD_REQUEST, Html(format!("<h1>Invalid redirect_uri</h1><p><code>{}</code> is not on the allow-list (loopback URLs and --redirect-uri).</p>", page::escape(&redirect_uri)))).into_response());
+    if !authkit.redirect_allowed(&redirect_uri) {
+        return Err(OAuthError::AuthorizeBadRedirect { redirect_uri });
     }
-    let error = |code: &str, description: &str| -> Response {
-        let mut params = vec![
-            ("error", code.to_string()),
-            ("error_description", description.to_string()),
-        ];
-        if let Some(s) = q.get("state") {
-            params.push(("state", s.clone()));
-        }
-        found(&with_query(&redirect_uri, &params)).into_response()
+    let refuse = |error, description| OAuthError::AuthorizeRefused {
+        redirect_uri: redirect_uri.clone(),
+        error,
+        description,
+        state: q.get("state").cloned(),
     };
     if get("response_type") != "code" {
-        return Err(error(
+        return Err(refuse(
             "unsupported_response_type",
             "response_type must be code",
         ));
     }
     if get("code_challenge_method") != "S256" || get("code_challenge").len() != 43 {
-        return Err(error(
+        return Err(refuse(
             "invalid_request",
             "PKCE is required: code_challenge (43 characters) with code_challenge_method=S256",
         ));
@@ -352,38 +373,33 @@ fn check_authorize(a: &AuthKit, q: &HashMap<String, String>) -> Result<Authorize
 }
 
 async fn authorize_page(
-    State(a): State<Arc<AuthKit>>,
+    State(authkit): State<Arc<AuthKit>>,
     RawQuery(raw): RawQuery,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    match check_authorize(&a, &q) {
-        Ok(req) => Html(page::render(
-            raw.as_deref().unwrap_or(""),
-            req.sign_up,
-            &req.login_hint,
-            None,
-        ))
-        .into_response(),
-        Err(r) => r,
-    }
+) -> Result<Html<String>, OAuthError> {
+    let req = check_authorize(&authkit, &q)?;
+    Ok(Html(page::render(
+        raw.as_deref().unwrap_or(""),
+        req.sign_up,
+        &req.login_hint,
+        None,
+    )))
 }
 
 async fn authorize_submit(
-    State(a): State<Arc<AuthKit>>,
+    State(authkit): State<Arc<AuthKit>>,
     axum::Form(form): axum::Form<HashMap<String, String>>,
-) -> Response {
+) -> Result<Response, OAuthError> {
     let raw = form.get("request").cloned().unwrap_or_default();
     let q: HashMap<String, String> = serde_urlencoded::from_str(&raw).unwrap_or_default();
-    let req = match check_authorize(&a, &q) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+    let req = check_authorize(&authkit, &q)?;
     let email = form
         .get("email")
         .map(|e| e.trim().to_ascii_lowercase())
         .unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     let sign_up = form.get("mode").map(String::as_str) == Some("sign-up");
+    // The page again, with what went wrong: the user fixes it and submits again.
     let retry = |msg: &str| {
         (
             StatusCode::UNAUTHORIZED,
@@ -392,7 +408,7 @@ async fn authorize_submit(
             .into_response()
     };
     if !email.contains('@') || password.is_empty() {
-        return retry("Enter an email address and a password.");
+        return Ok(retry("Enter an email address and a password."));
     }
     let user = if sign_up {
         let user = UserRow {
@@ -406,49 +422,32 @@ async fn authorize_submit(
             last_name: None,
             created_at: rfc3339(now_secs()),
         };
-        match a.storage.insert_user(&user) {
-            Ok(true) => user,
-            Ok(false) => {
-                return retry("An account with this email already exists. Sign in instead.")
-            }
-            Err(e) => return internal(e),
+        if !authkit.storage.insert_user(&user)? {
+            return Ok(retry(
+                "An account with this email already exists. Sign in instead.",
+            ));
         }
+        user
     } else {
-        match a.storage.user_by_email(&email) {
-            Ok(Some(u)) if u.password_hash == hash_password(&password) => u,
-            Ok(_) => return retry("Incorrect email or password."),
-            Err(e) => return internal(e),
+        match authkit.storage.user_by_email(&email)? {
+            Some(u) if u.password_hash == hash_password(&password) => u,
+            _ => return Ok(retry("Incorrect email or password.")),
         }
     };
     let orgs = memberships(&user.email);
-    let organization_id = match &req.organization_id {
-        Some(org) if orgs.iter().any(|m| m.org == org) => Some(org.clone()),
+    let organization_id = match req.organization_id {
+        Some(org) if orgs.iter().any(|m| m.org == org) => Some(org),
         Some(_) => {
-            let mut params = vec![
-                ("error", "organization_invalid".to_string()),
-                (
-                    "error_description",
-                    "the user is not a member of that organization".to_string(),
-                ),
-            ];
-            if let Some(s) = &req.state {
-                params.push(("state", s.clone()));
-            }
-            return found(&with_query(&req.redirect_uri, &params)).into_response();
+            return Err(OAuthError::AuthorizeRefused {
+                redirect_uri: req.redirect_uri,
+                error: "organization_invalid",
+                description: "the user is not a member of that organization",
+                state: req.state,
+            })
         }
         None => orgs.first().map(|m| m.org.to_string()),
     };
-    let code = random_id(32);
-    a.remember_code(
-        code.clone(),
-        PendingCode {
-            user_id: user.id.clone(),
-            organization_id,
-            challenge: req.challenge,
-            client_id: a.client_id.clone(),
-            expires: Instant::now() + Duration::from_secs(600),
-        },
-    );
+    let code = authkit.issue_code(user.id.clone(), organization_id, req.challenge);
     eprintln!(
         "[authkit] {} signed {} ",
         user.email,
@@ -458,9 +457,10 @@ async fn authorize_submit(
     if let Some(s) = req.state {
         params.push(("state", s));
     }
-    found(&with_query(&req.redirect_uri, &params)).into_response()
+    Ok(found(&with_query(&req.redirect_uri, &params)))
 }
 
+/// The body's fields, from a form or from a JSON object (non-string values as JSON text).
 fn body_fields(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, String>> {
     let form = headers
         .get(header::CONTENT_TYPE)
@@ -469,278 +469,203 @@ fn body_fields(headers: &HeaderMap, body: &[u8]) -> Option<HashMap<String, Strin
     if form {
         return serde_urlencoded::from_bytes(body).ok();
     }
-    let json: Json_ = serde_json::from_slice(body).ok()?;
+    let json: JsonValue = serde_json::from_slice(body).ok()?;
     Some(
         json.as_object()?
             .iter()
             .filter_map(|(k, v)| match v {
-                Json_::String(s) => Some((k.clone(), s.clone())),
-                Json_::Null => None,
+                JsonValue::String(s) => Some((k.clone(), s.clone())),
+                JsonValue::Null => None,
                 other => Some((k.clone(), other.to_string())),
             })
             .collect(),
     )
 }
 
-async fn authenticate(State(a): State<Arc<AuthKit>>, headers: HeaderMap, body: Bytes) -> Response {
-    let delay = Duration::from_millis(a.controls.delay_ms.load(Ordering::SeqCst));
-    let after = a.controls.delay_after.load(Ordering::SeqCst);
+async fn authenticate(
+    State(authkit): State<Arc<AuthKit>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let delay = Duration::from_millis(authkit.controls.delay_ms.load(Ordering::SeqCst));
+    let after = authkit.controls.delay_after.load(Ordering::SeqCst);
     if !after && !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let response = authenticate_now(&a, &headers, &body);
+    let response = authenticate_now(&authkit, &headers, &body).into_response();
     if after && !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     response
 }
 
-fn authenticate_now(a: &Arc<AuthKit>, headers: &HeaderMap, body: &Bytes) -> Response {
-    let Some(f) = body_fields(headers, body) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "the body must be a JSON object or form-encoded",
-        );
-    };
-    if f.get("client_id") != Some(&a.client_id) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            "unknown client_id",
-        );
+fn authenticate_now(
+    authkit: &AuthKit,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Response, OAuthError> {
+    let mut fields = body_fields(headers, body).ok_or(OAuthError::InvalidRequest(
+        "the body must be a JSON object or form-encoded",
+    ))?;
+    if fields.get("client_id") != Some(&authkit.client_id) {
+        return Err(OAuthError::InvalidClient);
     }
-    match f.get("grant_type").map(String::as_str) {
-        Some("authorization_code") => code_grant(a, &f),
+    match fields.get("grant_type").map(String::as_str) {
+        Some("authorization_code") => code_grant(authkit, &fields),
         Some("refresh_token") => {
-            let mut f = f;
-            if !f.contains_key("refresh_token") {
+            if !fields.contains_key("refresh_token") {
                 // Production (cookie) mode: the credential is the HTTP-only session cookie.
                 if let Some(rt) = cookie(headers, SESSION_COOKIE) {
-                    f.insert("refresh_token".into(), rt);
+                    fields.insert("refresh_token".into(), rt);
                 }
             }
-            refresh_grant(a, &f)
+            refresh_grant(authkit, &fields)
         }
-        _ => oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            "grant_type must be authorization_code or refresh_token",
-        ),
+        _ => Err(OAuthError::UnsupportedGrantType),
     }
 }
 
-fn code_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
-    let (Some(code), Some(verifier)) = (f.get("code"), f.get("code_verifier")) else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+fn code_grant(authkit: &AuthKit, fields: &HashMap<String, String>) -> Result<Response, OAuthError> {
+    let (Some(code), Some(verifier)) = (fields.get("code"), fields.get("code_verifier")) else {
+        return Err(OAuthError::InvalidRequest(
             "code and code_verifier are required",
-        );
+        ));
     };
+    const UNUSABLE: &str = "The code is invalid, expired or was already used.";
     // Single use: the code is gone whatever happens next.
-    let Some(pending) = a
-        .codes
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(code)
-    else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The code is invalid, expired or was already used.",
-        );
-    };
-    if pending.expires < Instant::now() || pending.client_id != a.client_id {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
-            "The code is invalid, expired or was already used.",
-        );
+    let pending = authkit
+        .take_code(code)
+        .ok_or(OAuthError::InvalidGrant(UNUSABLE))?;
+    if pending.expires < Instant::now() || pending.client_id != authkit.client_id {
+        return Err(OAuthError::InvalidGrant(UNUSABLE));
     }
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
     if challenge != pending.challenge {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_grant",
+        return Err(OAuthError::InvalidGrant(
             "PKCE verification failed: the code_verifier does not match the code_challenge.",
-        );
+        ));
     }
-    let user = match a.storage.user(&pending.user_id) {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "the user no longer exists",
-            )
-        }
-        Err(e) => return internal(e),
-    };
-    let session = SessionRow {
-        id: format!("session_{}", random_id(26)),
-        user_id: user.id.clone(),
-        organization_id: pending.organization_id,
-        revoked: false,
-    };
-    if let Err(e) = a.storage.insert_session(&session) {
-        return internal(e);
-    }
-    session_response(a, &user, &session)
+    let user = authkit
+        .storage
+        .user(&pending.user_id)?
+        .ok_or(OAuthError::InvalidGrant("the user no longer exists"))?;
+    let session = authkit.start_session(&user.id, pending.organization_id)?;
+    session_response(authkit, &user, &session)
 }
 
-fn refresh_grant(a: &AuthKit, f: &HashMap<String, String>) -> Response {
-    if let Some(status) = a.controls.take_refresh_failure() {
+fn refresh_grant(
+    authkit: &AuthKit,
+    fields: &HashMap<String, String>,
+) -> Result<Response, OAuthError> {
+    if let Some(status) = authkit.controls.take_refresh_failure() {
         let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let error = if status.is_server_error() {
-            "server_error"
-        } else if status == StatusCode::TOO_MANY_REQUESTS {
-            "rate_limit_exceeded"
-        } else {
-            "invalid_grant"
-        };
-        return oauth_error(status, error, "failure injected by the test controls");
+        return Err(OAuthError::Injected(status));
     }
-    let Some(token) = f.get("refresh_token") else {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "refresh_token is required, in the body (dev mode) or in the session cookie (production mode)",
-        );
-    };
+    let token = fields
+        .get("refresh_token")
+        .ok_or(OAuthError::InvalidRequest(
+            "refresh_token is required, in the body (dev mode) or in the session cookie \
+         (production mode)",
+        ))?;
+    const EXCHANGED: &str = "Refresh token already exchanged or invalid.";
     // Everything that can refuse the grant is checked before the token is used up, so a
     // refused organization switch leaves the session as it was.
-    let session_id = match a.storage.peek_refresh_token(token) {
-        Ok(Some(s)) => s,
-        Ok(None) => {
-            // A rotated-out token presented again: someone holds a copy. Revoke the whole
-            // session (RFC 9700 §4.14.2), so the thief and the user both lose it.
-            if let Ok(Some(stolen)) = a.storage.used_refresh_token_session(token) {
-                eprintln!("[authkit] a used refresh token was presented again: session revoked");
-                if let Err(e) = a.storage.revoke_session(&stolen) {
-                    return internal(e);
-                }
-                return oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "Refresh token reuse detected; the session was revoked.",
-                );
-            }
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "Refresh token already exchanged or invalid.",
-            );
+    let Some(session_id) = authkit.storage.peek_refresh_token(token)? else {
+        // A rotated-out token presented again: someone holds a copy. Revoke the whole
+        // session (RFC 9700 §4.14.2), so the thief and the user both lose it.
+        if let Ok(Some(stolen)) = authkit.storage.used_refresh_token_session(token) {
+            eprintln!("[authkit] a used refresh token was presented again: session revoked");
+            authkit.storage.revoke_session(&stolen)?;
+            return Err(OAuthError::InvalidGrant(
+                "Refresh token reuse detected; the session was revoked.",
+            ));
         }
-        Err(e) => return internal(e),
+        return Err(OAuthError::InvalidGrant(EXCHANGED));
     };
-    let session = match a.storage.session(&session_id) {
-        Ok(Some(s)) if !s.revoked => s,
-        Ok(_) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "The session has ended.",
-            )
-        }
-        Err(e) => return internal(e),
+    let mut session = match authkit.storage.session(&session_id)? {
+        Some(s) if !s.revoked => s,
+        _ => return Err(OAuthError::InvalidGrant("The session has ended.")),
     };
-    let user = match a.storage.user(&session.user_id) {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "The user no longer exists.",
-            )
-        }
-        Err(e) => return internal(e),
-    };
-    let mut session = session;
-    let org = f.get("organization_id").filter(|o| !o.is_empty());
+    let user = authkit
+        .storage
+        .user(&session.user_id)?
+        .ok_or(OAuthError::InvalidGrant("The user no longer exists."))?;
+    let org = fields.get("organization_id").filter(|o| !o.is_empty());
     if let Some(org) = org {
         if !memberships(&user.email).iter().any(|m| m.org == org) {
-            return oauth_error(
-                StatusCode::FORBIDDEN,
-                "organization_membership_not_found",
-                "The user is not a member of that organization; the session is unchanged.",
-            );
+            return Err(OAuthError::OrganizationMembershipNotFound);
         }
     }
-    match a.storage.use_refresh_token(token) {
-        Ok(Some(s)) if s == session_id => {}
-        Ok(_) => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "Refresh token already exchanged or invalid.",
-            )
-        }
-        Err(e) => return internal(e),
+    if authkit.storage.use_refresh_token(token)?.as_ref() != Some(&session_id) {
+        return Err(OAuthError::InvalidGrant(EXCHANGED));
     }
     if let Some(org) = org {
-        if let Err(e) = a.storage.set_session_org(&session.id, Some(org)) {
-            return internal(e);
-        }
+        authkit.storage.set_session_org(&session.id, Some(org))?;
         session.organization_id = Some(org.clone());
     }
-    session_response(a, &user, &session)
+    session_response(authkit, &user, &session)
 }
 
-fn session_response(a: &AuthKit, user: &UserRow, session: &SessionRow) -> Response {
-    let refresh_token = random_id(40);
-    if let Err(e) = a.storage.insert_refresh_token(&refresh_token, &session.id) {
-        return internal(e);
-    }
+/// The answer to a successful grant: the user, a fresh access token and refresh token (also
+/// as the production-mode cookie).
+fn session_response(
+    authkit: &AuthKit,
+    user: &UserRow,
+    session: &SessionRow,
+) -> Result<Response, OAuthError> {
+    let refresh_token = authkit.new_refresh_token(&session.id)?;
     let mut body = json!({
         "user": user_json(user),
-        "access_token": a.access_token(user, session),
+        "access_token": authkit.access_token(user, session),
         "refresh_token": refresh_token,
         "authentication_method": "Password",
     });
     if let Some(org) = &session.organization_id {
         body["organization_id"] = json!(org);
     }
-    // Production mode reads the refresh token from a cookie (see `cookies`).
-    set_session_cookies(Json(body).into_response(), &refresh_token, &a.client_id)
+    Ok(set_session_cookies(
+        Json(body).into_response(),
+        &refresh_token,
+        &authkit.client_id,
+    ))
 }
 
 async fn logout(
-    State(a): State<Arc<AuthKit>>,
+    State(authkit): State<Arc<AuthKit>>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let Some(session_id) = q.get("session_id").filter(|s| !s.is_empty()) else {
-        return (
+) -> Result<Response, OAuthError> {
+    let session_id = q
+        .get("session_id")
+        .filter(|s| !s.is_empty())
+        .ok_or(OAuthError::Message(
             StatusCode::UNPROCESSABLE_ENTITY,
-            Json(json!({"message": "session_id is required"})),
-        )
-            .into_response();
-    };
-    match a.storage.revoke_session(session_id) {
-        Ok(_) => {}
-        Err(e) => return internal(e),
-    }
+            "session_id is required",
+        ))?;
+    authkit.storage.revoke_session(session_id)?;
     eprintln!("[authkit] session {session_id} signed out");
-    clear_cookies(match q.get("return_to") {
-        Some(to) if a.redirect_allowed(to) => found(to).into_response(),
-        Some(_) => (
+    // The cookies go even when return_to is refused: the session has ended either way.
+    Ok(clear_cookies(match q.get("return_to") {
+        Some(to) if authkit.redirect_allowed(to) => found(to),
+        Some(_) => OAuthError::Message(
             StatusCode::BAD_REQUEST,
-            Json(json!({"message": "return_to is not on the allow-list"})),
+            "return_to is not on the allow-list",
         )
-            .into_response(),
+        .into_response(),
         None => Json(json!({"success": true})).into_response(),
-    })
+    }))
 }
 
-async fn jwks(State(a): State<Arc<AuthKit>>, Path(client_id): Path<String>) -> Response {
-    if client_id != a.client_id {
-        return (
+async fn jwks(
+    State(authkit): State<Arc<AuthKit>>,
+    Path(client_id): Path<String>,
+) -> Result<Json<JsonValue>, OAuthError> {
+    if client_id != authkit.client_id {
+        return Err(OAuthError::Message(
             StatusCode::NOT_FOUND,
-            Json(json!({"message": "unknown client_id"})),
-        )
-            .into_response();
+            "unknown client_id",
+        ));
     }
-    Json(a.jwks()).into_response()
+    Ok(Json(authkit.jwks()))
 }
 
 #[cfg(test)]
