@@ -43,6 +43,6 @@ fn decoded_docs(text: &str) -> Vec<Vec<Doc>> {
 fn encode(docs: &[Vec<Doc>]) -> Vec<String> {
     docs.iter()
         .filter_map(|d| convex_yew_core::value::to_args(&Args { docs: d }).ok())
-        .map(|args| convex_yew_core::value::json::args_to_text(&args))
+        .map(|args| convex_yew_core::value::args_to_text(&args))
         .collect()
 }

@@ -3,15 +3,17 @@
 use convex_yew_core::pagination::PaginationError;
 use convex_yew_core::sync::FunctionError;
 use convex_yew_core::value::ValueError;
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
 
 use crate::runtime::url::DeploymentUrlError;
 
 /// Why a query, mutation, action or client call failed.
 ///
-/// Its `source()` chain reaches the underlying cause (a value that did not encode or
-/// decode, a refused URL, a malformed page).
+/// `Display` names what failed (and the function's own message, for an error the function
+/// threw); the underlying cause (a value that did not encode or decode, a refused URL, a
+/// malformed page) is its `source()`, as in reqwest, so a reporter that walks the chain
+/// prints it once. [`report`] gives the whole chain on one line.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error(transparent)]
 pub struct ClientError {
@@ -28,17 +30,17 @@ enum Kind {
     },
     #[error("{path}: connection lost while the action was in flight")]
     ConnectionLost { path: String },
-    #[error("{path}: invalid arguments: {source}")]
+    #[error("{path}: invalid arguments")]
     InvalidArgs { path: String, source: ValueError },
-    #[error("could not decode the result: {0}")]
+    #[error("could not decode the result")]
     Decode(#[source] ValueError),
-    #[error("{path}: {source}")]
+    #[error("{path}: the paginated query failed")]
     Pagination {
         path: String,
         source: PaginationError,
     },
     /// A failure kind this version does not name: kept whole, never relabelled.
-    #[error("{path}: {source}")]
+    #[error("{path}: the call failed")]
     Other { path: String, source: FunctionError },
     #[error("the client was closed")]
     Closed,
@@ -191,4 +193,25 @@ impl From<DeploymentUrlError> for ClientError {
     fn from(e: DeploymentUrlError) -> Self {
         ClientError { kind: Kind::Url(e) }
     }
+}
+
+/// An error and its causes on one line, joined by `": "` (for logs, and UIs that show one
+/// line): `"m:add: invalid arguments: field names cannot start with '$'"`.
+///
+/// ```
+/// let e = std::io::Error::other("disk full");
+/// assert_eq!(convex_yew::report(&e), "disk full");
+/// ```
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let text = e.to_string();
+        if !text.is_empty() && !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = e.source();
+    }
+    line
 }

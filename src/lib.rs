@@ -15,12 +15,12 @@ pub use convex_yew_core as core;
 pub use convex_yew_core::pagination::{PaginationStatus, Paginator};
 pub use convex_yew_core::protocol::udf_path::{Action, Mutation, PaginatedQuery, Query};
 pub use convex_yew_core::sync::{ConnectionState, LocalStore, TokenFetch};
-pub use convex_yew_core::{from_value, to_value, Value};
+pub use convex_yew_core::value::{from_value, to_value, Value};
 
 pub mod authkit;
 pub mod error;
 pub mod runtime;
 pub mod yew;
 
-pub use error::ClientError;
+pub use error::{report, ClientError};
 pub use runtime::{ConvexClient, ConvexHttpClient, Subscription};

@@ -358,6 +358,58 @@ async fn the_session_refreshes_itself_before_the_token_expires() {
     common::post("/_test/token_lifetime", json!({"seconds": 60})).await;
 }
 
+/// The app's `on_before_auto_refresh` hook is asked only when the automatic refresh is due,
+/// may read the client it guards (it runs with no borrow of the session held), and a refresh
+/// it declines is asked again after the page wakes up.
+#[wasm_bindgen_test]
+async fn the_auto_refresh_hook_may_read_the_client_and_a_declined_refresh_waits_for_a_wake_up() {
+    common::post("/_test/token_lifetime", json!({"seconds": 12})).await;
+    let asked = Rc::new(Cell::new(0u32));
+    let allow = Rc::new(Cell::new(false));
+    let seen_user = Rc::new(Cell::new(false));
+    let me: Rc<RefCell<Option<convex_yew::authkit::WeakAuthKitClient>>> = Rc::default();
+    let mut options = AuthKitOptions::new(config());
+    options.on_before_auto_refresh = Some(Rc::new({
+        let (asked, allow, seen_user, me) =
+            (asked.clone(), allow.clone(), seen_user.clone(), me.clone());
+        move || {
+            asked.set(asked.get() + 1);
+            let client = me.borrow().as_ref().and_then(|w| w.upgrade());
+            seen_user.set(client.is_some_and(|c| c.user().is_some()));
+            allow.get()
+        }
+    }));
+    let client = signed_in("grace@example.com", options).await;
+    *me.borrow_mut() = Some(client.downgrade());
+    let rt = refresh_token().unwrap();
+    assert_eq!(asked.get(), 0, "not asked before the refresh is due");
+    // Due about 2 s after sign-in: declined, so nothing refreshes.
+    common::wait_until(|| asked.get() == 1).await;
+    assert!(seen_user.get(), "the hook read the client it guards");
+    common::sleep_ms(3_000).await;
+    assert_eq!(
+        refresh_token().as_deref(),
+        Some(rt.as_str()),
+        "a declined refresh does not run"
+    );
+    assert_eq!(
+        asked.get(),
+        1,
+        "and is not asked again until the page wakes up"
+    );
+    // The page comes back: asked again, allowed, refreshed.
+    allow.set(true);
+    let window = web_sys::window().unwrap();
+    window
+        .dispatch_event(&web_sys::Event::new("focus").unwrap())
+        .unwrap();
+    common::wait_until(|| refresh_token().is_some_and(|now| now != rt)).await;
+    assert!(asked.get() >= 2);
+    assert!(client.user().is_some());
+    client.dispose();
+    common::post("/_test/token_lifetime", json!({"seconds": 60})).await;
+}
+
 #[wasm_bindgen_test]
 async fn without_a_secure_random_source_sign_in_is_a_typed_error_not_a_weak_verifier() {
     reset();

@@ -52,7 +52,7 @@
 //!     format: None,
 //!     priority: 1,
 //! };
-//! assert!(convex_yew_core::to_value(&args).is_ok());
+//! assert!(convex_yew_core::value::to_value(&args).is_ok());
 //! ```
 //!
 //! ...and the same call with a number where the function takes a string does not:

@@ -10,8 +10,8 @@ mod api;
 use std::path::Path;
 
 use convex_yew_codegen::{generate, CodegenError, Options};
+use convex_yew_core::value::{from_value, to_value, Value};
 use convex_yew_core::value::{Bytes, Id};
-use convex_yew_core::{from_value, to_value, Value};
 use serde_json::json;
 
 const FIXTURE: &str = "tests/fixtures/every_validator.json";

@@ -5,7 +5,8 @@
 mod support;
 
 use convex_yew_core::protocol::{AuthTokenType, ClientMessage, ServerMessage};
-use convex_yew_core::sync::{Event, Instant, TokenFetch};
+use convex_yew_core::sync::{Event, TokenFetch};
+use convex_yew_core::time::Instant;
 use serde_json::json;
 use support::*;
 

@@ -42,7 +42,8 @@ fn step() -> impl Strategy<Value = Step> {
         1 => Just(Step::DeliverBeacons),
         1 => tab.clone().prop_map(Step::FetcherSwap),
         1 => tab.clone().prop_map(Step::ClientSwap),
-        1 => tab.prop_map(Step::AuthKitSwap),
+        1 => tab.clone().prop_map(Step::AuthKitSwap),
+        2 => (tab, any::<bool>()).prop_map(|(tab, visible)| Step::Visibility { tab, visible }),
     ]
 }
 

@@ -355,8 +355,8 @@ fn a_retry_and_the_next_automatic_refresh_are_a_second_apart() {
 mod odd_tokens {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
-    use convex_yew_core::authkit::machine::{AuthKitSession, PageLoad, SessionEvent, SessionIo};
     use convex_yew_core::authkit::{AuthKitConfig, AuthKitError, RefreshError};
+    use convex_yew_core::authkit::{AuthKitSession, PageLoad, SessionEvent, SessionIo};
     use convex_yew_core::time::Instant;
     use serde_json::json;
 
@@ -379,7 +379,7 @@ mod odd_tokens {
 
     /// A session restoring at `now`, its lock granted and its stored token read; returns the
     /// id of the refresh request that is out.
-    fn restoring(now: Instant) -> (AuthKitSession, convex_yew_core::authkit::machine::OpId) {
+    fn restoring(now: Instant) -> (AuthKitSession, convex_yew_core::authkit::OpId) {
         let mut c = AuthKitConfig::new("client_1", "http://localhost:8080", "localhost");
         c.redirect_uri = "http://localhost:8080/callback".into();
         let mut s = AuthKitSession::new(c, now);
@@ -471,9 +471,9 @@ mod odd_tokens {
             retry.as_millis() >= now.as_millis() + 1_000,
             "a backoff, not a loop"
         );
-        let e = RefreshError::InvalidAccessToken(
-            convex_yew_core::authkit::claims::ClaimsError::Unusable("exp"),
-        );
+        let e = RefreshError::InvalidAccessToken(convex_yew_core::authkit::ClaimsError::Unusable(
+            "exp",
+        ));
         assert!(e.is_transient());
         assert!(AuthKitError::Refresh(e).to_string().contains("`exp`"));
     }

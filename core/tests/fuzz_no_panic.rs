@@ -7,11 +7,11 @@
 use convex_yew_core::protocol::{
     ClientMessage, ServerMessage, StateModification, StateVersion, Ts,
 };
-use convex_yew_core::sync::{
-    ClientConfig, FetchId, Instant, Io, ResultValue, SocketId, SyncClient, TokenFetch,
-};
-use convex_yew_core::value::{from_encoded_json, json, Object};
-use convex_yew_core::{from_value, to_value, Value};
+use convex_yew_core::sync::{ClientConfig, FetchId, Io, SocketId, SyncClient, TokenFetch};
+use convex_yew_core::time::Instant;
+use convex_yew_core::value::ResultValue;
+use convex_yew_core::value::{args_to_text, args_to_wire, from_encoded_json, Object};
+use convex_yew_core::value::{from_value, to_value, Value};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -389,7 +389,7 @@ proptest! {
     fn direct_text_is_the_tree_text(v in value_strategy()) {
         prop_assert_eq!(v.to_json_text(), v.to_json().to_string());
         if let Value::Object(o) = &v {
-            prop_assert_eq!(json::args_to_text(o), json::args_to_wire(o).to_string());
+            prop_assert_eq!(args_to_text(o), args_to_wire(o).to_string());
         }
     }
 

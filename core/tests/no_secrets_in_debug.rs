@@ -2,9 +2,10 @@
 //! `{:?}` in apps): issue 11, defect 10.
 #![cfg(not(target_arch = "wasm32"))]
 
-use convex_yew_core::authkit::machine::{AuthKitSession, PageLoad, Secret, SessionIo};
 use convex_yew_core::authkit::{AuthKitConfig, AuthResponse};
-use convex_yew_core::sync::{ClientConfig, Instant, Io, SyncClient, TokenFetch};
+use convex_yew_core::authkit::{AuthKitSession, PageLoad, Secret, SessionIo};
+use convex_yew_core::sync::{ClientConfig, Io, SyncClient, TokenFetch};
+use convex_yew_core::time::Instant;
 
 const TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzZWNyZXQtdXNlciJ9.c2VjcmV0LXNpZw";
 

@@ -10,7 +10,7 @@ use convex_yew_core::protocol::{ClientMessage, ServerMessage, Ts};
 use convex_yew_core::sync::{
     Event, FunctionError, LocalStore, OptimisticUpdate, QueryId, QueryResult, RequestId,
 };
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::json;
 use support::*;
 

@@ -18,11 +18,11 @@ use convex_yew_core::protocol::{
     ClientMessage, QuerySetModification, ServerMessage, StateModification, StateVersion, Ts,
 };
 use convex_yew_core::sync::{
-    ClientConfig, Event, Instant, Io, LocalStore, QueryId, QueryResult, RequestId, SocketId,
-    SyncClient,
+    ClientConfig, Event, Io, LocalStore, QueryId, QueryResult, RequestId, SocketId, SyncClient,
 };
+use convex_yew_core::time::Instant;
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use proptest::prelude::*;
 
 const LIST: &str = "numbers:list";

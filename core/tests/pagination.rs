@@ -14,7 +14,7 @@ use convex_yew_core::pagination::{PaginationError, PaginationStatus, Paginator};
 use convex_yew_core::protocol::{ClientMessage, QuerySetModification, StateModification};
 use convex_yew_core::sync::{LocalStore, QueryResult};
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::json;
 use support::*;
 

@@ -9,7 +9,7 @@ mod support;
 
 use convex_yew_core::protocol::{ClientMessage, QuerySetModification, ServerMessage};
 use convex_yew_core::sync::{Event, QueryResult};
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::json;
 use support::*;
 

@@ -6,8 +6,9 @@ mod support;
 use convex_yew_core::protocol::{
     ClientMessage, QuerySetModification, ServerMessage, StateModification, Ts,
 };
-use convex_yew_core::sync::{Event, FunctionError, Instant, LogSource, QueryResult, RequestId};
-use convex_yew_core::Value;
+use convex_yew_core::sync::{Event, FunctionError, LogSource, QueryResult, RequestId};
+use convex_yew_core::time::Instant;
+use convex_yew_core::value::Value;
 use serde_json::json;
 use support::*;
 

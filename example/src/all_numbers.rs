@@ -25,7 +25,7 @@ pub fn AllNumbers() -> Html {
     html! {
         <>
             <h3>{ "All numbers, newest first" }</h3>
-            if let Some(e) = &feed.error { <p class="error">{ e.to_string() }</p> }
+            if let Some(e) = &feed.error { <p class="error">{ convex_yew::report(e) }</p> }
             <ol class="numbers" id="all-numbers">{ for feed.results.iter().map(|n| html! { <li>{ n }</li> }) }</ol>
             <div class="row">
                 <button id="load-more" class="secondary" onclick={feed.load_more_callback(PAGE)}

@@ -120,7 +120,7 @@ fn Content() -> Html {
         .state
         .error
         .as_ref()
-        .map(|e| format!("Could not add the number: {e}"));
+        .map(|e| format!("Could not add the number: {}", convex_yew::report(e)));
     let on_add = {
         let add = add.clone();
         Callback::from(move |_| {
@@ -143,7 +143,7 @@ fn Content() -> Html {
                         "The action read {} numbers, then added one.",
                         list.numbers.len()
                     ),
-                    Err(e) => format!("The action failed: {e}"),
+                    Err(e) => format!("The action failed: {}", convex_yew::report(&e)),
                 }));
             });
         })
@@ -153,7 +153,7 @@ fn Content() -> Html {
             html! { <section class="card"><p class="muted" id="loading">{ "Loading…" }</p></section> }
         }
         QueryState::Err(e) => {
-            html! { <section class="card error"><p>{ e.to_string() }</p></section> }
+            html! { <section class="card error"><p>{ convex_yew::report(&e) }</p></section> }
         }
         QueryState::Ok(list) => {
             let viewer = list.viewer.clone().unwrap_or_else(|| "Anonymous".into());

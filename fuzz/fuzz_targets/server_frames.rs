@@ -1,7 +1,8 @@
 //! Feeds arbitrary bytes, split into frames, to a connected client: it must never panic.
 #![no_main]
 
-use convex_yew_core::sync::{ClientConfig, Instant, Io, SyncClient};
+use convex_yew_core::sync::{ClientConfig, Io, SyncClient};
+use convex_yew_core::time::Instant;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -15,15 +15,15 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-pub use convex_yew_core::authkit::machine::Secret;
-pub use convex_yew_core::authkit::machine::SessionTimeouts;
-use convex_yew_core::authkit::machine::{
-    AuthKitSession, OpId, PageLoad, SessionEvent, SessionIo, StorageArea, WaiterId,
-};
 pub use convex_yew_core::authkit::urls::SignInOptions;
 pub use convex_yew_core::authkit::Claims;
-use convex_yew_core::authkit::{config::VERIFIER_KEY, AuthKitConfig, RefreshError, User};
+pub use convex_yew_core::authkit::Secret;
+pub use convex_yew_core::authkit::SessionTimeouts;
+use convex_yew_core::authkit::{AuthKitConfig, RefreshError, User, VERIFIER_KEY};
 pub use convex_yew_core::authkit::{AuthKitError, AuthSnapshot};
+use convex_yew_core::authkit::{
+    AuthKitSession, OpId, PageLoad, SessionEvent, SessionIo, StorageArea, WaiterId,
+};
 use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
 use serde_json::Value as Json;
@@ -465,7 +465,7 @@ impl AuthKitClient {
     /// Asks the session something whose answer comes as an event for the returned waiter.
     fn ask(
         &self,
-        call: impl FnOnce(&mut AuthKitSession, convex_yew_core::sync::Instant) -> WaiterId,
+        call: impl FnOnce(&mut AuthKitSession, convex_yew_core::time::Instant) -> WaiterId,
         answer: Answer,
     ) {
         let waiter = call(&mut self.inner.session.borrow_mut(), browser::now());
@@ -505,11 +505,13 @@ impl AuthKitClient {
     }
 }
 
-/// Whether an automatic refresh may run now: the app's hook, or "the tab is visible".
-fn auto_refresh_policy(inner: &Inner) -> Rc<dyn Fn() -> bool> {
-    match &inner.options.borrow().on_before_auto_refresh {
-        Some(f) => f.clone(),
-        None => Rc::new(browser_io::visible),
+/// Whether an automatic refresh may run now: the app's hook, or "the tab is visible". Runs
+/// with no borrow held, so the hook may call back into the client.
+fn auto_refresh_allowed(inner: &Inner) -> bool {
+    let hook = inner.options.borrow().on_before_auto_refresh.clone();
+    match hook {
+        Some(f) => f(),
+        None => browser_io::visible(),
     }
 }
 
@@ -539,7 +541,7 @@ fn drive(inner: &Rc<Inner>) {
     if *inner.seen.borrow() != seen {
         if let Some(e) = &seen.callback_error {
             if inner.seen.borrow().callback_error.as_ref() != Some(e) {
-                browser::log(Level::Error, &format!("[convex-yew] {e}"));
+                browser::log(Level::Error, &format!("[convex-yew] {}", crate::report(e)));
             }
         }
         *inner.seen.borrow_mut() = seen;
@@ -576,15 +578,14 @@ enum Clock {
 /// Hands the time to the session (if the client is still alive) and carries out the rest.
 fn on_clock(weak: &Weak<Inner>, clock: Clock) {
     let Some(inner) = weak.upgrade() else { return };
-    let allowed = auto_refresh_policy(&inner);
     {
         let mut session = inner.session.borrow_mut();
         let now = browser::now();
         match clock {
-            Clock::Timer => session.handle_timeout(now, &*allowed),
+            Clock::Timer => session.handle_timeout(now),
             Clock::Wake => {
                 session.handle_wall_clock(browser::wall_ms(), now);
-                session.handle_wake(now, &*allowed)
+                session.handle_wake(now)
             }
         }
     }
@@ -701,6 +702,13 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
                 let _ = tx.send(());
             });
         }
+        SessionIo::AskAutoRefresh { ask } => {
+            let allowed = auto_refresh_allowed(inner);
+            inner
+                .session
+                .borrow_mut()
+                .handle_auto_refresh_answer(ask, allowed, browser::now());
+        }
     }
 }
 
@@ -734,7 +742,7 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
             }
         }
         SessionEvent::RefreshFailed(e) => {
-            browser::log(Level::Warn, &format!("[convex-yew] {e}"));
+            browser::log(Level::Warn, &format!("[convex-yew] {}", crate::report(&e)));
             let f = inner.options.borrow().on_refresh_failure.clone();
             if let Some(f) = f {
                 f(&e);
@@ -765,7 +773,7 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
         }
         SessionEvent::StorageFailed(error) => {
             let e = RefreshError::Storage(error);
-            browser::log(Level::Warn, &format!("[convex-yew] {e}"));
+            browser::log(Level::Warn, &format!("[convex-yew] {}", crate::report(&e)));
             let f = inner.options.borrow().on_refresh_failure.clone();
             if let Some(f) = f {
                 f(&e);

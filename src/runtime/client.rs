@@ -10,10 +10,11 @@ use std::time::Duration;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{
     ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, LocalStore, QueryId,
-    QueryResult, RequestId, ResultValue, SocketId, SyncClient, TokenFetch,
+    QueryResult, RequestId, SocketId, SyncClient, TokenFetch,
 };
 use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::value::ResultValue;
+use convex_yew_core::value::{from_value, Value};
 use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
@@ -981,7 +982,6 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
                 callbacks.push(Box::new(move || (f.0)(code, &reason)));
             }
         }
-        Event::ConnectionChanged => {}
     }
 }
 

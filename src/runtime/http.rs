@@ -7,7 +7,7 @@ use futures::channel::oneshot;
 use futures::future::{FutureExt, Shared};
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::value::{from_value, Value};
 use gloo_net::http::Request;
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -173,7 +173,10 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
                     *running.borrow_mut() = Some((client, handle));
                 }
                 Err(e) => {
-                    browser::log(Level::Error, &format!("[convex-yew] AuthKit: {e}"));
+                    browser::log(
+                        Level::Error,
+                        &format!("[convex-yew] AuthKit: {}", crate::report(&e)),
+                    );
                     ctx.set(AuthContext {
                         is_loading: false,
                         snapshot: Rc::default(),

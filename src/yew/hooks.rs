@@ -6,8 +6,9 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
-use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId, ResultValue};
+use convex_yew_core::sync::{ConnectionState, LocalStore, OptimisticUpdate, QueryId};
 use convex_yew_core::value::Object;
+use convex_yew_core::value::ResultValue;
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

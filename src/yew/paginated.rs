@@ -8,7 +8,7 @@ use convex_yew_core::pagination::{PaginationError, PaginationStatus, Paginator};
 use convex_yew_core::protocol::udf_path::PaginatedQuery;
 use convex_yew_core::sync::QueryResult;
 use convex_yew_core::value::Object;
-use convex_yew_core::{from_value, Value};
+use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;

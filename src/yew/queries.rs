@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use convex_yew_core::protocol::udf_path::Query;
-use convex_yew_core::sync::ResultValue;
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::ResultValue;
+use convex_yew_core::value::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;

@@ -95,6 +95,10 @@ impl AuthKitConfig {
 /// The sessionStorage key of the PKCE verifier (not scoped by client id, as in authkit-js).
 pub const VERIFIER_KEY: &str = "workos:code-verifier";
 
+/// Keys older authkit-js versions used, unscoped by client id: removed on sign-out too, so a
+/// session they hold cannot outlive it. `(in localStorage, in sessionStorage)`.
+pub(crate) const LEGACY_KEYS: (&str, &str) = ("workos:refresh-token", "workos_organization_id");
+
 /// authkit-js turns dev mode on for exactly these host names.
 pub fn default_dev_mode(hostname: &str) -> bool {
     hostname == "localhost" || hostname == "127.0.0.1"

@@ -20,15 +20,16 @@ pub enum AuthKitError {
     /// another tab, or a forged link): nothing was sent.
     #[error("the sign-in callback has no PKCE verifier in this tab; sign-in must start and finish in the same tab")]
     MissingVerifier,
-    /// The code exchange failed.
-    #[error("the sign-in code exchange failed: {0}")]
-    CodeExchange(RefreshError),
+    /// The code exchange failed (the cause is the error's `source`).
+    #[error("the sign-in code exchange failed")]
+    CodeExchange(#[source] RefreshError),
     /// A transient refresh failure: the session is kept; try again later.
     #[error(transparent)]
     Refresh(RefreshError),
-    /// AuthKit refused to move the session to that organization; the session is kept as it was.
-    #[error("AuthKit refused the organization switch: {0}")]
-    OrganizationRefused(RefreshError),
+    /// AuthKit refused to move the session to that organization; the session is kept as it
+    /// was (the cause is the error's `source`).
+    #[error("AuthKit refused the organization switch")]
+    OrganizationRefused(#[source] RefreshError),
     /// Another organization switch was asked for before this one could run; only the
     /// latest runs.
     #[error("a later organization switch replaced this one")]

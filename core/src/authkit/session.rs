@@ -92,7 +92,7 @@ impl AuthResponse {
 }
 
 /// Whether a token expiring at `expires_at` needs a refresh now, with `buffer_secs` of margin.
-pub fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_secs: u64) -> bool {
+pub(crate) fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_secs: u64) -> bool {
     match expires_at {
         None => true,
         Some(at) => {
@@ -178,7 +178,7 @@ impl RefreshError {
 
 /// What `get_access_token` does after a failed refresh (authkit-js's decision tree).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AfterFailure {
+pub(crate) enum AfterFailure {
     /// Hand out the token in memory: the refresh was not forced and it is still valid.
     UseCurrentToken,
     /// Try once more (after a lock timeout).
@@ -190,7 +190,7 @@ pub enum AfterFailure {
 }
 
 /// The decision after a failed refresh. `already_retried` is true on the second attempt.
-pub fn after_failure(
+pub(crate) fn after_failure(
     error: &RefreshError,
     forced: bool,
     token_still_valid: bool,

@@ -25,7 +25,7 @@
 //! use convex_yew_core::pagination::{Paginator, PaginationStatus};
 //! use convex_yew_core::sync::QueryResult;
 //! use convex_yew_core::value::Object;
-//! use convex_yew_core::Value;
+//! use convex_yew_core::value::Value;
 //!
 //! let mut p = Paginator::new("messages:feed", Object::new(), 2, 1);
 //! let first = p.queries()[0].clone();

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{ProtocolError, ServerMessage, StateVersion};
-use crate::sync::ResultValue;
+use crate::value::ResultValue;
 use crate::value::Value;
 
 /// A query's journal as a change carries it: absent keeps the one the client holds (as the

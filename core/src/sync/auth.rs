@@ -20,6 +20,24 @@
 //! - a token whose lifetime is at or under the leeway is refetched at most once a second
 //!   (the official client refetches it at once, in a loop), with one warning.
 //!
+//! The official client's state names, for readers of `authentication_manager.ts`:
+//!
+//! | convex-js `AuthState` | here |
+//! |---|---|
+//! | `noAuth` | `Anonymous` (or `Pending` with `expectAuth`) |
+//! | `waitingForServerConfirmationOfCachedToken` | `Confirming { cached: true }` |
+//! | `initialRefetch` | `Refetching` after a cached token was confirmed |
+//! | `waitingForServerConfirmationOfFreshToken` | `Confirming { cached: false }` |
+//! | `waitingForScheduledRefetch` | `Confirmed { refresh_at: Some(_) }` |
+//! | `notRefetching` | `Confirmed { refresh_at: None }` |
+//!
+//! `Initial` (the first fetch) and `Reauthenticating` (after an `AuthError`) are the
+//! official client's fetches in flight, which it keeps outside its state.
+//!
+//! This file is one state machine, about 700 lines: the states, and the table of their
+//! transitions (`on_fetched` and its neighbours), read together, as the official
+//! `AuthenticationManager` is one file.
+//!
 //! Timers run on the monotonic clock. The wall clock is read only to compare a held token's
 //! `exp` with the time now ([`WallClock`]).
 

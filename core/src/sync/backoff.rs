@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use crate::time::Rng;
+use crate::time::{exponential_backoff, Rng};
 
 /// The cap before jitter.
-pub const MAX_BACKOFF: Duration = Duration::from_millis(16_000);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_millis(16_000);
 
 const OVERLOADED: &[&str] = &[
     "SubscriptionsWorkerFullError",
@@ -26,7 +26,7 @@ const OVERLOADED: &[&str] = &[
 
 /// Why the socket closed, for the backoff base.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CloseCause {
+pub(crate) enum CloseCause {
     /// The client closed it (inactivity, a protocol error, a failed send).
     Client,
     /// The server or the network closed it, with this reason (possibly empty).
@@ -34,7 +34,7 @@ pub enum CloseCause {
 }
 
 /// The base delay for a close cause.
-pub fn base_delay(cause: &CloseCause) -> Duration {
+pub(crate) fn base_delay(cause: &CloseCause) -> Duration {
     match cause {
         CloseCause::Client => Duration::from_millis(100),
         CloseCause::Server(reason) if OVERLOADED.iter().any(|p| reason.starts_with(p)) => {
@@ -46,8 +46,7 @@ pub fn base_delay(cause: &CloseCause) -> Duration {
 
 /// The wait before retry number `retries` (0-based), with jitter drawn from `rng`.
 pub(crate) fn delay(cause: &CloseCause, retries: u32, rng: &mut Rng) -> Duration {
-    let base = base_delay(cause).as_millis() as f64;
-    let capped = (base * 2f64.powi(retries.min(30) as i32)).min(MAX_BACKOFF.as_millis() as f64);
+    let capped = exponential_backoff(retries, base_delay(cause), MAX_BACKOFF).as_millis() as f64;
     let jittered = capped + capped * (rng.next_f64() - 0.5);
     Duration::from_millis(jittered.max(0.0) as u64)
 }

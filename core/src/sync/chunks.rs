@@ -2,7 +2,7 @@
 
 /// Why a chunk was rejected (the buffer is dropped).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ChunkError {
+pub(crate) enum ChunkError {
     /// `partNumber` outside `[0, totalParts)` or `totalParts == 0`.
     #[error("chunk part {part} of {total} is out of range")]
     OutOfRange {
@@ -32,9 +32,9 @@ pub enum ChunkError {
 
 /// The most parts a chunked transition may have (the server splits at 5 MB, so this is
 /// 5 GB of theoretical room; what binds is [`MAX_BYTES`]).
-pub const MAX_PARTS: u32 = 1_000;
+pub(crate) const MAX_PARTS: u32 = 1_000;
 /// The most bytes a chunked transition may buffer.
-pub const MAX_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_BYTES: usize = 256 * 1024 * 1024;
 
 /// Buffered parts of one transition.
 #[derive(Debug)]

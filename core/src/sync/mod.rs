@@ -10,14 +10,22 @@
 //!   [`poll_event`](SyncClient::poll_event) (results changed, requests settled, auth changed) and
 //!   [`poll_timeout`](SyncClient::poll_timeout) (when to call `handle_timeout` next).
 //!
-//! Modules: [`types`] (settings, `Io`, `Event`, `ConnectionState`), `socket` (the socket's
-//! lifecycle), `auth` (token states and their transitions), [`query_set`] (wanted queries),
-//! [`requests`] (mutations and actions),
-//! [`backoff`] (reconnect delays), [`chunks`] (TransitionChunk reassembly),
-//! [`jwt`] (reading `iat`/`exp`), [`time`] (the caller-supplied clock).
+//! `SyncClient` composes owners, each keeping its collections private and holding the
+//! transitions that carry rules (convex-js's managers, quinn-proto's spaces):
+//! - `query_set`: the queries the app wants, deduplicated and reference counted;
+//! - `remote`: the server's results at its version (a Transition moves it);
+//! - `requests`: mutations and actions (restart on a new socket, settle at a timestamp);
+//! - `socket`: the socket's life and what the server was told on it;
+//! - `auth`: the token's states and their transitions;
+//! - `optimistic`: local updates layered over the server's results;
+//! - `chunks` (TransitionChunk reassembly) and `backoff` (reconnect delays).
+//!
+//! The settings are [`ClientConfig`]; what goes in and out is [`Io`], [`Event`] and
+//! [`ConnectionState`]. Time is the caller's monotonic [`Instant`].
 //!
 //! ```
-//! use convex_yew_core::sync::{ClientConfig, Instant, Io, SyncClient};
+//! use convex_yew_core::sync::{ClientConfig, Io, SyncClient};
+//! use convex_yew_core::time::Instant;
 //! use convex_yew_core::value::Object;
 //!
 //! let now = Instant::from_millis(1_700_000_000_000);
@@ -34,58 +42,40 @@
 //! ```
 
 mod auth;
-pub mod backoff;
-pub mod chunks;
+mod backoff;
+mod chunks;
+mod config;
+mod incoming;
+mod io;
 mod optimistic;
-pub mod query_set;
-pub mod requests;
-mod result_value;
+mod outgoing;
+mod query_set;
+mod remote;
+mod requests;
 mod socket;
-pub mod types;
-
-use crate::time::WallClock;
-pub use crate::{jwt, time};
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::protocol::transition::{self, Change, Incoming, Transition};
-use crate::protocol::{
-    AuthTokenType, ClientMessage, ProtocolError, QuerySetModification, ServerMessage, StateVersion,
-    Ts,
-};
-use crate::value::json::args_to_text;
+use crate::jwt;
+use crate::protocol::Ts;
+use crate::time::{Instant, WallClock};
+use crate::value::args_to_text;
 use crate::value::{Object, Value};
 
 use auth::{Auth, Effect};
 pub use auth::{FetchId, TokenFetch};
 use backoff::CloseCause;
-use chunks::{ChunkBuffer, ChunkError};
+use chunks::ChunkBuffer;
+pub use config::ClientConfig;
+pub use io::{ConnectionState, Event, FunctionError, Io, LogSource, SocketId};
 use optimistic::Optimistic;
 pub use optimistic::{LocalStore, OptimisticUpdate};
 use query_set::QuerySet;
 pub use query_set::{QueryId, QueryResult};
+use remote::RemoteQuerySet;
 pub use requests::RequestId;
-use requests::{RequestKind, Requests, Status};
-pub use result_value::ResultValue;
-use socket::{Handshake, Socket, SocketState};
-pub use time::Instant;
-pub use types::{ClientConfig, ConnectionState, Event, FunctionError, Io, LogSource, SocketId};
-
-/// What the server has been told on the current socket.
-#[derive(Default)]
-struct Sent {
-    query_set_version: u32,
-    queries: BTreeSet<QueryId>,
-    identity_version: u32,
-    /// The identity last presented on this socket: `Some(None)` anonymous (the server's
-    /// default on a new socket), `None` unknown: present again, even the same token (after
-    /// `set_auth`, so the server confirms and the new source's first token is not left
-    /// waiting for a confirmation that never comes).
-    token: Option<Option<String>>,
-    modified_query_set: bool,
-    /// The query-set version the first ModifyQuerySet moved to; used to reset the retry count.
-    catch_up_version: u32,
-}
+use requests::{RequestKind, Requests};
+use socket::{Due, Socket};
 
 /// The Convex sync client state machine. See the [module docs](self).
 pub struct SyncClient {
@@ -93,14 +83,11 @@ pub struct SyncClient {
     socket: Socket,
     /// The latest `now` passed in, for internal steps that need a time.
     now: Instant,
-    max_observed_ts: Option<Ts>,
     queries: QuerySet,
-    results: BTreeMap<QueryId, QueryResult>,
+    remote: RemoteQuerySet,
     optimistic: Optimistic,
     /// The wanted query set changed since the last flush: the next `poll_io` sends it.
     query_set_changed: bool,
-    remote_version: StateVersion,
-    sent: Sent,
     requests: Requests,
     auth: Auth,
     chunks: ChunkBuffer,
@@ -116,10 +103,10 @@ pub struct SyncClient {
 impl std::fmt::Debug for SyncClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SyncClient")
-            .field("socket", &self.socket.state)
+            .field("socket", self.socket.state())
             .field("auth", &self.auth)
             .field("queries", &self.queries.len())
-            .field("remote_version", &self.remote_version)
+            .field("remote_version", &self.remote.version())
             .finish_non_exhaustive()
     }
 }
@@ -136,13 +123,10 @@ impl SyncClient {
             ),
             config,
             now,
-            max_observed_ts: None,
             queries: QuerySet::default(),
-            results: Default::default(),
+            remote: RemoteQuerySet::default(),
             optimistic: Optimistic::default(),
             query_set_changed: false,
-            remote_version: StateVersion::default(),
-            sent: Sent::default(),
             requests: Requests::default(),
             chunks: ChunkBuffer::default(),
             wall: WallClock::default(),
@@ -152,6 +136,13 @@ impl SyncClient {
         };
         client.connect(now);
         client
+    }
+
+    /// Moves the client's clock to `now` (never back: the caller's clock is monotonic, and a
+    /// late call with an older reading changes nothing) and returns it.
+    fn tick(&mut self, now: Instant) -> Instant {
+        self.now = self.now.max(now);
+        self.now
     }
 
     // ----- outputs -----
@@ -184,6 +175,8 @@ impl SyncClient {
             .min()
     }
 
+    // ----- queries -----
+
     /// Subscribes to a query. Identical (path, args) subscriptions share one server query;
     /// call [`unsubscribe`](Self::unsubscribe) once per `subscribe`. Subscriptions and
     /// unsubscriptions made between two [`poll_io`](Self::poll_io) calls go to the server in
@@ -197,7 +190,7 @@ impl SyncClient {
     /// Drops one subscriber of a query; the last one removes it from the server's set.
     pub fn unsubscribe(&mut self, id: QueryId) {
         if self.queries.unsubscribe(id) {
-            self.results.remove(&id);
+            self.remote.forget(id);
             self.query_set_changed = true;
         }
     }
@@ -206,12 +199,8 @@ impl SyncClient {
     /// there is one: what a new subscriber can show on its first render.
     /// An optimistic update's value counts too.
     pub fn cached_result(&self, path: &str, args: &Object) -> Option<&QueryResult> {
-        if let Some(o) = self
-            .optimistic
-            .overlay
-            .get(&query_set::token_of(path, args))
-        {
-            return o.result.as_ref();
+        if let Some(written) = self.optimistic.written(&query_set::token_of(path, args)) {
+            return written;
         }
         self.query_result(self.queries.find(path, args)?)
     }
@@ -219,11 +208,8 @@ impl SyncClient {
     /// The latest result of a subscribed query, with pending optimistic updates applied;
     /// `None` while it loads.
     pub fn query_result(&self, id: QueryId) -> Option<&QueryResult> {
-        let token = self.queries.token(id)?;
-        match self.optimistic.overlay.get(token) {
-            Some(o) => o.result.as_ref(),
-            None => self.results.get(&id),
-        }
+        self.optimistic
+            .visible(&self.queries, self.remote.results(), id)
     }
 
     /// The canonical path of a subscribed query (`module:function`, `.js` dropped), or `None`
@@ -235,7 +221,7 @@ impl SyncClient {
     /// The log lines the function printed while computing the query's current result (the
     /// official `localQueryLogs`); `None` when it is not subscribed or has no result yet.
     pub fn query_logs(&self, id: QueryId) -> Option<&[String]> {
-        self.results.get(&id)?;
+        self.remote.result(id)?;
         self.queries.get(id).map(|q| q.logs.as_slice())
     }
 
@@ -247,7 +233,20 @@ impl SyncClient {
     /// The latest result the server sent for a subscribed query, without optimistic updates.
     pub fn server_result(&self, id: QueryId) -> Option<&QueryResult> {
         self.queries.token(id)?;
-        self.results.get(&id)
+        self.remote.result(id)
+    }
+
+    /// How many queries the client keeps any state for: subscribed, holding a result, or in
+    /// the set the server was told about. It falls back to zero once every subscription is
+    /// dropped and flushed (query ids are never reused, so anything kept per id after that
+    /// would grow for the life of the page).
+    pub fn tracked_queries(&self) -> usize {
+        let mut ids: BTreeSet<QueryId> = self.queries.ids().collect();
+        ids.extend(self.remote.ids());
+        if let Some(sent) = self.socket.sent() {
+            ids.extend(sent.told().iter().copied());
+        }
+        ids.len()
     }
 
     // ----- mutations and actions -----
@@ -255,12 +254,12 @@ impl SyncClient {
     /// Queues a mutation asked for at `now`. It settles (see [`Event::MutationSettled`]) once
     /// its writes are visible in query results, or when it fails.
     pub fn mutation(&mut self, path: &str, args: &Object, now: Instant) -> RequestId {
-        self.request(RequestKind::Mutation, path, args, now)
+        self.request(RequestKind::Mutation, path, args, now, None)
     }
 
     /// Queues an action asked for at `now`.
     pub fn action(&mut self, path: &str, args: &Object, now: Instant) -> RequestId {
-        self.request(RequestKind::Action, path, args, now)
+        self.request(RequestKind::Action, path, args, now, None)
     }
 
     /// Queues a mutation with an optimistic update: `update` changes query results locally at
@@ -274,14 +273,12 @@ impl SyncClient {
         now: Instant,
         update: OptimisticUpdate,
     ) -> RequestId {
-        self.request_with(RequestKind::Mutation, path, args, now, Some(update))
+        self.request(RequestKind::Mutation, path, args, now, Some(update))
     }
 
-    fn request(&mut self, kind: RequestKind, path: &str, args: &Object, now: Instant) -> RequestId {
-        self.request_with(kind, path, args, now, None)
-    }
-
-    fn request_with(
+    /// Arguments that break Convex's rules fail the request at once, without sending it; so
+    /// does a request to a closed client.
+    fn request(
         &mut self,
         kind: RequestKind,
         path: &str,
@@ -289,21 +286,23 @@ impl SyncClient {
         now: Instant,
         update: Option<OptimisticUpdate>,
     ) -> RequestId {
-        self.now = self.now.max(now);
-        let id = self
-            .requests
-            .add(kind, path.to_owned(), args_to_text(args), self.now);
+        let now = self.tick(now);
+        let id = self.requests.allocate();
         if let Err(e) = crate::value::validate_object(args) {
-            self.requests.map.remove(&id);
             self.settle(kind, id, Err(FunctionError::InvalidArgs(e)));
             return id;
         }
+        if self.socket.is_terminated() {
+            self.settle(kind, id, Err(FunctionError::ClientClosed));
+            return id;
+        }
+        self.requests
+            .add(id, kind, path.to_owned(), args_to_text(args), now);
         if let Some(update) = update {
             self.optimistic.push(id, update);
             self.publish(BTreeMap::new());
         }
         self.flush();
-        self.events.push_back(Event::ConnectionChanged);
         id
     }
 
@@ -313,13 +312,13 @@ impl SyncClient {
     /// socket's handshake until it has one, so no query runs without it. Whatever token was
     /// in use before is dropped.
     pub fn set_auth(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        if self.sent.token != Some(None) {
+        let now = self.tick(now);
+        if let Some(sent) = self.socket.sent_mut() {
             // The server holds a user: present again whatever the new source gives, even
             // the same token, so that it confirms (or drops) that identity.
-            self.sent.token = None;
+            sent.present_again();
         }
-        let fx = self.auth.set(self.now);
+        let fx = self.auth.set(now);
         self.apply_auth(fx);
     }
 
@@ -329,8 +328,8 @@ impl SyncClient {
     /// presented meanwhile and [`is_authenticated`](Self::is_authenticated) does not change,
     /// so the UI does not flicker. Nothing happens while anonymous.
     pub fn reauthenticate(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        let fx = self.auth.source_changed(self.now);
+        let now = self.tick(now);
+        let fx = self.auth.source_changed(now);
         self.apply_auth(fx);
     }
 
@@ -340,8 +339,8 @@ impl SyncClient {
     /// monotonic clock did not see (a sleep that paused it) brings the scheduled token
     /// refetch that much earlier. Without readings, `now` is taken as the wall clock.
     pub fn handle_wall_clock(&mut self, unix_ms: u64, now: Instant) {
-        self.now = self.now.max(now);
-        let unseen = self.wall.observe(self.now, unix_ms);
+        let now = self.tick(now);
+        let unseen = self.wall.observe(now, unix_ms);
         if !unseen.is_zero() {
             self.auth.unseen(unseen);
         }
@@ -350,7 +349,7 @@ impl SyncClient {
     /// Ends authentication: the server is told the user is anonymous, and any scheduled
     /// refresh is cancelled (unlike the official client, whose timer keeps running).
     pub fn clear_auth(&mut self, now: Instant) {
-        self.now = self.now.max(now);
+        self.tick(now);
         let fx = self.auth.clear();
         self.apply_auth(fx);
     }
@@ -358,14 +357,20 @@ impl SyncClient {
     /// Reports the outcome of an [`Io::FetchToken`]. An outcome for a fetch that was
     /// superseded (or abandoned at its deadline) is ignored.
     pub fn token_fetched(&mut self, fetch: FetchId, outcome: TokenFetch, now: Instant) {
-        self.now = self.now.max(now);
-        let fx = self.auth.on_fetched(fetch, outcome, self.now, &self.wall);
+        let now = self.tick(now);
+        let fx = self.auth.on_fetched(fetch, outcome, now, &self.wall);
         self.apply_auth(fx);
     }
 
     /// Carries out what an auth transition asked for, then brings the socket in line with
     /// the new auth state: stop it, restart it, send its held handshake, send the token.
     fn apply_auth(&mut self, effects: Vec<Effect>) {
+        self.report_auth(effects);
+        self.reconcile_socket();
+    }
+
+    /// The events and fetches of an auth transition.
+    fn report_auth(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
                 Effect::Fetch { id, force_refresh } => self.io.push_back(Io::FetchToken {
@@ -387,123 +392,47 @@ impl SyncClient {
                 Effect::Warning(w) => self.events.push_back(Event::Warning(w)),
             }
         }
-        self.reconcile_socket();
     }
 
     /// The one place that decides what the socket does about auth.
     fn reconcile_socket(&mut self) {
         if self.auth.stops_socket() {
-            if let Some(id) = self.socket.current() {
-                self.close_socket(id, "AuthError", CloseCause::Client, true);
-            } else if let SocketState::Backoff { .. } = self.socket.state {
-                self.socket.state = SocketState::Stopped;
+            match self.socket.current() {
+                Some(id) => self.close_socket(id, "AuthError", CloseCause::Client, true),
+                None => self.socket.stop(),
             }
             return;
         }
-        match self.socket.state {
-            SocketState::Stopped => {
-                // The official `tryRestartSocket`: straight back, no backoff.
-                self.socket.last_close_reason = None;
-                self.connect(self.now);
-            }
-            SocketState::Open {
-                handshake: Handshake::Held,
-                ..
-            } if !self.auth.holds_handshake() => self.send_connect(self.now),
-            _ => self.flush(),
+        if let Some(socket) = self.socket.restart_now(self.now) {
+            self.io.push_back(Io::Connect { socket });
+        } else if self.socket.holds_handshake() && !self.auth.holds_handshake() {
+            self.send_connect();
+        } else {
+            self.flush();
         }
-    }
-
-    fn on_auth_error(
-        &mut self,
-        error: String,
-        base_version: Option<u32>,
-        attempted: Option<bool>,
-        now: Instant,
-    ) {
-        if attempted == Some(false) && self.auth.awaits_confirmation() {
-            return; // about a token that is already being replaced
-        }
-        if let Some(base) = base_version {
-            if base.saturating_add(1) < self.sent.identity_version {
-                return; // about an older auth attempt
-            }
-        }
-        let was_anonymous = self.auth.presented() == Some(None);
-        let fx = self.auth.on_rejected(error, now);
-        let gave_up = fx.iter().any(|e| matches!(e, Effect::GaveUp(_)));
-        if gave_up || was_anonymous {
-            // The server closes the socket after an AuthError: reconnect anonymous at once.
-            if let Some(id) = self.socket.current() {
-                self.close_socket(id, "AuthError", CloseCause::Client, true);
-            }
-        }
-        self.apply_auth(fx);
     }
 
     // ----- socket events -----
 
     /// The socket `socket` opened.
     pub fn handle_open(&mut self, socket: SocketId, now: Instant) {
-        self.now = self.now.max(now);
-        let now = self.now;
+        let now = self.tick(now);
         if !self.socket.opened(socket, now) {
             return;
         }
-        self.sent = Sent {
-            token: Some(None),
-            ..Sent::default()
-        };
-        self.remote_version = StateVersion::default();
+        self.remote.restart();
         self.chunks.clear();
-        // Mutations are re-sent (the server deduplicates them); actions in flight are failed.
-        let mut lost = Vec::new();
-        for (&id, r) in self.requests.map.iter_mut() {
-            match (r.kind, &r.status) {
-                (RequestKind::Mutation, Status::Requested | Status::Committed { .. }) => {
-                    r.status = Status::NotSent
-                }
-                (RequestKind::Action, Status::Requested) => lost.push(id),
-                _ => {}
-            }
-        }
-        for id in lost {
-            self.requests.map.remove(&id);
+        for id in self.requests.restart() {
             self.settle(RequestKind::Action, id, Err(FunctionError::ConnectionLost));
         }
         if !self.auth.holds_handshake() {
-            self.send_connect(now);
+            self.send_connect();
         }
-        self.events.push_back(Event::ConnectionChanged);
-    }
-
-    fn send_connect(&mut self, now: Instant) {
-        let SocketState::Open {
-            id,
-            handshake: Handshake::Held,
-        } = self.socket.state
-        else {
-            return;
-        };
-        let msg = ClientMessage::Connect {
-            session_id: self.config.session_id.clone(),
-            connection_count: self.socket.connection_count,
-            last_close_reason: self.socket.last_close_reason.take(),
-            max_observed_timestamp: self.max_observed_ts,
-            client_ts: Some(self.wall.unix_ms(now)),
-        };
-        self.socket.handshake_sent();
-        self.io.push_back(Io::Send {
-            socket: id,
-            text: msg.to_text(),
-        });
-        self.flush();
     }
 
     /// The socket `socket` closed (or failed to open) with this close code and reason.
     pub fn handle_close(&mut self, socket: SocketId, code: u16, reason: &str, now: Instant) {
-        self.now = self.now.max(now);
-        let now = self.now;
+        let now = self.tick(now);
         if self.socket.current() != Some(socket) {
             return;
         }
@@ -515,148 +444,26 @@ impl SyncClient {
                 reason: reason.to_owned(),
             });
         }
-        if !reason.is_empty() {
-            self.socket.last_close_reason = Some(reason.to_owned());
-        } else if self.socket.last_close_reason.is_none() {
-            self.socket.last_close_reason = Some(format!("closed with code {code}"));
-        }
+        self.socket.closed_by_server(code, reason);
         self.chunks.clear();
         let stop = self.auth.stops_socket();
         self.socket
             .drop_current(CloseCause::Server(reason.to_owned()), now, stop);
-        self.events.push_back(Event::ConnectionChanged);
-    }
-
-    /// One text frame arrived on `socket`.
-    pub fn handle_message(&mut self, socket: SocketId, text: &str, now: Instant) {
-        self.now = self.now.max(now);
-        let now = self.now;
-        let SocketState::Open { id, .. } = self.socket.state else {
-            return;
-        };
-        if id != socket {
-            return;
-        }
-        self.socket.last_server_activity = now;
-        let msg = match transition::parse(text) {
-            Ok(Incoming::Transition(t)) => {
-                self.interrupt_chunks();
-                return self.apply_transition(t, now);
-            }
-            Ok(Incoming::Other(m)) => m,
-            Err(ProtocolError::Unrecognized(what)) => {
-                // A frame this version does not know (a newer server's message type): the
-                // official client drops it and keeps the socket and any pending chunks.
-                return self.unrecognized(what);
-            }
-            Err(e) => {
-                let preview: String = text.chars().take(80).collect();
-                return self.protocol_violation(format!("{e}: {preview}"), now);
-            }
-        };
-        // A Ping between the chunks of a Transition is harmless (the official client handles
-        // it before its chunk check); anything else ends the partial Transition.
-        if !matches!(
-            msg,
-            ServerMessage::TransitionChunk { .. } | ServerMessage::Ping
-        ) {
-            self.interrupt_chunks();
-        }
-        match msg {
-            // Transitions take the fast path above.
-            ServerMessage::Transition { .. } => {}
-            ServerMessage::TransitionChunk {
-                chunk,
-                part_number,
-                total_parts,
-                transition_id,
-            } => {
-                match self
-                    .chunks
-                    .push(chunk, part_number, total_parts, transition_id)
-                {
-                    Ok(None) => {}
-                    Ok(Some(whole)) => match transition::parse(&whole) {
-                        Ok(Incoming::Transition(t)) => self.apply_transition(t, now),
-                        _ => self.protocol_violation(
-                            "reassembled chunks are not a Transition".into(),
-                            now,
-                        ),
-                    },
-                    Err(
-                        e @ (ChunkError::OutOfRange { .. }
-                        | ChunkError::OutOfOrder { .. }
-                        | ChunkError::TooLarge { .. }),
-                    ) => self.protocol_violation(e.to_string(), now),
-                }
-            }
-            ServerMessage::MutationResponse {
-                request_id,
-                success,
-                result,
-                ts,
-                log_lines,
-                error_data,
-            } => self.on_response(
-                RequestKind::Mutation,
-                RequestId(request_id),
-                success,
-                result,
-                ts,
-                log_lines,
-                error_data,
-            ),
-            ServerMessage::ActionResponse {
-                request_id,
-                success,
-                result,
-                log_lines,
-                error_data,
-            } => self.on_response(
-                RequestKind::Action,
-                RequestId(request_id),
-                success,
-                result,
-                None,
-                log_lines,
-                error_data,
-            ),
-            ServerMessage::AuthError {
-                error,
-                base_version,
-                auth_update_attempted,
-            } => self.on_auth_error(error, base_version, auth_update_attempted, now),
-            ServerMessage::FatalError { error } => {
-                let reason: String = format!("FatalError: {error}").chars().take(123).collect();
-                self.events
-                    .push_back(Event::ProtocolViolation(reason.clone()));
-                self.client_close(&reason, now);
-            }
-            ServerMessage::Ping => {}
-        }
     }
 
     /// Timers: call when [`poll_timeout`](Self::poll_timeout)'s instant has passed.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        let now = self.now;
-        match self.socket.state {
-            SocketState::Backoff { retry_at } if retry_at <= now => self.connect(now),
-            SocketState::Connecting { since, .. }
-                if since.saturating_add(self.config.connect_timeout) <= now =>
-            {
-                self.client_close("ConnectTimeout", now)
-            }
-            SocketState::Open { .. }
-                if self
-                    .socket
-                    .last_server_activity
-                    .saturating_add(self.config.server_inactivity_timeout)
-                    <= now =>
-            {
-                self.client_close("InactiveServer", now)
-            }
-            _ => {}
+        let now = self.tick(now);
+        let due = self.socket.due(
+            now,
+            self.config.connect_timeout,
+            self.config.server_inactivity_timeout,
+        );
+        match due {
+            Some(Due::Reconnect) => self.connect(now),
+            Some(Due::ConnectTimeout) => self.client_close("ConnectTimeout"),
+            Some(Due::InactiveServer) => self.client_close("InactiveServer"),
+            None => {}
         }
         let fx = self.auth.on_timeout(now);
         self.apply_auth(fx);
@@ -665,14 +472,16 @@ impl SyncClient {
     /// The page came back (online, visible, focused) or the clock jumped: reconnect now
     /// instead of waiting out a backoff, and run any timer that is due.
     pub fn handle_wake(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        if let SocketState::Backoff { .. } = self.socket.state {
-            self.connect(self.now);
+        let now = self.tick(now);
+        if let Some(socket) = self.socket.connect_early(now) {
+            self.io.push_back(Io::Connect { socket });
         }
         self.handle_timeout(now);
     }
 
-    /// Closes the client for good: the socket closes and pending requests fail.
+    /// Closes the client for good: the socket closes, pending requests fail with
+    /// [`FunctionError::ClientClosed`], auth ends (reported as [`Event::AuthChanged`] if the
+    /// server had confirmed a token), and every later request fails at once.
     pub fn close(&mut self) {
         if let Some(id) = self.socket.current() {
             self.io.push_back(Io::Close {
@@ -680,15 +489,10 @@ impl SyncClient {
                 reason: "client closed".into(),
             });
         }
-        self.socket.state = SocketState::Terminated;
-        let _ = self.auth.clear();
-        let pending: Vec<_> = self
-            .requests
-            .map
-            .iter()
-            .map(|(&id, r)| (id, r.kind))
-            .collect();
-        self.requests.map.clear();
+        self.socket.terminate();
+        let fx = self.auth.clear();
+        self.report_auth(fx);
+        let pending = self.requests.fail_all();
         if self.optimistic.clear() {
             self.publish(BTreeMap::new());
         }
@@ -700,33 +504,22 @@ impl SyncClient {
     /// Whether [`close`](Self::close) ended the client: no socket opens again and every new
     /// request fails at once.
     pub fn is_closed(&self) -> bool {
-        self.socket.state == SocketState::Terminated
+        self.socket.is_terminated()
     }
 
     /// The connection as the app may show it.
     pub fn connection_state(&self) -> ConnectionState {
         ConnectionState {
-            is_websocket_connected: self.socket.ready().is_some(),
-            has_ever_connected: self.socket.has_ever_connected,
-            connection_count: self.socket.connection_count,
-            connection_retries: self.socket.retries,
+            is_websocket_connected: self.socket.is_ready(),
+            has_ever_connected: self.socket.has_ever_connected(),
+            connection_count: self.socket.connection_count(),
+            connection_retries: self.socket.retries(),
             inflight_mutations: self.requests.count(RequestKind::Mutation),
             inflight_actions: self.requests.count(RequestKind::Action),
-            has_inflight_requests: !self.requests.map.is_empty(),
+            has_inflight_requests: !self.requests.is_empty(),
             time_of_oldest_inflight_request: self.requests.oldest(),
             subscribed_queries: self.queries.len(),
         }
-    }
-
-    /// How many queries the client keeps any state for: subscribed, holding a result, or in
-    /// the set the server was told about. It falls back to zero once every subscription is
-    /// dropped and flushed (query ids are never reused, so anything kept per id after that
-    /// would grow for the life of the page).
-    pub fn tracked_queries(&self) -> usize {
-        let mut ids: BTreeSet<QueryId> = self.queries.ids().collect();
-        ids.extend(self.results.keys().copied());
-        ids.extend(self.sent.queries.iter().copied());
-        ids.len()
     }
 
     /// Whether the server has confirmed the current token.
@@ -763,334 +556,34 @@ impl SyncClient {
         });
         self.chunks.clear();
         self.socket.drop_current(cause, self.now, stop_or_restart);
-        self.events.push_back(Event::ConnectionChanged);
     }
 
     /// The client closes the socket itself and reconnects after a short backoff.
-    fn client_close(&mut self, reason: &str, now: Instant) {
-        self.now = self.now.max(now);
+    fn client_close(&mut self, reason: &str) {
         if let Some(id) = self.socket.current() {
-            self.socket.last_close_reason = Some(reason.to_owned());
+            self.socket.closing(reason);
             let stop = self.auth.stops_socket();
             self.close_socket(id, reason, CloseCause::Client, stop);
         }
     }
 
-    /// A message other than a chunk or a Ping arrived while chunks were pending: the partial
-    /// Transition is dropped and the message handled (as the official client does).
-    fn interrupt_chunks(&mut self) {
-        if !self.chunks.is_empty() {
-            self.chunks.clear();
-            self.events.push_back(Event::ProtocolViolation(
-                "a message arrived between the chunks of a Transition; the partial Transition was dropped".into(),
-            ));
-        }
-    }
-
-    /// An unrecognized frame is dropped; each kind is reported once.
-    fn unrecognized(&mut self, what: String) {
-        let kind: String = what.chars().take(80).collect();
-        if !self.unrecognized.contains(&kind) && self.unrecognized.len() < 16 {
-            self.unrecognized.push(kind.clone());
-            self.events.push_back(Event::ProtocolViolation(format!(
-                "ignored a server frame this client does not know ({kind}); later ones like it are ignored silently"
-            )));
-        }
-    }
-
-    fn protocol_violation(&mut self, message: String, now: Instant) {
-        self.events.push_back(Event::ProtocolViolation(message));
-        self.client_close("ProtocolError", now);
-    }
-
-    /// Sends whatever the server has not been told yet, in the official order:
-    /// Authenticate, then ModifyQuerySet, then requests in id order.
-    fn flush(&mut self) {
-        let Some(id) = self.socket.ready() else {
-            return;
-        };
-        let Some(presented) = self.auth.presented() else {
-            return; // waiting for a token
-        };
-        if self.sent.token.as_ref().map(Option::as_deref) != Some(presented) {
-            let value = presented.map(str::to_owned);
-            let msg = ClientMessage::Authenticate {
-                base_version: self.sent.identity_version,
-                token_type: if value.is_some() {
-                    AuthTokenType::User
-                } else {
-                    AuthTokenType::None
-                },
-                value: value.clone(),
-                impersonating: None,
-            };
-            self.sent.identity_version += 1;
-            self.sent.token = Some(value);
-            self.io.push_back(Io::Send {
-                socket: id,
-                text: msg.to_text(),
-            });
-        }
-        let wanted: BTreeSet<QueryId> = self.queries.ids().collect();
-        let mut modifications = Vec::new();
-        for &q in wanted.difference(&self.sent.queries) {
-            if let Some(local) = self.queries.get(q) {
-                modifications.push(QuerySetModification::Add {
-                    query_id: q.0,
-                    udf_path: local.path.clone(),
-                    args: local.args.clone(),
-                    journal: local.journal.clone(),
-                    component_path: None,
-                });
-            }
-        }
-        for &q in self.sent.queries.difference(&wanted) {
-            modifications.push(QuerySetModification::Remove { query_id: q.0 });
-        }
-        // The first ModifyQuerySet on a socket goes out even when empty, as the official client does.
-        if !modifications.is_empty() || !self.sent.modified_query_set {
-            let base = self.sent.query_set_version;
-            let msg = ClientMessage::ModifyQuerySet {
-                base_version: base,
-                new_version: base + 1,
-                modifications,
-            };
-            self.sent.query_set_version = base + 1;
-            if !self.sent.modified_query_set {
-                self.sent.catch_up_version = base + 1;
-            }
-            self.sent.modified_query_set = true;
-            self.sent.queries = wanted;
-            self.io.push_back(Io::Send {
-                socket: id,
-                text: msg.to_text(),
-            });
-        }
-        let mut frames = Vec::new();
-        for (&rid, r) in self.requests.map.iter_mut() {
-            if r.status == Status::NotSent {
-                r.status = Status::Requested;
-                frames.push(r.frame_text(rid));
-            }
-        }
-        for text in frames {
-            self.io.push_back(Io::Send { socket: id, text });
-        }
-    }
-
-    fn apply_transition(&mut self, transition: Transition, now: Instant) {
-        let Transition {
-            start,
-            end,
-            changes,
-        } = transition;
-        if start != self.remote_version {
-            return self.protocol_violation(
-                format!(
-                    "Transition startVersion {start:?} does not match the client's {:?}",
-                    self.remote_version
-                ),
-                now,
-            );
-        }
-        self.observe_ts(end.ts);
-        let confirms_auth =
-            end.identity > start.identity && end.identity >= self.sent.identity_version;
-        let mut changed = BTreeMap::new();
-        for change in changes {
-            let (id, result, journal, log_lines) = match change {
-                Change::Updated {
-                    query_id,
-                    value,
-                    log_lines,
-                    journal,
-                } => (
-                    QueryId(query_id),
-                    QueryResult::Value(value),
-                    journal,
-                    log_lines,
-                ),
-                Change::Failed {
-                    query_id,
-                    message,
-                    data,
-                    log_lines,
-                    journal,
-                } => (
-                    QueryId(query_id),
-                    QueryResult::Error { message, data },
-                    journal,
-                    log_lines,
-                ),
-                Change::Removed { query_id } => {
-                    // Still subscribed: its result is unknown again (loading), as the
-                    // official client shows it.
-                    let id = QueryId(query_id);
-                    if let Some(previous) = self.results.remove(&id) {
-                        if self.queries.contains(id) {
-                            changed.insert(id, Some(previous));
-                        }
-                    }
-                    continue;
-                }
-            };
-            let Some(path) = self.queries.get(id).map(|q| q.path.clone()) else {
-                continue; // unsubscribed meanwhile: ignore
-            };
-            if !log_lines.is_empty() {
-                self.events.push_back(Event::LogLines {
-                    source: LogSource::Query { id, path },
-                    lines: log_lines.clone(),
-                });
-            }
-            self.queries.set_result_meta(id, journal, log_lines);
-            if self.results.get(&id) != Some(&result) {
-                let previous = self.results.insert(id, result);
-                changed.insert(id, previous);
-            }
-        }
-        self.remote_version = end;
-        // The updates of the mutations this Transition makes visible go in the same step as
-        // the server results that contain their writes.
-        let done = self.take_committed(end.ts);
-        self.publish(changed);
-        for (id, value) in done {
-            self.settle(RequestKind::Mutation, id, Ok(value));
-        }
-        if confirms_auth {
-            let fx = self.auth.on_confirmed(now);
-            self.apply_auth(fx);
-        }
-        let caught_up = end.query_set >= self.sent.catch_up_version
-            && (self.sent.token == Some(None) || end.identity >= self.sent.identity_version);
-        if caught_up && self.socket.retries != 0 {
-            self.socket.retries = 0;
-            self.events.push_back(Event::ConnectionChanged);
-        }
-    }
-
-    fn observe_ts(&mut self, ts: Ts) {
-        if self.max_observed_ts.is_none_or(|m| ts > m) {
-            self.max_observed_ts = Some(ts);
-        }
-    }
-
-    fn settle_committed(&mut self, visible: Ts) {
-        let done = self.take_committed(visible);
-        if !done.is_empty() {
-            self.publish(BTreeMap::new());
-        }
-        for (id, value) in done {
-            self.settle(RequestKind::Mutation, id, Ok(value));
-        }
-    }
-
     /// Removes the mutations committed at or before `visible`, and their optimistic updates.
     fn take_committed(&mut self, visible: Ts) -> Vec<(RequestId, Value)> {
-        let ids: Vec<RequestId> = self
-            .requests
-            .map
-            .iter()
-            .filter(|(_, r)| matches!(&r.status, Status::Committed { ts, .. } if *ts <= visible))
-            .map(|(&id, _)| id)
-            .collect();
-        let mut done = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(r) = self.requests.map.remove(&id) {
-                if let Status::Committed { value, .. } = r.status {
-                    self.optimistic.drop_update(id);
-                    done.push((id, value));
-                }
-            }
+        let done = self.requests.take_committed(visible);
+        for (id, _) in &done {
+            self.optimistic.drop_update(*id);
         }
         done
     }
 
-    /// Replays the pending optimistic updates over the server results and reports every
-    /// subscribed query whose visible result changed: those the server changed (`server_changed`
-    /// holds their previous server result) and those an update touched before or after.
+    /// Reports every subscribed query whose visible result changed (see
+    /// `Optimistic::publish`).
     fn publish(&mut self, server_changed: BTreeMap<QueryId, Option<QueryResult>>) {
-        if self.optimistic.is_idle() {
-            if !server_changed.is_empty() {
-                let ids = server_changed.into_keys().collect();
-                self.events.push_back(Event::QueriesUpdated(ids));
-            }
-            return;
-        }
-        let old = self.optimistic.replay(&self.queries, &self.results);
-        let mut candidates: BTreeSet<QueryId> = server_changed.keys().copied().collect();
-        for token in old.keys().chain(self.optimistic.overlay.keys()) {
-            candidates.extend(self.queries.by_token(token));
-        }
-        let mut changed = Vec::new();
-        for id in candidates {
-            let Some(token) = self.queries.token(id) else {
-                continue;
-            };
-            let before = match old.get(token) {
-                Some(o) => o.result.as_ref(),
-                None => match server_changed.get(&id) {
-                    Some(previous) => previous.as_ref(),
-                    None => self.results.get(&id),
-                },
-            };
-            if before != self.query_result(id) {
-                changed.push(id);
-            }
-        }
+        let changed = self
+            .optimistic
+            .publish(&self.queries, self.remote.results(), server_changed);
         if !changed.is_empty() {
             self.events.push_back(Event::QueriesUpdated(changed));
-        }
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn on_response(
-        &mut self,
-        kind: RequestKind,
-        id: RequestId,
-        success: bool,
-        result: serde_json::Value,
-        ts: Option<Ts>,
-        log_lines: Vec<String>,
-        error_data: Option<serde_json::Value>,
-    ) {
-        let Some(r) = self.requests.map.get_mut(&id) else {
-            return;
-        }; // stray
-        if r.kind != kind || r.status != Status::Requested {
-            return; // duplicate or for a request not sent on this socket
-        }
-        if !log_lines.is_empty() {
-            let path = r.path.clone();
-            self.events.push_back(Event::LogLines {
-                source: match kind {
-                    RequestKind::Mutation => LogSource::Mutation { id, path },
-                    RequestKind::Action => LogSource::Action { id, path },
-                },
-                lines: log_lines,
-            });
-        }
-        let outcome = if success {
-            Value::from_json_owned(result).map_err(FunctionError::MalformedResult)
-        } else {
-            Err(FunctionError::Failed {
-                message: result
-                    .as_str()
-                    .map_or_else(|| result.to_string(), str::to_owned),
-                data: error_data.and_then(|d| Value::from_json(&d).ok()),
-            })
-        };
-        match (kind, outcome, ts) {
-            (RequestKind::Mutation, Ok(value), Some(ts)) => {
-                r.status = Status::Committed { ts, value };
-                self.observe_ts(ts);
-                // Already visible if a Transition got there first.
-                self.settle_committed(self.remote_version.ts);
-            }
-            (kind, outcome, _) => {
-                self.requests.map.remove(&id);
-                self.settle(kind, id, outcome);
-            }
         }
     }
 
@@ -1108,6 +601,5 @@ impl SyncClient {
             RequestKind::Mutation => Event::MutationSettled { request, result },
             RequestKind::Action => Event::ActionSettled { request, result },
         });
-        self.events.push_back(Event::ConnectionChanged);
     }
 }

@@ -38,7 +38,7 @@ pub(crate) struct Override {
 pub(crate) struct Optimistic {
     updates: Vec<(RequestId, OptimisticUpdate)>,
     /// By query token: the results the updates wrote, over the server's.
-    pub(crate) overlay: BTreeMap<String, Override>,
+    overlay: BTreeMap<String, Override>,
 }
 
 impl Optimistic {
@@ -63,8 +63,64 @@ impl Optimistic {
         self.updates.is_empty() && self.overlay.is_empty()
     }
 
+    /// What an update wrote for the query with this token: `Some(None)` shows it loading,
+    /// `None` leaves the server's result.
+    pub(crate) fn written(&self, token: &str) -> Option<Option<&QueryResult>> {
+        self.overlay.get(token).map(|o| o.result.as_ref())
+    }
+
+    /// The result a subscriber sees: the updates' over the server's.
+    pub(crate) fn visible<'a>(
+        &'a self,
+        queries: &QuerySet,
+        results: &'a BTreeMap<QueryId, QueryResult>,
+        id: QueryId,
+    ) -> Option<&'a QueryResult> {
+        let token = queries.token(id)?;
+        match self.written(token) {
+            Some(written) => written,
+            None => results.get(&id),
+        }
+    }
+
+    /// Replays the pending updates over the server's `results` and returns every subscribed
+    /// query whose visible result changed: those the server changed (`server_changed` holds
+    /// their previous server result) and those an update touched before or after.
+    pub(crate) fn publish(
+        &mut self,
+        queries: &QuerySet,
+        results: &BTreeMap<QueryId, QueryResult>,
+        server_changed: BTreeMap<QueryId, Option<QueryResult>>,
+    ) -> Vec<QueryId> {
+        if self.is_idle() {
+            return server_changed.into_keys().collect();
+        }
+        let old = self.replay(queries, results);
+        let mut candidates: std::collections::BTreeSet<QueryId> =
+            server_changed.keys().copied().collect();
+        for token in old.keys().chain(self.overlay.keys()) {
+            candidates.extend(queries.by_token(token));
+        }
+        candidates
+            .into_iter()
+            .filter(|&id| {
+                let Some(token) = queries.token(id) else {
+                    return false;
+                };
+                let before = match old.get(token) {
+                    Some(o) => o.result.as_ref(),
+                    None => match server_changed.get(&id) {
+                        Some(previous) => previous.as_ref(),
+                        None => results.get(&id),
+                    },
+                };
+                before != self.visible(queries, results, id)
+            })
+            .collect()
+    }
+
     /// Runs every pending update, in call order, over `results`; returns the old overlay.
-    pub(crate) fn replay(
+    fn replay(
         &mut self,
         queries: &QuerySet,
         results: &BTreeMap<QueryId, QueryResult>,

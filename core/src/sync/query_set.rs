@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use super::ResultValue;
 use crate::protocol::transition::Journal;
 use crate::protocol::udf_path::canonicalize;
-use crate::value::json::{args_to_text, args_to_wire};
+use crate::value::ResultValue;
+use crate::value::{args_to_text, args_to_wire};
 use crate::value::{Object, Value};
 
 /// Identifies one subscribed query (the protocol's `queryId`). Ids are never reused.

@@ -33,7 +33,7 @@ fn rank(v: &Value) -> u8 {
 /// ```
 /// use std::cmp::Ordering;
 /// use convex_yew_core::value::compare_values;
-/// use convex_yew_core::Value;
+/// use convex_yew_core::value::Value;
 /// assert_eq!(compare_values(&Value::Int64(7), &Value::Float64(1.0)), Ordering::Less);
 /// assert_eq!(compare_values(&Value::Float64(-0.0), &Value::Float64(0.0)), Ordering::Less);
 /// assert_eq!(compare_values(&Value::String("a".into()), &Value::String("b".into())), Ordering::Less);

@@ -18,19 +18,20 @@ pub mod sim_convex;
 
 use std::collections::{BTreeMap, VecDeque};
 
-use convex_yew_core::authkit::config::VERIFIER_KEY;
-use convex_yew_core::authkit::machine::{
+use convex_yew_core::authkit::urls::{self, SignInOptions};
+use convex_yew_core::authkit::VERIFIER_KEY;
+use convex_yew_core::authkit::{AuthKitConfig, AuthKitError};
+use convex_yew_core::authkit::{
     AuthKitSession, OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, WaiterId,
 };
-use convex_yew_core::authkit::urls::{self, SignInOptions};
-use convex_yew_core::authkit::{AuthKitConfig, AuthKitError};
 use convex_yew_core::convex_auth::{
     authkit_identity, token_fetch, AuthInput, AuthLink, ConvexAuthState, LinkAction,
 };
 use convex_yew_core::protocol::{AuthTokenType, ClientMessage, ServerMessage};
 use convex_yew_core::sync::{
-    ClientConfig, Event, FetchId, Instant, Io, QueryId, QueryResult, SocketId, SyncClient,
+    ClientConfig, Event, FetchId, Io, QueryId, QueryResult, SocketId, SyncClient,
 };
+use convex_yew_core::time::Instant;
 use convex_yew_core::value::{Object, Value};
 
 use sim_authkit::SimAuthKit;
@@ -99,6 +100,8 @@ pub enum Step {
     ClientSwap(usize),
     /// The AuthKit client is replaced (config change): dispose, then restore.
     AuthKitSwap(usize),
+    /// Tab `tab` is hidden (its automatic refresh is declined) or shown again (a wake-up).
+    Visibility { tab: usize, visible: bool },
 }
 
 /// How AuthKit answers a request.
@@ -144,6 +147,8 @@ pub struct Tab {
     /// When each machine last started a refresh on its own (a timer or a wake-up).
     last_auto_authkit: Option<Instant>,
     last_auto_sync: Option<Instant>,
+    /// The page is visible: the driver allows the automatic refresh only then.
+    visible: bool,
 }
 
 struct PendingRequest {
@@ -372,6 +377,7 @@ impl World {
             sign_in_url: None,
             last_auto_authkit: None,
             last_auto_sync: None,
+            visible: true,
         }
     }
 
@@ -643,6 +649,22 @@ impl World {
                 }
             }
             SessionIo::Beacon { url } => self.beacons.push(url),
+            SessionIo::AskAutoRefresh { ask } => {
+                // The browser driver answers at once: the tab's visibility decides.
+                let now = self.now;
+                match who {
+                    Who::Tab(t) => {
+                        let tab = &mut self.tabs[t];
+                        let busy = tab.authkit.is_busy();
+                        tab.authkit
+                            .handle_auto_refresh_answer(ask, tab.visible, now);
+                        if !busy && self.tabs[t].authkit.is_busy() {
+                            self.auto_started(t, "AuthKit");
+                        }
+                    }
+                    Who::Retired(_) => self.session(who).handle_auto_refresh_answer(ask, true, now),
+                }
+            }
         }
     }
 
@@ -870,7 +892,7 @@ impl World {
         }
         let now = self.now;
         for i in 0..self.retired.len() {
-            self.retired[i].session.handle_timeout(now, &|| true);
+            self.retired[i].session.handle_timeout(now);
             self.pump_retired(i);
         }
     }
@@ -883,36 +905,46 @@ impl World {
         let busy = tab.authkit.is_busy();
         if wake {
             tab.sync.handle_wake(now);
-            tab.authkit.handle_wake(now, &|| true);
+            tab.authkit.handle_wake(now);
         } else {
             tab.sync.handle_timeout(now);
-            tab.authkit.handle_timeout(now, &|| true);
+            tab.authkit.handle_timeout(now);
         }
-        let mut started = Vec::new();
-        if !busy && tab.authkit.is_busy() {
-            started.push(("AuthKit", tab.last_auto_authkit.replace(now)));
-        }
+        let authkit_started = !busy && tab.authkit.is_busy();
         let ios: Vec<Io> = std::iter::from_fn(|| tab.sync.poll_io()).collect();
-        if ios.iter().any(|io| matches!(io, Io::FetchToken { .. })) {
-            started.push(("Convex", tab.last_auto_sync.replace(now)));
+        if authkit_started {
+            self.auto_started(t, "AuthKit");
         }
-        for (machine, last) in started {
-            if std::env::var_os("MODEL_TRACE").is_some() {
-                eprintln!("tab {t}: {machine} auto start at {now:?}, last {last:?}, busy={busy}");
-            }
-            if let Some(last) =
-                last.filter(|l| now.since(*l).as_millis() < MIN_AUTO_INTERVAL_MS as u128)
-            {
-                self.violations.push(format!(
-                    "tab {t}: {machine} started two refreshes of its own {} ms apart",
-                    now.since(last).as_millis()
-                ));
-            }
+        if ios.iter().any(|io| matches!(io, Io::FetchToken { .. })) {
+            self.auto_started(t, "Convex");
         }
         for io in ios {
             self.sync_io(t, io);
         }
         self.pump(t);
+    }
+
+    /// A machine of tab `t` started a refresh of its own (a timer, a wake-up, or an
+    /// automatic refresh the driver allowed): two such starts under the floor apart are a
+    /// violation.
+    fn auto_started(&mut self, t: usize, machine: &str) {
+        let now = self.now;
+        let tab = &mut self.tabs[t];
+        let last = match machine {
+            "AuthKit" => tab.last_auto_authkit.replace(now),
+            _ => tab.last_auto_sync.replace(now),
+        };
+        if std::env::var_os("MODEL_TRACE").is_some() {
+            eprintln!("tab {t}: {machine} auto start at {now:?}, last {last:?}");
+        }
+        if let Some(last) =
+            last.filter(|l| now.since(*l).as_millis() < MIN_AUTO_INTERVAL_MS as u128)
+        {
+            self.violations.push(format!(
+                "tab {t}: {machine} started two refreshes of its own {} ms apart",
+                now.since(last).as_millis()
+            ));
+        }
     }
 
     fn deliver_request(&mut self, index: usize, fate: Fate) {
@@ -1128,6 +1160,15 @@ impl World {
                 // A new AuthKit client is a new token fetcher for the provider.
                 self.tabs[t].fetcher_key = self.key();
                 self.pump(t);
+            }
+            Step::Visibility { tab, visible } => {
+                let t = tab % n;
+                let shown = visible && !self.tabs[t].visible;
+                self.tabs[t].visible = visible;
+                if shown {
+                    // `visibilitychange` wakes both machines, as the runtime's listeners do.
+                    self.on_clock(t, true);
+                }
             }
         }
     }

@@ -7,11 +7,10 @@ use base64::Engine;
 use convex_yew_core::protocol::{
     ClientMessage, ServerMessage, StateModification, StateVersion, Ts,
 };
-use convex_yew_core::sync::{
-    ClientConfig, Event, FetchId, Instant, Io, SocketId, SyncClient, TokenFetch,
-};
+use convex_yew_core::sync::{ClientConfig, Event, FetchId, Io, SocketId, SyncClient, TokenFetch};
+use convex_yew_core::time::Instant;
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::json;
 
 pub const SESSION: &str = "0f5e2c1a-7b44-4c1e-9a70-3d2b8e6f1c90";

@@ -70,7 +70,7 @@ pub enum SessionIo {
     },
     /// Abort a request the machine no longer waits for.
     CancelRequest {
-        /// Which.
+        /// The request's id, from [`SessionIo::Authenticate`].
         request: OpId,
     },
     /// Ask for the cross-tab refresh lock; report the grant with
@@ -83,14 +83,14 @@ pub enum SessionIo {
     },
     /// Release a held lock, or withdraw a request for it that was not granted yet.
     ReleaseLock {
-        /// Which.
+        /// The lock request's id, from [`SessionIo::AcquireLock`].
         lock: OpId,
     },
     /// Read a key and report with [`handle_storage_read`](super::AuthKitSession::handle_storage_read).
     Read {
         /// The read's id.
         read: OpId,
-        /// Where.
+        /// The storage area.
         area: StorageArea,
         /// The key.
         key: String,
@@ -100,7 +100,7 @@ pub enum SessionIo {
     Write {
         /// The write's id.
         write: OpId,
-        /// Where.
+        /// The storage area.
         area: StorageArea,
         /// The key.
         key: String,
@@ -114,7 +114,7 @@ pub enum SessionIo {
     WriteIf {
         /// The write's id.
         write: OpId,
-        /// Where.
+        /// The storage area.
         area: StorageArea,
         /// The key.
         key: String,
@@ -126,7 +126,7 @@ pub enum SessionIo {
     /// Remove a key only if it still holds `expected`, in one synchronous step. A refused
     /// refresh clears its own refresh token this way, never one another tab stored since.
     RemoveIf {
-        /// Where.
+        /// The storage area.
         area: StorageArea,
         /// The key.
         key: String,
@@ -135,7 +135,7 @@ pub enum SessionIo {
     },
     /// Remove a key.
     Remove {
-        /// Where.
+        /// The storage area.
         area: StorageArea,
         /// The key.
         key: String,
@@ -147,13 +147,22 @@ pub enum SessionIo {
     },
     /// Navigate the page (sign-in, sign-out).
     Navigate {
-        /// Where.
+        /// The URL to load.
         url: String,
     },
     /// Call a URL in the background and ignore the answer (sign-out without navigating).
     Beacon {
-        /// Where.
+        /// The URL to call.
         url: String,
+    },
+    /// The automatic refresh is due: may it run now? Answer with
+    /// [`handle_auto_refresh_answer`](super::AuthKitSession::handle_auto_refresh_answer)
+    /// (authkit-js skips it in a hidden tab, or asks the app's `onBeforeAutoRefresh`). The
+    /// machine asks instead of calling back, so the driver's policy (and an app's hook) runs
+    /// with no borrow of the machine held.
+    AskAutoRefresh {
+        /// The question's id, to answer with.
+        ask: OpId,
     },
 }
 

@@ -1,6 +1,7 @@
 //! The one AuthKit call in flight: what it is for, which step it is at, and who waits for it.
 
-use super::io::{OpId, Secret, WaiterId};
+use super::io::{OpId, Secret, SessionEvent, TokenString, WaiterId};
+use crate::authkit::errors::AuthKitError;
 use crate::time::Instant;
 
 /// What a call to `/user_management/authenticate` is for.
@@ -50,6 +51,14 @@ impl Step {
             Step::Reading { .. } => None,
         }
     }
+
+    /// The stored refresh token the request in flight presents (dev mode).
+    pub(crate) fn presented(&self) -> Option<Secret> {
+        match self {
+            Step::Requesting { presented, .. } => presented.clone(),
+            _ => None,
+        }
+    }
 }
 
 /// A `get_access_token` caller.
@@ -61,13 +70,73 @@ pub(crate) struct TokenWaiter {
     pub(crate) retried: bool,
 }
 
+/// Who waits for a call: `get_access_token` and `switch_to_organization` callers.
+#[derive(Debug, Default)]
+pub(crate) struct Waiters {
+    pub(crate) tokens: Vec<TokenWaiter>,
+    pub(crate) switches: Vec<WaiterId>,
+}
+
+impl Waiters {
+    pub(crate) fn tokens(tokens: Vec<TokenWaiter>) -> Waiters {
+        Waiters {
+            tokens,
+            switches: Vec::new(),
+        }
+    }
+
+    pub(crate) fn switches(switches: Vec<WaiterId>) -> Waiters {
+        Waiters {
+            tokens: Vec::new(),
+            switches,
+        }
+    }
+
+    /// Answers every caller with `why`.
+    pub(crate) fn fail(self, why: &AuthKitError) -> impl Iterator<Item = SessionEvent> + '_ {
+        let tokens = self.tokens.into_iter().map(|w| SessionEvent::Token {
+            waiter: w.id,
+            result: Err(why.clone()),
+        });
+        tokens.chain(fail_switches(self.switches, why))
+    }
+
+    /// Answers every caller: the token, and the switch done.
+    pub(crate) fn succeed(self, token: &str) -> impl Iterator<Item = SessionEvent> + '_ {
+        let tokens = self.tokens.into_iter().map(move |w| SessionEvent::Token {
+            waiter: w.id,
+            result: Ok(TokenString(token.to_owned())),
+        });
+        let switches = self
+            .switches
+            .into_iter()
+            .map(|waiter| SessionEvent::OrganizationSwitched {
+                waiter,
+                result: Ok(()),
+            });
+        tokens.chain(switches)
+    }
+}
+
+/// Answers switch callers with `why`.
+pub(crate) fn fail_switches(
+    switches: Vec<WaiterId>,
+    why: &AuthKitError,
+) -> impl Iterator<Item = SessionEvent> + '_ {
+    switches
+        .into_iter()
+        .map(|waiter| SessionEvent::OrganizationSwitched {
+            waiter,
+            result: Err(why.clone()),
+        })
+}
+
 /// The call in flight.
 #[derive(Debug)]
 pub(crate) struct Op {
     pub(crate) kind: OpKind,
     pub(crate) step: Step,
-    pub(crate) token_waiters: Vec<TokenWaiter>,
-    pub(crate) switch_waiters: Vec<WaiterId>,
+    pub(crate) waiters: Waiters,
 }
 
 /// An organization switch asked for while another call was in flight: it runs next.

@@ -58,7 +58,7 @@ impl ResultValue {
     /// value tree in between.
     ///
     /// ```
-    /// use convex_yew_core::sync::ResultValue;
+    /// use convex_yew_core::value::ResultValue;
     /// let r = ResultValue::from_wire(r#"[{"n":{"$integer":"AgAAAAAAAAA="}}]"#);
     /// #[derive(serde::Deserialize)]
     /// struct Row { n: i64 }

@@ -1,7 +1,5 @@
-//! The client's public vocabulary: its settings, what it asks the runtime to do ([`Io`]),
-//! what it tells the app ([`Event`]), and the connection snapshot ([`ConnectionState`]).
-
-use std::time::Duration;
+//! What the client asks the runtime to do ([`Io`]), what it tells the app ([`Event`], with
+//! [`FunctionError`] and [`LogSource`]), and the connection snapshot ([`ConnectionState`]).
 
 use super::auth::FetchId;
 use super::query_set::QueryId;
@@ -14,46 +12,6 @@ use crate::value::{Value, ValueError};
 /// Identifies one socket. Events from a socket the core has already closed are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SocketId(pub u64);
-
-/// Settings of a [`SyncClient`].
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// The session id sent in every `Connect`: a v4 UUID, the same across reconnects (the
-    /// server deduplicates re-sent mutations by it).
-    pub session_id: String,
-    /// Seed for the backoff jitter.
-    pub seed: u64,
-    /// How long before a token's expiry it is refreshed (the official default: 10 s).
-    pub auth_refresh_leeway: Duration,
-    /// A socket that hears nothing from the server for this long is closed and reopened.
-    /// The server sends a Ping after 15 s idle, so the default, 36 s, is two missed Pings
-    /// plus a margin (the official client waits 60 s).
-    pub server_inactivity_timeout: Duration,
-    /// A socket still connecting after this long is abandoned and retried.
-    pub connect_timeout: Duration,
-    /// A token fetch that has not answered after this long is abandoned (its late answer is
-    /// ignored) and retried after a backoff.
-    pub token_fetch_timeout: Duration,
-    /// Send nothing (no query, no mutation) until auth is decided: the socket holds its
-    /// handshake until [`SyncClient::set_auth`] or [`SyncClient::clear_auth`] (convex-js's
-    /// `expectAuth`). Off by default: the client starts anonymous.
-    pub expect_auth: bool,
-}
-
-impl ClientConfig {
-    /// Defaults with the given session id and jitter seed.
-    pub fn new(session_id: impl Into<String>, seed: u64) -> ClientConfig {
-        ClientConfig {
-            session_id: session_id.into(),
-            seed,
-            auth_refresh_leeway: Duration::from_secs(10),
-            server_inactivity_timeout: Duration::from_secs(36),
-            connect_timeout: Duration::from_secs(30),
-            token_fetch_timeout: Duration::from_secs(30),
-            expect_auth: false,
-        }
-    }
-}
 
 /// What the runtime must do.
 #[derive(Clone, PartialEq, Eq)]
@@ -136,12 +94,12 @@ pub enum FunctionError {
     /// The connection dropped while an action ran; actions are not retried (not idempotent).
     #[error("Connection lost while action was in flight")]
     ConnectionLost,
-    /// The arguments could not be encoded.
-    #[error("invalid arguments: {0}")]
-    InvalidArgs(ValueError),
-    /// The server's result could not be decoded.
-    #[error("malformed result from the server: {0}")]
-    MalformedResult(ValueError),
+    /// The arguments could not be encoded (the cause is the error's `source`).
+    #[error("invalid arguments")]
+    InvalidArgs(#[source] ValueError),
+    /// The server's result could not be decoded (the cause is the error's `source`).
+    #[error("malformed result from the server")]
+    MalformedResult(#[source] ValueError),
     /// The client was closed before the request settled.
     #[error("the client was closed")]
     ClientClosed,
@@ -181,8 +139,6 @@ pub enum Event {
         /// `iss`, `aud` and `exp` of the rejected token, decoded without verification.
         token_claims: Option<jwt::TimingClaims>,
     },
-    /// The socket opened, closed, or the counts in [`ConnectionState`] changed.
-    ConnectionChanged,
     /// A server frame was not understood or broke the protocol. Says what was done: a frame
     /// this client does not know is dropped (reported once per kind), a partial chunked
     /// Transition interrupted by another message is dropped, a frame that breaks the protocol
