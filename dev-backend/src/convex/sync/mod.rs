@@ -5,8 +5,8 @@
 //! covers the commit; every commit anywhere re-runs this session's queries and pushes the ones
 //! whose result changed.
 //!
-//! - [`outbox`]: the socket's bounded writer.
-//! - [`wire`]: arguments, results and chunked Transitions as the protocol carries them.
+//! - `outbox`: the socket's bounded writer.
+//! - `wire`: arguments, results and chunked Transitions as the protocol carries them.
 
 mod outbox;
 mod wire;
