@@ -1,17 +1,26 @@
 //! Test controls: knobs the test suites turn over loopback, off unless `--test-controls`.
 //!
-//! | route | effect |
-//! |---|---|
-//! | `POST /_test/drop_sockets` | every sync WebSocket is dropped without a close frame |
-//! | `POST /_test/close_sockets` `{"code":N,"reason":R}` | every sync WebSocket is closed with this close code and reason (the client reconnects) |
-//! | `POST /_test/silence_sockets` | every open sync WebSocket goes silent: kept open, nothing sent (no Ping either), nothing read; new sockets work |
-//! | `POST /_test/refresh_failures` `{"count":N,"status":S}` | the next N refresh grants fail with status S |
-//! | `POST /_test/delay` `{"ms":N,"after"?:bool}` | AuthKit `authenticate` answers N ms late: before processing the request, or (`after`) once it is processed (the server consumed the token; only the answer is slow) |
-//! | `POST /_test/mutation_delay` `{"ms":N}` | mutations on sync sockets run N ms late (optimistic updates can be seen before the server's answer) |
-//! | `POST /_test/mutation_failures` `{"count":N}` | the next N mutations on sync sockets fail without running (rollback of optimistic updates) |
-//! | `POST /_test/token_lifetime` `{"seconds":N}` | access tokens minted from now on expire after N s |
-//! | `GET /_test/authenticate_count` | how many Authenticate messages the sync endpoint received |
-//! | `POST /_test/issue_token` `{"email","lifetime"?}` | a session and tokens without the hosted page (see `authkit::test_routes`) |
+//! - `POST /_test/drop_sockets`: every sync WebSocket is dropped without a close frame.
+//! - `POST /_test/close_sockets` `{"code":N,"reason":R}`: every sync WebSocket is closed with
+//!   this close code and reason (the client reconnects).
+//! - `POST /_test/silence_sockets`: every open sync WebSocket goes silent: kept open, nothing
+//!   sent (no Ping either), nothing read; new sockets work.
+//! - `POST /_test/refresh_failures` `{"count":N,"status":S}`: the next N refresh grants fail
+//!   with status S.
+//! - `POST /_test/delay` `{"ms":N,"after"?:bool}`: AuthKit `authenticate` answers N ms late:
+//!   before processing the request, or (`after`) once it is processed (the server consumed the
+//!   token; only the answer is slow).
+//! - `POST /_test/mutation_delay` `{"ms":N}`: mutations on sync sockets run N ms late
+//!   (optimistic updates can be seen before the server's answer).
+//! - `POST /_test/mutation_failures` `{"count":N}`: the next N mutations on sync sockets fail
+//!   without running (rollback of optimistic updates).
+//! - `POST /_test/token_lifetime` `{"seconds":N}`: access tokens minted from now on expire
+//!   after N s.
+//! - `GET /_test/authenticate_count`: how many Authenticate messages the sync endpoint
+//!   received.
+//! - `POST /_test/issue_token` `{"email","lifetime"?}` and `POST /_test/issue_code`
+//!   `{"email","code_challenge"}`: a session and tokens, or a sign-in code, without the hosted
+//!   page (served by the AuthKit side: `authkit::test_routes`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -141,8 +150,8 @@ pub fn routes(controls: Arc<Controls>) -> Router {
     Router::new()
         .route(
             "/_test/drop_sockets",
-            post(|State(c): State<Arc<Controls>>| async move {
-                let dropped = c.drop_sockets.send(()).unwrap_or(0);
+            post(|State(controls): State<Arc<Controls>>| async move {
+                let dropped = controls.drop_sockets.send(()).unwrap_or(0);
                 eprintln!("[test-controls] dropping {dropped} sync sockets");
                 Json(json!({"dropped": dropped}))
             }),
@@ -150,9 +159,12 @@ pub fn routes(controls: Arc<Controls>) -> Router {
         .route(
             "/_test/close_sockets",
             post(
-                |State(c): State<Arc<Controls>>, Json(close): Json<CloseWith>| async move {
+                |State(controls): State<Arc<Controls>>, Json(close): Json<CloseWith>| async move {
                     let reason: String = close.reason.chars().take(120).collect();
-                    let closed = c.close_sockets.send((close.code, reason)).unwrap_or(0);
+                    let closed = controls
+                        .close_sockets
+                        .send((close.code, reason))
+                        .unwrap_or(0);
                     Json(json!({"closed": closed}))
                 },
             ),
@@ -160,32 +172,35 @@ pub fn routes(controls: Arc<Controls>) -> Router {
         .route(
             "/_test/refresh_failures",
             post(
-                |State(c): State<Arc<Controls>>, Json(f): Json<Failures>| async move {
-                    if !(400..=599).contains(&f.status) {
+                |State(controls): State<Arc<Controls>>, Json(failures): Json<Failures>| async move {
+                    if !(400..=599).contains(&failures.status) {
                         return (
                             StatusCode::BAD_REQUEST,
                             Json(json!({"error": "status must be 400-599"})),
                         );
                     }
-                    *c.refresh_failures.lock().unwrap_or_else(|p| p.into_inner()) =
-                        (f.count, f.status);
+                    *controls
+                        .refresh_failures
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = (failures.count, failures.status);
                     (StatusCode::OK, Json(json!({"ok": true})))
                 },
             ),
         )
         .route(
             "/_test/silence_sockets",
-            post(|State(c): State<Arc<Controls>>| async move {
-                let silenced = c.silence_sockets.send(()).unwrap_or(0);
+            post(|State(controls): State<Arc<Controls>>| async move {
+                let silenced = controls.silence_sockets.send(()).unwrap_or(0);
                 Json(json!({ "silenced": silenced }))
             }),
         )
         .route(
             "/_test/mutation_failures",
             post(
-                |State(c): State<Arc<Controls>>, Json(d): Json<Count>| async move {
-                    c.mutation_failures
-                        .store(d.count.min(1000), Ordering::SeqCst);
+                |State(controls): State<Arc<Controls>>, Json(count): Json<Count>| async move {
+                    controls
+                        .mutation_failures
+                        .store(count.count.min(1000), Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),
@@ -193,9 +208,10 @@ pub fn routes(controls: Arc<Controls>) -> Router {
         .route(
             "/_test/mutation_delay",
             post(
-                |State(c): State<Arc<Controls>>, Json(d): Json<Delay>| async move {
-                    c.mutation_delay_ms
-                        .store(d.ms.min(60_000), Ordering::SeqCst);
+                |State(controls): State<Arc<Controls>>, Json(delay): Json<Delay>| async move {
+                    controls
+                        .mutation_delay_ms
+                        .store(delay.ms.min(60_000), Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),
@@ -203,9 +219,11 @@ pub fn routes(controls: Arc<Controls>) -> Router {
         .route(
             "/_test/delay",
             post(
-                |State(c): State<Arc<Controls>>, Json(d): Json<Delay>| async move {
-                    c.delay_ms.store(d.ms.min(60_000), Ordering::SeqCst);
-                    c.delay_after.store(d.after, Ordering::SeqCst);
+                |State(controls): State<Arc<Controls>>, Json(delay): Json<Delay>| async move {
+                    controls
+                        .delay_ms
+                        .store(delay.ms.min(60_000), Ordering::SeqCst);
+                    controls.delay_after.store(delay.after, Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),
@@ -213,17 +231,18 @@ pub fn routes(controls: Arc<Controls>) -> Router {
         .route(
             "/_test/token_lifetime",
             post(
-                |State(c): State<Arc<Controls>>, Json(l): Json<Lifetime>| async move {
-                    c.token_lifetime
-                        .store(l.seconds.clamp(1, 86_400), Ordering::SeqCst);
+                |State(controls): State<Arc<Controls>>, Json(lifetime): Json<Lifetime>| async move {
+                    controls
+                        .token_lifetime
+                        .store(lifetime.seconds.clamp(1, 86_400), Ordering::SeqCst);
                     Json(json!({"ok": true}))
                 },
             ),
         )
         .route(
             "/_test/authenticate_count",
-            get(|State(c): State<Arc<Controls>>| async move {
-                Json(json!({"count": c.authenticate_count.load(Ordering::SeqCst)}))
+            get(|State(controls): State<Arc<Controls>>| async move {
+                Json(json!({"count": controls.authenticate_count.load(Ordering::SeqCst)}))
             }),
         )
         .with_state(controls)

@@ -137,11 +137,13 @@ impl Storage {
         }
         if let Some(r) = record {
             tx.execute(
-                "INSERT INTO mutations (session_id, request_id, result, ts) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO mutations (session_id, request_id, result, ts) \
+                 VALUES (?1, ?2, ?3, ?4)",
                 params![r.session_id, r.request_id, r.result, r.ts as i64],
             )?;
             tx.execute(
-                "DELETE FROM mutations WHERE ts <= (SELECT ts FROM mutations ORDER BY ts DESC LIMIT 1 OFFSET ?1)",
+                "DELETE FROM mutations WHERE ts <= \
+                 (SELECT ts FROM mutations ORDER BY ts DESC LIMIT 1 OFFSET ?1)",
                 params![self.mutation_log_limit],
             )?;
         }
@@ -196,15 +198,27 @@ impl Storage {
     pub fn insert_user(&self, user: &UserRow) -> Result<bool, StorageError> {
         self.with(|c| {
             c.execute(
-                "INSERT OR IGNORE INTO users (id, email, password_hash, first_name, last_name, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![user.id, user.email, user.password_hash, user.first_name, user.last_name, user.created_at],
+                "INSERT OR IGNORE INTO users \
+                 (id, email, password_hash, first_name, last_name, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    user.id,
+                    user.email,
+                    user.password_hash,
+                    user.first_name,
+                    user.last_name,
+                    user.created_at
+                ],
             )
             .map(|n| n == 1)
         })
     }
 
     fn user_where(&self, clause: &str, arg: &str) -> Result<Option<UserRow>, StorageError> {
-        let sql = format!("SELECT id, email, password_hash, first_name, last_name, created_at FROM users WHERE {clause} = ?1");
+        let sql = format!(
+            "SELECT id, email, password_hash, first_name, last_name, created_at \
+             FROM users WHERE {clause} = ?1"
+        );
         self.with(|c| {
             c.query_row(&sql, params![arg], |r| {
                 Ok(UserRow {
@@ -234,7 +248,8 @@ impl Storage {
     pub fn insert_session(&self, s: &SessionRow) -> Result<(), StorageError> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO sessions (id, user_id, organization_id, revoked) VALUES (?1, ?2, ?3, 0)",
+                "INSERT INTO sessions (id, user_id, organization_id, revoked) \
+                 VALUES (?1, ?2, ?3, 0)",
                 params![s.id, s.user_id, s.organization_id],
             )
             .map(|_| ())
@@ -294,8 +309,6 @@ impl Storage {
         })
     }
 
-    /// Uses a refresh token once: returns its session id, or `None` when it is unknown or
-    /// was already used (rotation: each token works once).
     /// The session of a refresh token that was already used, if it is one.
     pub fn used_refresh_token_session(&self, token: &str) -> Result<Option<String>, StorageError> {
         self.with(|c| {
@@ -320,6 +333,8 @@ impl Storage {
         })
     }
 
+    /// Uses a refresh token once: returns its session id, or `None` when it is unknown or
+    /// was already used (rotation: each token works once).
     pub fn use_refresh_token(&self, token: &str) -> Result<Option<String>, StorageError> {
         self.with(|c| {
             let n = c.execute(

@@ -102,7 +102,8 @@ impl IntoResponse for OAuthError {
             }
             OAuthError::AuthorizeWrongClient { served } => {
                 let html = format!(
-                    "<h1>Invalid client_id</h1><p>This AuthKit serves client_id <code>{}</code>.</p>",
+                    "<h1>Invalid client_id</h1><p>This AuthKit serves client_id \
+                     <code>{}</code>.</p>",
                     page::escape(&served)
                 );
                 return (StatusCode::BAD_REQUEST, Html(html)).into_response();

@@ -98,6 +98,6 @@ pub(super) fn seed_users(storage: &Storage) -> Result<(), StorageError> {
 }
 
 fn stable_id(seed: &str) -> String {
-    let d = Sha256::digest(seed.as_bytes());
-    d.iter().take(13).map(|b| format!("{b:02X}")).collect()
+    let digest = Sha256::digest(seed.as_bytes());
+    digest.iter().take(13).map(|b| format!("{b:02X}")).collect()
 }

@@ -13,22 +13,22 @@ use super::pagination;
 impl Registry {
     /// The seed app's functions and the test helpers.
     pub fn builtin() -> Registry {
-        let mut r = Registry::default();
-        r.query("myFunctions:listNumbers", list_numbers);
-        r.journaled_query(
+        let mut registry = Registry::default();
+        registry.query("myFunctions:listNumbers", list_numbers);
+        registry.journaled_query(
             "myFunctions:listNumbersPaginated",
             pagination::list_numbers_paginated,
         );
-        r.mutation("myFunctions:addNumber", add_number);
-        r.action("myFunctions:myAction", my_action);
-        r.query("testing:whoami", whoami);
-        r.journaled_query("testing:logLines", log_lines);
-        r.query("testing:throwConvexError", throw_convex_error);
-        r.query("testing:bigResult", big_result);
-        r.query("testing:sortedNumbers", sorted_numbers);
-        r.mutation("testing:failingMutation", failing_mutation);
-        r.action("testing:echoAction", echo_action);
-        r
+        registry.mutation("myFunctions:addNumber", add_number);
+        registry.action("myFunctions:myAction", my_action);
+        registry.query("testing:whoami", whoami);
+        registry.journaled_query("testing:logLines", log_lines);
+        registry.query("testing:throwConvexError", throw_convex_error);
+        registry.query("testing:bigResult", big_result);
+        registry.query("testing:sortedNumbers", sorted_numbers);
+        registry.mutation("testing:failingMutation", failing_mutation);
+        registry.action("testing:echoAction", echo_action);
+        registry
     }
 }
 

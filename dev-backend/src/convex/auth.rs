@@ -2,7 +2,8 @@
 //!
 //! The config file is the JSON form of auth.config.ts:
 //! ```json
-//! {"providers": [{"type": "customJwt", "issuer": "https://api.workos.com/user_management/client_x",
+//! {"providers": [{"type": "customJwt",
+//!                 "issuer": "https://api.workos.com/user_management/client_x",
 //!                 "jwks": "https://api.workos.com/sso/jwks/client_x", "algorithm": "RS256",
 //!                 "applicationID": "optional audience"}]}
 //! ```
@@ -65,7 +66,10 @@ pub enum AuthConfigError {
         source: std::io::Error,
     },
     /// Not the expected JSON.
-    #[error("auth config is not valid: {0} (expected {{\"providers\": [{{\"type\": \"customJwt\", \"issuer\", \"jwks\", \"algorithm\": \"RS256\", \"applicationID\"?}}]}})")]
+    #[error(
+        "auth config is not valid: {0} (expected {{\"providers\": [{{\"type\": \"customJwt\", \
+         \"issuer\", \"jwks\", \"algorithm\": \"RS256\", \"applicationID\"?}}]}})"
+    )]
     Parse(String),
     /// A provider kind or algorithm this backend does not implement.
     #[error("provider {issuer:?}: {reason}")]
@@ -194,34 +198,13 @@ impl Verifier {
             .ok_or("Missing issuer claim ('iss') in JWT")?
             .to_string();
         let aud = audiences(&t.claims);
-        let provider = self
-            .config
-            .providers
-            .iter()
-            .find(|p| normalize_issuer(&p.issuer) == normalize_issuer(&iss) && p.application_id.as_ref().is_none_or(|id| aud.contains(id)))
-            .ok_or_else(|| {
-                let configured: Vec<String> = self
-                    .config
-                    .providers
-                    .iter()
-                    .map(|p| format!("{{issuer: {:?}, applicationID: {:?}}}", p.issuer, p.application_id))
-                    .collect();
-                format!(
-                    "No auth provider found matching the given token (iss: {iss:?}, aud: {aud:?}). {}",
-                    if configured.is_empty() { "No auth providers are configured.".to_string() } else { format!("Configured providers: {}", configured.join(", ")) }
-                )
-            })?;
+        let provider = self.provider_for(&iss, &aud)?;
         let kid = t
             .kid()
             .ok_or("Could not decode token: the JWT header has no 'kid'")?
             .to_string();
         let jwks = self.jwks(&provider.jwks).await?;
-        let key: RsaPublicKey = jwks
-            .get("keys")
-            .and_then(Json::as_array)
-            .and_then(|keys| keys.iter().find(|k| k.get("kid").and_then(Json::as_str) == Some(kid.as_str())))
-            .ok_or_else(|| format!("Could not decode token. The JWT's 'kid' {kid:?} does not match any key in the JWKS at {}; does this key match the provider's JWKS?", provider.jwks))
-            .and_then(|jwk| public_key_from_jwk(jwk).map_err(|e| format!("Could not decode token: {e}")))?;
+        let key = key_for(&jwks, &kid, &provider.jwks)?;
         t.verify(&key)
             .map_err(|e| format!("Could not decode token: {e}"))?;
         let exp = check_times(|name| t.claims.get(name), now_secs())?;
@@ -249,6 +232,38 @@ impl Verifier {
         })
     }
 
+    /// The first provider whose issuer matches and, when it names an application id, whose
+    /// audience includes it; otherwise the error, listing what is configured.
+    fn provider_for(&self, iss: &str, aud: &[String]) -> Result<&Provider, String> {
+        let matches = |p: &&Provider| {
+            normalize_issuer(&p.issuer) == normalize_issuer(iss)
+                && p.application_id.as_ref().is_none_or(|id| aud.contains(id))
+        };
+        if let Some(provider) = self.config.providers.iter().find(matches) {
+            return Ok(provider);
+        }
+        let configured = if self.config.providers.is_empty() {
+            "No auth providers are configured.".to_string()
+        } else {
+            let providers: Vec<String> = self
+                .config
+                .providers
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{{issuer: {:?}, applicationID: {:?}}}",
+                        p.issuer, p.application_id
+                    )
+                })
+                .collect();
+            format!("Configured providers: {}", providers.join(", "))
+        };
+        Err(format!(
+            "No auth provider found matching the given token (iss: {iss:?}, aud: {aud:?}). \
+             {configured}"
+        ))
+    }
+
     async fn jwks(&self, url: &str) -> Result<Json, String> {
         if let Some((at, doc)) = self
             .cache
@@ -269,6 +284,24 @@ impl Verifier {
             .insert(url.to_string(), (Instant::now(), doc.clone()));
         Ok(doc)
     }
+}
+
+/// The key with id `kid` in the JWKS document fetched from `jwks_url`.
+fn key_for(jwks: &Json, kid: &str, jwks_url: &str) -> Result<RsaPublicKey, String> {
+    let jwk = jwks
+        .get("keys")
+        .and_then(Json::as_array)
+        .and_then(|keys| {
+            keys.iter()
+                .find(|k| k.get("kid").and_then(Json::as_str) == Some(kid))
+        })
+        .ok_or_else(|| {
+            format!(
+                "Could not decode token. The JWT's 'kid' {kid:?} does not match any key in the \
+                 JWKS at {jwks_url}; does this key match the provider's JWKS?"
+            )
+        })?;
+    public_key_from_jwk(jwk).map_err(|e| format!("Could not decode token: {e}"))
 }
 
 /// Fetches a JWKS: `data:application/json,...` / `data:...;base64,...` inline, or plain
@@ -304,7 +337,10 @@ async fn fetch_jwks_inner(url: &str) -> Result<Json, String> {
         let mut stream = tokio::net::TcpStream::connect(&addr)
             .await
             .map_err(|e| e.to_string())?;
-        let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\nConnection: close\r\n\r\n");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nAccept: application/json\r\n\
+             Connection: close\r\n\r\n"
+        );
         stream
             .write_all(request.as_bytes())
             .await

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use convex_yew_core::Value;
-use serde_json::{json, Value as Json_};
+use serde_json::{json, Value as JsonValue};
 
 use super::deployment::Deployment;
 use super::functions::{FunctionError, Identity};
@@ -36,7 +36,10 @@ fn rejected(status: StatusCode, code: &str, message: String) -> Response {
     (status, Json(json!({"code": code, "message": message}))).into_response()
 }
 
-async fn identity(d: &Deployment, headers: &HeaderMap) -> Result<Option<Identity>, Response> {
+async fn identity(
+    deployment: &Deployment,
+    headers: &HeaderMap,
+) -> Result<Option<Identity>, Response> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -51,7 +54,8 @@ async fn identity(d: &Deployment, headers: &HeaderMap) -> Result<Option<Identity
                 "Header must begin with `bearer `".into(),
             )
         })?;
-    d.verifier
+    deployment
+        .verifier
         .verify(token)
         .await
         .map(Some)
@@ -59,12 +63,12 @@ async fn identity(d: &Deployment, headers: &HeaderMap) -> Result<Option<Identity
 }
 
 async fn run(
-    State(d): State<Arc<Deployment>>,
+    State(deployment): State<Arc<Deployment>>,
     headers: HeaderMap,
     body: Bytes,
     kind: Kind,
 ) -> Response {
-    let request: Json_ = match serde_json::from_slice(&body) {
+    let request: JsonValue = match serde_json::from_slice(&body) {
         Ok(r) => r,
         Err(e) => {
             return rejected(
@@ -76,7 +80,7 @@ async fn run(
     };
     let Some(path) = request
         .get("path")
-        .and_then(Json_::as_str)
+        .and_then(JsonValue::as_str)
         .map(str::to_owned)
     else {
         return rejected(
@@ -85,7 +89,7 @@ async fn run(
             "missing \"path\"".into(),
         );
     };
-    if let Some(f) = request.get("format").and_then(Json_::as_str) {
+    if let Some(f) = request.get("format").and_then(JsonValue::as_str) {
         if !matches!(f, "convex_encoded_json" | "convex_json") {
             return rejected(
                 StatusCode::BAD_REQUEST,
@@ -97,8 +101,8 @@ async fn run(
         }
     }
     let raw_args = match request.get("args") {
-        Some(Json_::Array(items)) if items.len() == 1 => items[0].clone(),
-        Some(a @ Json_::Object(_)) => a.clone(),
+        Some(JsonValue::Array(items)) if items.len() == 1 => items[0].clone(),
+        Some(a @ JsonValue::Object(_)) => a.clone(),
         None => json!({}),
         _ => {
             return rejected(
@@ -125,7 +129,7 @@ async fn run(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Convex "));
     if let Some(key) = admin {
-        if !d.is_admin_key(key) {
+        if !deployment.is_admin_key(key) {
             return rejected(
                 StatusCode::UNAUTHORIZED,
                 "BadAdminKey",
@@ -133,7 +137,7 @@ async fn run(
             );
         }
         if path.starts_with("_system/") {
-            return match (kind, d.run_system_query(&path)) {
+            return match (kind, deployment.run_system_query(&path)) {
                 (Kind::Query, Ok(v)) => {
                     Json(json!({"status": "success", "value": v.to_json()})).into_response()
                 }
@@ -156,7 +160,7 @@ async fn run(
     }
     let identity = match admin {
         Some(_) => None,
-        None => match identity(&d, &headers).await {
+        None => match identity(&deployment, &headers).await {
             Ok(i) => i,
             Err(r) => return r,
         },
@@ -165,29 +169,25 @@ async fn run(
     // sends them; the dev functions log only in queries.
     let mut log_lines: Vec<String> = Vec::new();
     let outcome = match kind {
-        Kind::Query => d
+        Kind::Query => deployment
             .run_query_journaled(&path, &args, identity.as_ref(), None)
             .0
             .map(|o| {
                 log_lines = o.logs;
                 o.value
             }),
-        Kind::Mutation => d
+        Kind::Mutation => deployment
             .run_mutation(&path, &args, identity.as_ref())
             .map(|(v, _)| v),
         Kind::Action => {
-            let d2 = d.clone();
+            let deployment = deployment.clone();
             tokio::task::spawn_blocking(move || {
-                d2.registry
-                    .run_action(&path, &args, &*d2, identity.as_ref())
+                deployment
+                    .registry
+                    .run_action(&path, &args, &*deployment, identity.as_ref())
             })
             .await
-            .unwrap_or_else(|_| {
-                Err(FunctionError {
-                    message: "InternalServerError".into(),
-                    data: None,
-                })
-            })
+            .unwrap_or_else(|_| Err(FunctionError::new("InternalServerError")))
         }
     };
     match outcome {
