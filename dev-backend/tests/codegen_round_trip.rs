@@ -10,7 +10,7 @@ mod api;
 mod support;
 
 use convex_yew_codegen::{generate, Options};
-use convex_yew_core::{from_value, to_value, Value};
+use convex_yew_core::value::{from_value, to_value, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::json;

@@ -5,7 +5,7 @@ mod support;
 use convex_yew_core::protocol::{
     ClientMessage, QuerySetModification, ServerMessage, StateModification,
 };
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::json;
 use support::*;
 use tungstenite::Message;

@@ -38,6 +38,7 @@ pub fn render(request: &str, sign_up: bool, login_hint: &str, error: Option<&str
     let error = error
         .map(|e| format!(r#"<p class="error" id="error">{}</p>"#, escape(e)))
         .unwrap_or_default();
+    // The template is the page as served, byte for byte: its long lines are HTML and CSS.
     format!(
         r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · convex-dev-backend AuthKit</title><link rel="icon" href="data:,">

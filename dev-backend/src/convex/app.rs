@@ -4,7 +4,7 @@
 //! [`super::api_spec`].
 
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 
 use super::database::{Database, Transaction};
 use super::functions::{ActionCtx, FunctionError, Identity, QueryOutput, Registry};

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use rsa::RsaPublicKey;
 use serde::Deserialize;
 use serde_json::Value as Json;

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use convex_yew_core::protocol::Ts;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use tokio::sync::broadcast;
 
 use crate::config::Config;

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use convex_yew_core::protocol::udf_path;
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 
 use super::database::{Database, Transaction};
 

@@ -8,7 +8,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::{json, Value as JsonValue};
 
 use super::deployment::Deployment;

@@ -9,7 +9,7 @@
 //! does; `paginationOpts.endCursor` pins it explicitly (the halves of a split page).
 
 use convex_yew_core::value::Object;
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 
 use super::database::Database;
 use super::functions::{FunctionError, Identity, QueryOutput};

@@ -22,7 +22,7 @@ use convex_yew_core::protocol::{
     AuthTokenType, ClientMessage, QuerySetModification, ServerMessage, StateModification,
     StateVersion, Ts,
 };
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use futures_util::StreamExt;
 use tokio::sync::broadcast::error::RecvError;
 

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use convex_yew_core::protocol::{ServerMessage, StateModification};
-use convex_yew_core::Value;
+use convex_yew_core::value::Value;
 use serde_json::Value as JsonValue;
 
 use crate::convex::functions::FunctionError;
