@@ -6,7 +6,20 @@ use convex_yew_core::value::ValueError;
 use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
 
-use crate::runtime::url::DeploymentUrlError;
+/// Why a deployment URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeploymentUrlError {
+    /// Not `http://` or `https://`.
+    #[error("deployment URL {0:?} must start with http:// or https://")]
+    BadScheme(String),
+    /// Nothing after the scheme.
+    #[error("deployment URL {0:?} has no host")]
+    NoHost(String),
+    /// A `.convex.site` URL is for HTTP actions, not the client.
+    #[error("deployment URL {0:?} ends in .convex.site, which serves HTTP actions; use the .convex.cloud URL")]
+    ConvexSite(String),
+}
 
 /// Why a query, mutation, action or client call failed.
 ///

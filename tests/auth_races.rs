@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use common::authkit::*;
-use convex_yew::authkit::{
+use convex_yew::{
     AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions, SwitchOptions, SwitchOutcome,
 };
 use futures::future::{select, Either};
@@ -131,7 +131,7 @@ async fn an_organization_switch_during_a_refresh_really_switches() {
     common::sleep_ms(50).await;
     let switched = client.switch_to_organization("org_globex").await;
     delay_authkit(0).await;
-    assert_eq!(switched, Ok(convex_yew::authkit::SwitchOutcome::Switched));
+    assert_eq!(switched, Ok(convex_yew::SwitchOutcome::Switched));
     assert_eq!(client.claims().org_id.as_deref(), Some("org_globex"));
     assert_eq!(
         client.snapshot().organization_id.as_deref(),

@@ -9,8 +9,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use common::authkit::*;
-use convex_yew::authkit::{AuthKitClient, AuthKitError, AuthKitOptions, SwitchOutcome};
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
+use convex_yew::{AuthKitClient, AuthKitError, AuthKitOptions, SwitchOutcome};
 use convex_yew::{ConvexClient, Query};
 use futures::future::{select, Either};
 use serde::Deserialize;

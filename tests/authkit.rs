@@ -8,8 +8,8 @@ use common::authkit::*;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use convex_yew::authkit::{AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions};
 use convex_yew::core::authkit::pkce;
+use convex_yew::{AuthKitClient, AuthKitError, AuthKitOptions, SignInOptions};
 use serde_json::json;
 use wasm_bindgen_test::*;
 
@@ -367,7 +367,7 @@ async fn the_auto_refresh_hook_may_read_the_client_and_a_declined_refresh_waits_
     let asked = Rc::new(Cell::new(0u32));
     let allow = Rc::new(Cell::new(false));
     let seen_user = Rc::new(Cell::new(false));
-    let me: Rc<RefCell<Option<convex_yew::authkit::WeakAuthKitClient>>> = Rc::default();
+    let me: Rc<RefCell<Option<convex_yew::WeakAuthKitClient>>> = Rc::default();
     let mut options = AuthKitOptions::new(config());
     options.on_before_auto_refresh = Some(Rc::new({
         let (asked, allow, seen_user, me) =

@@ -6,8 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use convex_yew::core::protocol::{ClientMessage, ServerMessage};
-use convex_yew::runtime::socket::{Socket, SocketEvent};
-use convex_yew::runtime::url::sync_url;
+use convex_yew::internals::socket::{Socket, SocketEvent};
+use convex_yew::internals::url::sync_url;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
 
@@ -74,7 +74,7 @@ async fn websocket_reaches_dev_backend() {
 /// and anything that is not a string is refused.
 #[wasm_bindgen_test]
 fn js_strings_arrive_as_the_same_text() {
-    use convex_yew::runtime::js_text::js_string_text;
+    use convex_yew::internals::js_text::js_string_text;
     use wasm_bindgen::JsValue;
     // Above 16 K units the text goes through `encodeInto`: ASCII in one pass, anything
     // else in a second, worst-case one.

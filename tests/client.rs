@@ -7,8 +7,8 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use convex_yew::core::sync::TokenFetch;
-use convex_yew::runtime::{ClientOptions, ConvexClient, ConvexHttpClient};
 use convex_yew::{Action, Mutation, Query, Value};
+use convex_yew::{ClientOptions, ConvexClient, ConvexHttpClient};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
@@ -438,7 +438,7 @@ async fn dropped_queries_leave_nothing_behind() {
                 a.watch(
                     "myFunctions:listNumbers",
                     &args,
-                    Rc::new(move || loaded.set(loaded.get() + 1)),
+                    Rc::new(move |_| loaded.set(loaded.get() + 1)),
                 )
             })
             .collect();

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use convex_yew::core::pagination::optimistic::insert_at_top;
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
 use convex_yew::{ConvexClient, LocalStore, Mutation, PaginatedQuery, Query};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -13,13 +13,13 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use convex_yew::core::pagination::optimistic::{insert_at_position, SortOrder};
-use convex_yew::runtime::http::{HttpClientOptions, MutationOptions};
-use convex_yew::runtime::{ClientOptions, DisconnectCallback, LogLevel, Logger};
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
+use convex_yew::{ClientOptions, DisconnectCallback, LogLevel, Logger};
 use convex_yew::{
     ConvexClient, ConvexHttpClient, LocalStore, Mutation, PaginatedQuery, PaginationStatus, Query,
     TokenFetch,
 };
+use convex_yew::{HttpClientOptions, MutationOptions};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wasm_bindgen_test::*;

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
 use convex_yew::{ConvexClient, PaginatedQuery, Query};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;

@@ -8,8 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::error::Error as _;
 use std::rc::Rc;
 
-use convex_yew::runtime::{ClientOptions, ConvexClient, LogLevel, Logger};
 use convex_yew::Query;
+use convex_yew::{ClientOptions, ConvexClient, LogLevel, Logger};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
 
@@ -156,7 +156,7 @@ async fn dropping_a_watch_or_a_connection_listener_unsubscribes_it() {
     let watch = client.watch(
         "myFunctions:listNumbers",
         &args,
-        Rc::new(move || n.set(n.get() + 1)),
+        Rc::new(move |_| n.set(n.get() + 1)),
     );
     common::wait_until(|| watch.result().is_some()).await;
     assert_eq!(client.connection_state().subscribed_queries, 1);

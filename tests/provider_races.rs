@@ -8,10 +8,10 @@ mod common;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use convex_yew::authkit::AuthKitClient;
 use convex_yew::core::authkit::RefreshError;
 use convex_yew::core::sync::TokenFetch;
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
+use convex_yew::AuthKitClient;
 use convex_yew::{ConvexClient, Query};
 use serde::Deserialize;
 use serde_json::json;
@@ -302,7 +302,7 @@ fn AuthActions(props: &ActionsProps) -> Html {
     };
     html! {
         <div>
-            <span class="user">{ auth.user.as_ref().map(|u| u.email.clone()).unwrap_or_default() }</span>
+            <span class="user">{ auth.user().map(|u| u.email.clone()).unwrap_or_default() }</span>
             <button class="act" {onclick}>{ "act" }</button>
         </div>
     }

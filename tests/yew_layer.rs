@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use convex_yew::core::sync::TokenFetch;
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
 use convex_yew::{ConvexClient, Mutation, Query};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen_test::*;
@@ -288,7 +288,7 @@ fn AuthConsumer(props: &CountedProps) -> Html {
     };
     html! {
         <div>
-            <span class="email">{ auth.user.as_ref().map(|u| u.email.clone()).unwrap_or_default() }</span>
+            <span class="email">{ auth.user().map(|u| u.email.clone()).unwrap_or_default() }</span>
             <span class="convex">{ format!("{}/{}", convex.is_loading, convex.is_authenticated) }</span>
             <button class="refresh" onclick={token}>{ "refresh" }</button>
         </div>
@@ -432,4 +432,41 @@ async fn a_query_the_client_already_holds_renders_its_value_on_the_first_render(
         "the second subscriber showed a loading frame"
     );
     client.close();
+}
+
+#[component]
+fn Unwrapped() -> Html {
+    html! {
+        <div id="unwrapped">
+            <Authenticated><p id="in">{ "in" }</p></Authenticated>
+            <Unauthenticated><p id="out">{ "out" }</p></Unauthenticated>
+            <AuthLoading><p id="loading">{ "loading" }</p></AuthLoading>
+            <AuthRefreshing><p id="refreshing">{ "refreshing" }</p></AuthRefreshing>
+        </div>
+    }
+}
+
+/// A gate outside a Convex auth provider renders a message saying where it belongs (and
+/// shows none of its children) instead of panicking the app.
+#[wasm_bindgen_test]
+async fn a_gate_outside_a_provider_says_so_instead_of_panicking() {
+    let root = common::fresh_root();
+    let handle = yew::Renderer::<Unwrapped>::with_root(root.clone()).render();
+    common::settle().await;
+    let messages = root
+        .query_selector_all(".convex-yew-missing-provider")
+        .unwrap();
+    assert_eq!(messages.length(), 4, "each gate says so");
+    let first = messages.item(0).unwrap().text_content().unwrap_or_default();
+    assert!(
+        first.contains("<Authenticated> must be inside <ConvexProviderWithAuthKit>"),
+        "{first}"
+    );
+    for child in ["#in", "#out", "#loading", "#refreshing"] {
+        assert!(
+            common::query(&root, child).is_none(),
+            "{child} is not shown"
+        );
+    }
+    handle.destroy();
 }

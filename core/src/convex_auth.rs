@@ -118,8 +118,9 @@ pub struct ConvexAuthState {
     pub is_refreshing: bool,
 }
 
+/// The client and fetcher auth was set on, and the identity the source had then.
 #[derive(Debug, Clone)]
-struct Applied<C, F> {
+struct Bound<C, F> {
     client: C,
     fetcher: F,
     identity: Option<String>,
@@ -129,8 +130,8 @@ struct Applied<C, F> {
 #[derive(Debug, Clone)]
 pub struct AuthLink<C, F> {
     /// What `set_auth` was last called with, while signed in.
-    applied: Option<Applied<C, F>>,
-    /// Bumped whenever `applied` changes: older callbacks are ignored.
+    bound: Option<Bound<C, F>>,
+    /// Bumped whenever `bound` changes: older callbacks are ignored.
     generation: u64,
     server: ServerAuth,
     refreshing: bool,
@@ -142,7 +143,7 @@ pub struct AuthLink<C, F> {
 impl<C, F> Default for AuthLink<C, F> {
     fn default() -> Self {
         AuthLink {
-            applied: None,
+            bound: None,
             generation: 0,
             server: ServerAuth::Unknown,
             refreshing: false,
@@ -165,11 +166,11 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
             self.server = ServerAuth::Refused;
         }
         let mut actions = Vec::new();
-        let same_source = self.applied.as_ref().is_some_and(|a| {
+        let same_source = self.bound.as_ref().is_some_and(|a| {
             input.is_authenticated && a.client == input.client && a.fetcher == input.fetcher
         });
         if same_source {
-            let applied = self.applied.as_mut().expect("checked above");
+            let applied = self.bound.as_mut().expect("checked above");
             if applied.identity != input.identity {
                 applied.identity = input.identity.clone();
                 actions.push(LinkAction::Reauthenticate {
@@ -179,7 +180,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
             return actions;
         }
         let anonymous = !input.is_loading && !input.is_authenticated;
-        if self.applied.is_none() && !input.is_authenticated {
+        if self.bound.is_none() && !input.is_authenticated {
             // Settled signed out: a client that expects auth (and holds its queries) is told
             // the user is anonymous, once.
             if anonymous && self.told_anonymous.as_ref() != Some(&input.client) {
@@ -190,7 +191,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
             }
             return actions;
         }
-        if let Some(old) = self.applied.take() {
+        if let Some(old) = self.bound.take() {
             let kept = input.is_authenticated && old.client == input.client;
             if !kept {
                 if old.client == input.client && anonymous {
@@ -218,7 +219,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
                 // A new token source: wait for the server again.
                 self.server = ServerAuth::Unknown;
             }
-            self.applied = Some(Applied {
+            self.bound = Some(Bound {
                 client: input.client.clone(),
                 fetcher: input.fetcher.clone(),
                 identity: input.identity.clone(),
@@ -233,7 +234,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
         self.generation += 1;
         self.server = ServerAuth::Unknown;
         self.refreshing = false;
-        self.applied
+        self.bound
             .take()
             .map(|a| LinkAction::ClearAuth { client: a.client })
             .into_iter()
@@ -243,7 +244,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
     /// The client's `on_change` callback of `generation` fired. Returns whether the state
     /// changed (a stale generation changes nothing).
     pub fn server_said(&mut self, generation: u64, is_authenticated: bool) -> bool {
-        if generation != self.generation || self.applied.is_none() {
+        if generation != self.generation || self.bound.is_none() {
             return false;
         }
         let server = if is_authenticated {
@@ -257,7 +258,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
     /// The client's `on_refreshing` callback of `generation` fired. Returns whether the state
     /// changed.
     pub fn refreshing(&mut self, generation: u64, refreshing: bool) -> bool {
-        if generation != self.generation || self.applied.is_none() {
+        if generation != self.generation || self.bound.is_none() {
             return false;
         }
         std::mem::replace(&mut self.refreshing, refreshing) != refreshing
@@ -266,7 +267,7 @@ impl<C: Clone + PartialEq, F: Clone + PartialEq> AuthLink<C, F> {
     /// Whether a deferred [`LinkAction::ClearAuth`] of `client` must still run: false when
     /// that client was authenticated again meanwhile.
     pub fn clear_is_due(&self, client: &C) -> bool {
-        self.applied.as_ref().is_none_or(|a| a.client != *client)
+        self.bound.as_ref().is_none_or(|a| a.client != *client)
     }
 
     /// What the server said of the current token source.

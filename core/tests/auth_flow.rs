@@ -164,10 +164,7 @@ fn a_transient_failure_never_downgrades_to_anonymous() {
     let mut net = Net::connected();
     let _q = net.client.subscribe("m:q", &args(json!({})));
     net.take_sent();
-    net.client.set_auth(net.now);
-    net.pump();
-    let (f, _) = net.take_fetches()[0];
-    net.fetched(f, TokenFetch::Transient);
+    net.set_auth_answered(TokenFetch::Transient);
     assert!(
         net.take_sent().is_empty(),
         "queries stay paused rather than run anonymously"
@@ -226,11 +223,7 @@ fn the_same_valid_token_on_refetch_rearms_the_refresh_from_its_expiry() {
 fn auth_error_forces_a_refresh_on_a_stopped_socket_and_recovers() {
     let (mut net, fresh) = signed_in(300);
     let connects = net.connects;
-    net.deliver(ServerMessage::AuthError {
-        error: "Convex token identity expired".into(),
-        base_version: Some(2),
-        auth_update_attempted: Some(false),
-    });
+    net.auth_error("Convex token identity expired", Some(2), Some(false));
     let events = net.take_events();
     assert!(events.contains(&Event::AuthRefreshing(true)));
     assert!(events.iter().any(|e| matches!(e, Event::AuthRejected { token_claims: Some(c), .. } if c.iss.as_deref() == Some("https://issuer.test"))));
@@ -266,11 +259,7 @@ fn auth_error_forces_a_refresh_on_a_stopped_socket_and_recovers() {
 #[test]
 fn the_same_rejected_token_gives_up_and_reconnects_anonymous() {
     let (mut net, fresh) = signed_in(300);
-    net.deliver(ServerMessage::AuthError {
-        error: "bad".into(),
-        base_version: Some(2),
-        auth_update_attempted: Some(false),
-    });
+    net.auth_error("bad", Some(2), Some(false));
     let (f, _) = net.take_fetches()[0];
     net.fetched(f, TokenFetch::Token(fresh));
     assert_eq!(auth_changes(&net.take_events()), vec![false]);
@@ -283,21 +272,14 @@ fn the_same_rejected_token_gives_up_and_reconnects_anonymous() {
 #[test]
 fn repeated_rejections_of_fresh_tokens_give_up_after_two_attempts() {
     let mut net = Net::connected();
-    net.client.set_auth(net.now);
-    net.pump();
-    let (f, _) = net.take_fetches()[0];
-    net.fetched(f, TokenFetch::SignedOut);
+    net.set_auth_answered(TokenFetch::SignedOut);
     let (f, _) = net.take_fetches()[0];
     net.fetched(
         f,
         TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "t0")),
     );
     for i in 1..=3 {
-        net.deliver(ServerMessage::AuthError {
-            error: "No auth provider found".into(),
-            base_version: Some(0),
-            auth_update_attempted: Some(true),
-        });
+        net.auth_error("No auth provider found", Some(0), Some(true));
         if i == 3 {
             break;
         }
@@ -320,19 +302,11 @@ fn stale_auth_errors_are_ignored() {
     net.advance(291_000);
     let (f, _) = net.take_fetches()[0];
     net.fetched(f, TokenFetch::Token(jwt(secs(&net), secs(&net) + 300, "n")));
-    net.deliver(ServerMessage::AuthError {
-        error: "Convex token identity expired".into(),
-        base_version: Some(2),
-        auth_update_attempted: Some(false),
-    });
+    net.auth_error("Convex token identity expired", Some(2), Some(false));
     assert!(net.socket.is_some());
     assert!(net.take_fetches().is_empty());
     // About an old identity version.
-    net.deliver(ServerMessage::AuthError {
-        error: "old".into(),
-        base_version: Some(0),
-        auth_update_attempted: Some(true),
-    });
+    net.auth_error("old", Some(0), Some(true));
     assert!(net.socket.is_some());
 }
 
@@ -379,10 +353,7 @@ fn a_fetch_that_lands_after_clear_auth_is_ignored() {
 #[test]
 fn tokens_without_timing_claims_are_confirmed_but_not_scheduled() {
     let mut net = Net::connected();
-    net.client.set_auth(net.now);
-    net.pump();
-    let (f, _) = net.take_fetches()[0];
-    net.fetched(f, TokenFetch::SignedOut);
+    net.set_auth_answered(TokenFetch::SignedOut);
     let (f, _) = net.take_fetches()[0];
     net.fetched(f, TokenFetch::Token("opaque-token".into()));
     let t = net.transition(1, 1, 1, vec![]);
@@ -432,11 +403,7 @@ fn clear_auth_after_the_socket_opened_while_paused_sends_connect() {
 #[test]
 fn set_auth_while_the_socket_is_stopped_for_reauth_reconnects_with_the_new_token() {
     let (mut net, _) = signed_in(300);
-    net.deliver(ServerMessage::AuthError {
-        error: "expired".into(),
-        base_version: Some(2),
-        auth_update_attempted: Some(false),
-    });
+    net.auth_error("expired", Some(2), Some(false));
     assert!(net.socket.is_none(), "stopped for re-auth");
     net.take_fetches();
     let connects = net.connects;
@@ -458,11 +425,7 @@ fn an_auth_error_during_a_new_initial_fetch_never_resends_the_old_token() {
     net.client.set_auth(net.now);
     net.pump();
     let (f, _) = net.take_fetches()[0];
-    net.deliver(ServerMessage::AuthError {
-        error: "expired".into(),
-        base_version: Some(2),
-        auth_update_attempted: Some(false),
-    });
+    net.auth_error("expired", Some(2), Some(false));
     net.pump();
     // Whatever the client fetched meanwhile, the answer to the new source's first fetch wins.
     let newer = jwt(secs(&net), secs(&net) + 300, "newer");
@@ -490,10 +453,7 @@ fn an_auth_error_during_a_new_initial_fetch_never_resends_the_old_token() {
 #[test]
 fn set_auth_that_finds_the_user_signed_out_drops_the_old_identity() {
     let (mut net, _) = signed_in(300);
-    net.client.set_auth(net.now);
-    net.pump();
-    let (f, _) = net.take_fetches()[0];
-    net.fetched(f, TokenFetch::SignedOut);
+    net.set_auth_answered(TokenFetch::SignedOut);
     let (f, force) = net.take_fetches()[0];
     assert!(force);
     net.fetched(f, TokenFetch::SignedOut);

@@ -10,6 +10,19 @@ use serde_json::json;
 use support::*;
 use tungstenite::Message;
 
+/// The server still serves a new socket: a query subscribed on it gets its Transition.
+fn assert_healthy(b: &Backend) {
+    let mut ws = Ws::connect(b, SESSION);
+    add_query(
+        &mut ws,
+        0,
+        0,
+        "myFunctions:listNumbers",
+        json!({"count": 1}),
+    );
+    assert!(matches!(ws.recv(), Some(ServerMessage::Transition { .. })));
+}
+
 fn add_query(ws: &mut Ws, base: u32, id: u32, path: &str, args: serde_json::Value) {
     ws.send(&ClientMessage::ModifyQuerySet {
         base_version: base,
@@ -267,16 +280,7 @@ fn protocol_violations_get_a_fatal_error_and_a_close() {
     assert!(
         matches!(ws.recv(), Some(ServerMessage::FatalError { error }) if error.contains("UUID"))
     );
-    // The server is still healthy.
-    let mut ws = Ws::connect(&b, SESSION);
-    add_query(
-        &mut ws,
-        0,
-        0,
-        "myFunctions:listNumbers",
-        json!({"count": 1}),
-    );
-    assert!(matches!(ws.recv(), Some(ServerMessage::Transition { .. })));
+    assert_healthy(&b);
 }
 
 #[test]
@@ -289,15 +293,7 @@ fn oversize_frames_close_the_socket_without_taking_the_server_down() {
     );
     let _ = ws.ws.send(Message::Text(huge.into()));
     assert_eq!(ws.recv(), None);
-    let mut ws = Ws::connect(&b, SESSION);
-    add_query(
-        &mut ws,
-        0,
-        0,
-        "myFunctions:listNumbers",
-        json!({"count": 1}),
-    );
-    assert!(matches!(ws.recv(), Some(ServerMessage::Transition { .. })));
+    assert_healthy(&b);
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Every number, newest first, a page at a time ("Load more").
 
-use convex_yew::yew::use_paginated_query;
+use convex_yew::use_paginated_query;
 use convex_yew::PaginationStatus;
 use yew::prelude::*;
 

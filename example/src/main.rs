@@ -9,7 +9,7 @@ mod api;
 mod config;
 
 use convex_yew::core::pagination::optimistic::insert_at_top;
-use convex_yew::yew::*;
+use convex_yew::prelude::*;
 use convex_yew::{ConvexClient, LocalStore};
 use yew::prelude::*;
 
@@ -70,7 +70,7 @@ fn Header() -> Html {
     };
     let actions = if convex.is_loading {
         html! {}
-    } else if let Some(user) = &auth.user {
+    } else if let Some(user) = auth.user() {
         html! {
             <div class="account">
                 <span class="who">{ &user.email }</span>

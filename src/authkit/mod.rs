@@ -9,162 +9,33 @@
 //! answer, never the work in progress or the lock.
 
 pub(crate) mod browser_io;
+mod driver;
 pub(crate) mod lock;
+mod options;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-pub use convex_yew_core::authkit::urls::SignInOptions;
-pub use convex_yew_core::authkit::Claims;
-pub use convex_yew_core::authkit::Secret;
-pub use convex_yew_core::authkit::SessionTimeouts;
-use convex_yew_core::authkit::{AuthKitConfig, RefreshError, User, VERIFIER_KEY};
-pub use convex_yew_core::authkit::{AuthKitError, AuthSnapshot};
+use convex_yew_core::authkit::urls::SignInOptions;
 use convex_yew_core::authkit::{
-    AuthKitSession, OpId, PageLoad, SessionEvent, SessionIo, StorageArea, WaiterId,
+    AuthKitError, AuthKitSession, AuthSnapshot, Claims, PageLoad, Secret, User, WaiterId,
+    VERIFIER_KEY,
 };
 use futures::channel::oneshot;
-use gloo_timers::callback::Timeout;
-use serde_json::Value as Json;
 
-use crate::runtime::browser::{self, ClockWatch, Level, WakeListeners};
-use lock::LockRequest;
-
-/// Sends the page to `url` through the app's navigator, or `location.assign`.
-fn navigate(inner: &Inner, url: &str) -> bool {
-    let custom = inner.options.borrow().navigate.clone();
-    match custom {
-        Some(f) => f(url),
-        None => browser_io::navigate(url),
-    }
-}
-
-/// The lock authkit-js uses, so tabs running either SDK serialise refreshes together.
-const LOCK_NAME: &str = "WORKOS_REFRESH_SESSION";
-
-/// What `on_redirect_callback` receives after a successful sign-in: the app's state and the
-/// authentication result, as authkit-js passes `{ state, ...authenticationResponse }`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RedirectParams {
-    /// The `state` passed to `sign_in` (untrusted: check any return URL is same-origin).
-    pub state: Option<Json>,
-    /// The session after sign-in (user, organization, role, permissions, impersonator).
-    pub snapshot: AuthSnapshot,
-    /// The new access token. `Debug` redacts it; never log [`Secret::expose`].
-    pub access_token: Secret,
-    /// The access token's payload, decoded (not verified: the server verifies it).
-    pub claims: Claims,
-}
-
-/// Sends the page to a URL; false when it could not.
-pub type Navigator = Rc<dyn Fn(&str) -> bool>;
-/// A callback with the session and its new access token after a refresh.
-pub type OnRefresh = Rc<dyn Fn(&RefreshParams)>;
-
-/// What `on_refresh` receives after every successful code exchange and refresh (authkit-js
-/// passes the authentication response with its `accessToken`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RefreshParams {
-    /// The session after the refresh.
-    pub snapshot: AuthSnapshot,
-    /// The new access token. `Debug` redacts it; never log [`Secret::expose`].
-    pub access_token: Secret,
-}
-/// A callback with a terminal refresh failure.
-pub type OnRefreshFailure = Rc<dyn Fn(&RefreshError)>;
-
-/// Settings and callbacks of an [`AuthKitClient`].
-#[derive(Clone)]
-pub struct AuthKitOptions {
-    /// Where AuthKit is and where users come back.
-    pub config: AuthKitConfig,
-    /// Lock and request timeouts.
-    pub timeouts: SessionTimeouts,
-    /// After a successful sign-in, with the app's state.
-    pub on_redirect_callback: Option<Rc<dyn Fn(RedirectParams)>>,
-    /// After every successful code exchange and refresh.
-    pub on_refresh: Option<OnRefresh>,
-    /// When a refresh fails for good (not for the first refresh after page load).
-    pub on_refresh_failure: Option<OnRefreshFailure>,
-    /// Asked before each automatic refresh; the default skips hidden tabs.
-    pub on_before_auto_refresh: Option<Rc<dyn Fn() -> bool>>,
-    /// Where the page goes for sign-in, sign-up and sign-out (default: `location.assign`).
-    /// Return false when it could not go. Lets a router or a test take over.
-    pub navigate: Option<Navigator>,
-}
-
-impl AuthKitOptions {
-    /// Options with no callbacks and the default timeouts.
-    pub fn new(config: AuthKitConfig) -> AuthKitOptions {
-        AuthKitOptions {
-            config,
-            timeouts: SessionTimeouts::default(),
-            on_redirect_callback: None,
-            on_refresh: None,
-            on_refresh_failure: None,
-            on_before_auto_refresh: None,
-            navigate: None,
-        }
-    }
-}
-
-/// How [`AuthKitClient::switch_to_organization_with`] handles a session that cannot switch.
-#[derive(Debug, Clone, Default)]
-pub struct SwitchOptions {
-    /// Options of the sign-in it redirects to (its organization is set to the target).
-    pub sign_in: SignInOptions,
-    /// Return [`AuthKitError::OrganizationRefused`] instead of redirecting.
-    pub no_redirect: bool,
-}
-
-/// What a switch did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SwitchOutcome {
-    /// The session is now in the organization.
-    Switched,
-    /// The session could not switch (for instance, the organization needs another sign-in
-    /// method); the page is going to the hosted sign-in for that organization.
-    SigningIn,
-}
-
-type Listener = Rc<dyn Fn()>;
-
-enum Answer {
-    Token(oneshot::Sender<Result<String, AuthKitError>>),
-    Switch(oneshot::Sender<Result<(), AuthKitError>>),
-    SignInUrl(oneshot::Sender<Result<String, AuthKitError>>),
-}
-
-/// What listeners were last told, to notify only on a change they can see.
-#[derive(PartialEq)]
-struct Seen {
-    loading: bool,
-    snapshot: AuthSnapshot,
-    callback_error: Option<AuthKitError>,
-}
-
-struct Inner {
-    session: RefCell<AuthKitSession>,
-    options: RefCell<AuthKitOptions>,
-    answers: RefCell<HashMap<WaiterId, Answer>>,
-    listeners: RefCell<Vec<(u64, Listener)>>,
-    next_listener: Cell<u64>,
-    locks: RefCell<HashMap<OpId, LockRequest>>,
-    requests: RefCell<HashMap<OpId, web_sys::AbortController>>,
-    beacons: RefCell<Vec<oneshot::Receiver<()>>>,
-    timer: RefCell<Option<Timeout>>,
-    wake: RefCell<Option<WakeListeners>>,
-    clock_watch: RefCell<Option<ClockWatch>>,
-    seen: RefCell<Seen>,
-}
+use crate::runtime::browser::{self, ClockWatch, WakeListeners};
+use driver::{drive, navigate, on_clock, Answer, Clock, Inner, Notified};
+pub use options::{
+    AuthKitOptions, Navigator, OnRefresh, OnRefreshFailure, RedirectParams, RefreshParams,
+    SwitchOptions, SwitchOutcome,
+};
 
 /// The AuthKit session of this tab. Cheap to clone.
 ///
 /// ```no_run
-/// use convex_yew::authkit::{AuthKitClient, AuthKitOptions};
+/// use convex_yew::{AuthKitClient, AuthKitOptions};
 /// use convex_yew::core::authkit::AuthKitConfig;
-/// # async fn run() -> Result<(), convex_yew::authkit::AuthKitError> {
+/// # async fn run() -> Result<(), convex_yew::AuthKitError> {
 /// let mut config = AuthKitConfig::new("client_01ABC", "http://localhost:8080", "localhost");
 /// config.redirect_uri = "http://localhost:8080/callback".into();
 /// let authkit = AuthKitClient::create(AuthKitOptions::new(config)).await?;
@@ -246,7 +117,7 @@ impl AuthKitClient {
                 timer: RefCell::new(None),
                 wake: RefCell::new(None),
                 clock_watch: RefCell::new(None),
-                seen: RefCell::new(Seen {
+                notified: RefCell::new(Notified {
                     loading: true,
                     snapshot: AuthSnapshot::default(),
                     callback_error: None,
@@ -502,286 +373,5 @@ impl AuthKitClient {
         self.inner.wake.borrow_mut().take();
         self.inner.clock_watch.borrow_mut().take();
         drive(&self.inner);
-    }
-}
-
-/// Whether an automatic refresh may run now: the app's hook, or "the tab is visible". Runs
-/// with no borrow held, so the hook may call back into the client.
-fn auto_refresh_allowed(inner: &Inner) -> bool {
-    let hook = inner.options.borrow().on_before_auto_refresh.clone();
-    match hook {
-        Some(f) => f(),
-        None => browser_io::visible(),
-    }
-}
-
-/// Carries out the session's I/O and events until it has nothing more, then arms its timer.
-/// No borrow is held while I/O runs, so I/O may answer synchronously (storage reads).
-fn drive(inner: &Rc<Inner>) {
-    loop {
-        let io = inner.session.borrow_mut().poll_io();
-        if let Some(io) = io {
-            execute(inner, io);
-            continue;
-        }
-        let event = inner.session.borrow_mut().poll_event();
-        match event {
-            Some(event) => dispatch(inner, event),
-            None => break,
-        }
-    }
-    let seen = {
-        let session = inner.session.borrow();
-        Seen {
-            loading: session.is_loading(),
-            snapshot: session.snapshot(),
-            callback_error: session.callback_error().cloned(),
-        }
-    };
-    if *inner.seen.borrow() != seen {
-        if let Some(e) = &seen.callback_error {
-            if inner.seen.borrow().callback_error.as_ref() != Some(e) {
-                browser::log(Level::Error, &format!("[convex-yew] {}", crate::report(e)));
-            }
-        }
-        *inner.seen.borrow_mut() = seen;
-        let listeners: Vec<Listener> = inner
-            .listeners
-            .borrow()
-            .iter()
-            .map(|(_, l)| l.clone())
-            .collect();
-        for l in listeners {
-            l();
-        }
-    }
-    let next = inner.session.borrow().poll_timeout();
-    *inner.timer.borrow_mut() = next.map(|at| {
-        let delay = at
-            .as_millis()
-            .saturating_sub(browser::now().as_millis())
-            .min(u32::MAX as u64 / 2) as u32;
-        let weak = Rc::downgrade(inner);
-        Timeout::new(delay, move || on_clock(&weak, Clock::Timer))
-    });
-}
-
-/// What woke the session up.
-#[derive(Clone, Copy)]
-enum Clock {
-    /// Its timer fired.
-    Timer,
-    /// The page came back (visible, online, focused).
-    Wake,
-}
-
-/// Hands the time to the session (if the client is still alive) and carries out the rest.
-fn on_clock(weak: &Weak<Inner>, clock: Clock) {
-    let Some(inner) = weak.upgrade() else { return };
-    {
-        let mut session = inner.session.borrow_mut();
-        let now = browser::now();
-        match clock {
-            Clock::Timer => session.handle_timeout(now),
-            Clock::Wake => {
-                session.handle_wall_clock(browser::wall_ms(), now);
-                session.handle_wake(now)
-            }
-        }
-    }
-    drive(&inner);
-}
-
-fn execute(inner: &Rc<Inner>, io: SessionIo) {
-    match io {
-        SessionIo::Authenticate {
-            request,
-            url,
-            body,
-            with_cookies,
-            ..
-        } => {
-            let abort = web_sys::AbortController::new().ok();
-            let signal = abort.as_ref().map(|a| a.signal());
-            if let Some(a) = abort {
-                inner.requests.borrow_mut().insert(request, a);
-            }
-            // A strong reference: the answer must reach the session even if every handle
-            // was dropped (a disposed session finishing its refresh).
-            let inner = inner.clone();
-            wasm_bindgen_futures::spawn_local(async move {
-                let answer =
-                    browser_io::post_json(&url, body.expose(), with_cookies, signal.as_ref()).await;
-                inner.requests.borrow_mut().remove(&request);
-                inner
-                    .session
-                    .borrow_mut()
-                    .handle_response(request, answer, browser::now());
-                drive(&inner);
-            });
-        }
-        SessionIo::CancelRequest { request } => {
-            if let Some(a) = inner.requests.borrow_mut().remove(&request) {
-                a.abort();
-            }
-        }
-        SessionIo::AcquireLock { lock, .. } => {
-            let keep = inner.clone();
-            let request = LockRequest::new(LOCK_NAME, move || {
-                keep.session
-                    .borrow_mut()
-                    .handle_lock_granted(lock, browser::now());
-                drive(&keep);
-            });
-            inner.locks.borrow_mut().insert(lock, request);
-        }
-        SessionIo::ReleaseLock { lock } => {
-            let request = inner.locks.borrow_mut().remove(&lock);
-            if let Some(r) = request {
-                r.release();
-            }
-        }
-        SessionIo::Read { read, area, key } => {
-            let value = browser_io::get(storage(area), &key);
-            inner
-                .session
-                .borrow_mut()
-                .handle_storage_read(read, value, browser::now());
-        }
-        SessionIo::Write {
-            write,
-            area,
-            key,
-            value,
-        } => {
-            let result = browser_io::set(storage(area), &key, value.expose());
-            inner
-                .session
-                .borrow_mut()
-                .handle_storage_written(write, result, browser::now());
-        }
-        SessionIo::WriteIf {
-            write,
-            area,
-            key,
-            expected,
-            value,
-        } => {
-            let store = storage(area);
-            let current = browser_io::get(store.clone(), &key);
-            let result = if current.as_deref() == expected.as_ref().map(Secret::expose) {
-                browser_io::set(store, &key, value.expose())
-            } else {
-                Ok(())
-            };
-            inner
-                .session
-                .borrow_mut()
-                .handle_storage_written(write, result, browser::now());
-        }
-        SessionIo::RemoveIf {
-            area,
-            key,
-            expected,
-        } => {
-            let store = storage(area);
-            if browser_io::get(store.clone(), &key).as_deref() == Some(expected.expose()) {
-                browser_io::remove(store, &key);
-            }
-        }
-        SessionIo::Remove { area, key } => browser_io::remove(storage(area), &key),
-        SessionIo::ReplaceSearch { search } => browser_io::replace_search(&search),
-        SessionIo::Navigate { url } => {
-            navigate(inner, &url);
-        }
-        SessionIo::Beacon { url } => {
-            let (tx, rx) = oneshot::channel();
-            inner.beacons.borrow_mut().push(rx);
-            wasm_bindgen_futures::spawn_local(async move {
-                browser_io::fire_and_forget(&url).await;
-                let _ = tx.send(());
-            });
-        }
-        SessionIo::AskAutoRefresh { ask } => {
-            let allowed = auto_refresh_allowed(inner);
-            inner
-                .session
-                .borrow_mut()
-                .handle_auto_refresh_answer(ask, allowed, browser::now());
-        }
-    }
-}
-
-fn storage(area: StorageArea) -> Option<web_sys::Storage> {
-    match area {
-        StorageArea::Local => browser_io::local(),
-        StorageArea::Session => browser_io::session(),
-    }
-}
-
-fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
-    match event {
-        SessionEvent::Token { waiter, result } => {
-            if let Some(Answer::Token(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result.map(|t| t.0));
-            }
-        }
-        SessionEvent::OrganizationSwitched { waiter, result } => {
-            if let Some(Answer::Switch(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result);
-            }
-        }
-        SessionEvent::Refreshed { access_token } => {
-            let f = inner.options.borrow().on_refresh.clone();
-            if let Some(f) = f {
-                let snapshot = inner.session.borrow().snapshot();
-                f(&RefreshParams {
-                    snapshot,
-                    access_token,
-                });
-            }
-        }
-        SessionEvent::RefreshFailed(e) => {
-            browser::log(Level::Warn, &format!("[convex-yew] {}", crate::report(&e)));
-            let f = inner.options.borrow().on_refresh_failure.clone();
-            if let Some(f) = f {
-                f(&e);
-            }
-        }
-        SessionEvent::SignedIn {
-            state,
-            access_token,
-        } => {
-            let f = inner.options.borrow().on_redirect_callback.clone();
-            if let Some(f) = f {
-                let (snapshot, claims) = {
-                    let session = inner.session.borrow();
-                    (session.snapshot(), session.claims())
-                };
-                f(RedirectParams {
-                    state,
-                    snapshot,
-                    access_token,
-                    claims,
-                });
-            }
-        }
-        SessionEvent::SignInUrl { waiter, result } => {
-            if let Some(Answer::SignInUrl(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result);
-            }
-        }
-        SessionEvent::StorageFailed(error) => {
-            let e = RefreshError::Storage(error);
-            browser::log(Level::Warn, &format!("[convex-yew] {}", crate::report(&e)));
-            let f = inner.options.borrow().on_refresh_failure.clone();
-            if let Some(f) = f {
-                f(&e);
-            }
-        }
-        SessionEvent::Warning(warning) => {
-            browser::log(Level::Warn, &format!("[convex-yew] {warning}"))
-        }
-        SessionEvent::Changed => {} // `drive` compares what listeners see
     }
 }

@@ -52,7 +52,7 @@ pub struct MutationOptions {
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), convex_yew::ClientError> {
-/// use convex_yew::runtime::ConvexHttpClient;
+/// use convex_yew::ConvexHttpClient;
 /// use convex_yew::core::protocol::udf_path::Query;
 /// let http = ConvexHttpClient::new("https://happy-otter-123.convex.cloud")?;
 /// let who: convex_yew::Value = http.query(&Query::<(), _>::new("users:me"), &()).await?;
@@ -87,8 +87,8 @@ impl ConvexHttpClient {
     /// A client with options: auth and logger set at construction.
     ///
     /// ```no_run
-    /// use convex_yew::runtime::http::{ConvexHttpClient, HttpClientOptions};
-    /// use convex_yew::runtime::Logger;
+    /// use convex_yew::{ConvexHttpClient, HttpClientOptions};
+    /// use convex_yew::Logger;
     /// # fn run(token: String) -> Result<(), convex_yew::ClientError> {
     /// let http = ConvexHttpClient::with_options(
     ///     "https://happy-otter-123.convex.cloud",
@@ -184,7 +184,7 @@ impl ConvexHttpClient {
         path: &str,
         args: &A,
     ) -> Result<R, ClientError> {
-        let args = super::client::encode_args(path, args)?;
+        let args = super::codec::encode_args(path, args)?;
         let body = json!({"path": path, "format": "convex_encoded_json", "args": [Value::Object(args).to_json()]});
         let mut request = Request::post(&format!("{}/api/{kind}", self.base))
             .header("Content-Type", "application/json")

@@ -20,7 +20,7 @@ type Sink = Rc<dyn Fn(LogLevel, &str)>;
 /// A log sink (the official client's `logger` option). Cheap to clone.
 ///
 /// ```no_run
-/// use convex_yew::runtime::{ClientOptions, ConvexClient, Logger, LogLevel};
+/// use convex_yew::{ClientOptions, ConvexClient, Logger, LogLevel};
 /// let options = ClientOptions {
 ///     logger: Logger::custom(|level, message| {
 ///         if level >= LogLevel::Warn {

@@ -8,13 +8,14 @@ use std::rc::{Rc, Weak};
 
 use convex_yew_core::pagination::{PaginationStatus, Paginator};
 use convex_yew_core::protocol::udf_path::PaginatedQuery;
-use convex_yew_core::sync::QueryResult;
+use convex_yew_core::sync::{QueryId, QueryResult};
 use convex_yew_core::value::Object;
 use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::client::{encode_args, ConvexClient, Watch};
+use super::client::{ConvexClient, Watch};
+use super::codec::encode_args;
 use crate::error::ClientError;
 
 thread_local! {
@@ -185,7 +186,7 @@ fn refresh<T: DeserializeOwned + 'static>(inner: &Rc<RefCell<Inner<T>>>) {
         };
         // Subscribe outside the borrow: a page the client already holds notifies at once.
         let weak: Weak<RefCell<Inner<T>>> = Rc::downgrade(inner);
-        let notify: Rc<dyn Fn()> = Rc::new(move || {
+        let notify: Rc<dyn Fn(QueryId)> = Rc::new(move |_| {
             if let Some(inner) = weak.upgrade() {
                 refresh(&inner);
             }

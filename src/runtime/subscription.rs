@@ -1,4 +1,6 @@
-//! [`Subscription`]: one query's live result, as a value, a callback and a `Stream`.
+//! [`Subscription`]: one query's live result, as a value, a callback and a `Stream`; and the
+//! typed façade that makes one ([`ConvexClient::subscribe`], [`ConvexClient::query`]), built on
+//! the client's [`Watch`] (this file depends on the client, never the other way).
 
 use std::cell::RefCell;
 use std::marker::PhantomData;
@@ -6,14 +8,53 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use std::future::Future;
+
+use convex_yew_core::protocol::udf_path::Query;
 use convex_yew_core::sync::QueryId;
 use convex_yew_core::value::Object;
 use futures::channel::mpsc;
 use futures::Stream;
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::client::{ConvexClient, Watch};
+use super::codec::encode_args;
 use crate::error::ClientError;
+
+impl ConvexClient {
+    /// Subscribes to a query. The returned [`Subscription`] holds the latest result, notifies
+    /// on change (callback or `Stream`), and unsubscribes when dropped.
+    pub fn subscribe<A: Serialize, R: DeserializeOwned>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+    ) -> Result<Subscription<R>, ClientError> {
+        let args = encode_args(query.path(), args)?;
+        Ok(Subscription::new(self.clone(), query.path(), args))
+    }
+
+    /// Runs a query once: subscribes, resolves with the first result, and unsubscribes (a
+    /// result the client already holds resolves at once).
+    pub fn query<A: Serialize, R: DeserializeOwned + 'static>(
+        &self,
+        query: &Query<A, R>,
+        args: &A,
+    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
+        let subscription = self.subscribe(query, args);
+        async move {
+            use futures::StreamExt;
+            let mut subscription = subscription?;
+            if let Some(first) = subscription.latest() {
+                return first;
+            }
+            subscription
+                .next()
+                .await
+                .unwrap_or_else(|| Err(ClientError::closed()))
+        }
+    }
+}
 
 type Callbacks = Rc<RefCell<Vec<Rc<dyn Fn()>>>>;
 
@@ -31,7 +72,7 @@ impl<R: DeserializeOwned> Subscription<R> {
         let (tx, rx) = mpsc::unbounded();
         let callbacks: Callbacks = Rc::new(RefCell::new(Vec::new()));
         let cbs = callbacks.clone();
-        let notify: Rc<dyn Fn()> = Rc::new(move || {
+        let notify: Rc<dyn Fn(QueryId)> = Rc::new(move |_| {
             let _ = tx.unbounded_send(());
             let list: Vec<_> = cbs.borrow().clone();
             for cb in list {

@@ -2,20 +2,7 @@
 
 use convex_yew_core::protocol::PROTOCOL_CLIENT_VERSION;
 
-/// Why a deployment URL was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum DeploymentUrlError {
-    /// Not `http://` or `https://`.
-    #[error("deployment URL {0:?} must start with http:// or https://")]
-    BadScheme(String),
-    /// Nothing after the scheme.
-    #[error("deployment URL {0:?} has no host")]
-    NoHost(String),
-    /// A `.convex.site` URL is for HTTP actions, not the client.
-    #[error("deployment URL {0:?} ends in .convex.site, which serves HTTP actions; use the .convex.cloud URL")]
-    ConvexSite(String),
-}
+use crate::error::DeploymentUrlError;
 
 /// Maps a deployment URL to its sync WebSocket URL, as the official client does:
 /// `http` → `ws`, `https` → `wss`, then `/api/<version>/sync`. A trailing `/` is dropped:

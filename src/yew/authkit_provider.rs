@@ -4,12 +4,15 @@ use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
-use convex_yew_core::authkit::{AuthKitConfig, RefreshError};
+use convex_yew_core::authkit::urls::SignInOptions;
+use convex_yew_core::authkit::{
+    AuthKitConfig, AuthKitError, AuthSnapshot, Impersonator, RefreshError, User,
+};
 use yew::prelude::*;
 
 use crate::authkit::{
-    AuthKitClient, AuthKitError, AuthKitOptions, AuthSnapshot, ListenerHandle, RedirectParams,
-    RefreshParams, SignInOptions, SwitchOptions, SwitchOutcome,
+    AuthKitClient, AuthKitOptions, ListenerHandle, RedirectParams, RefreshParams, SwitchOptions,
+    SwitchOutcome,
 };
 use crate::runtime::browser::{self, Level};
 
@@ -100,13 +103,13 @@ struct AuthContext {
 /// refreshes re-render nothing.
 ///
 /// ```no_run
-/// use convex_yew::yew::{use_auth, AuthKitProvider};
+/// use convex_yew::{use_auth, AuthKitProvider};
 /// use yew::prelude::*;
 /// #[component]
 /// fn Header() -> Html {
 ///     let auth = use_auth();
 ///     let sign_in = { let auth = auth.clone(); Callback::from(move |_| { let _ = auth.sign_in(Default::default()); }) };
-///     match &auth.user {
+///     match auth.user() {
 ///         Some(user) => html! { <span>{ &user.email }</span> },
 ///         None => html! { <button onclick={sign_in}>{ "Sign in" }</button> },
 ///     }
@@ -175,7 +178,7 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
                 Err(e) => {
                     browser::log(
                         Level::Error,
-                        &format!("[convex-yew] AuthKit: {}", crate::report(&e)),
+                        &format!("[convex-yew] AuthKit: {}", crate::error::report(&e)),
                     );
                     ctx.set(AuthContext {
                         is_loading: false,
@@ -273,9 +276,8 @@ impl Default for SignOutOptions {
 }
 
 /// What [`use_auth`] returns: authkit-react's `useAuth()`, state and actions. The session's
-/// fields (`user`, `organization_id`, `role`, `roles`, `permissions`, `feature_flags`,
-/// `impersonator`, `authentication_method`) are read through [`AuthSnapshot`] (`Deref`), so
-/// `auth.user` works as in React.
+/// fields are accessors named as React's (`auth.user()` for `auth.user`, `role()`,
+/// `organization_id()`, ...), or the whole [`AuthSnapshot`] with [`snapshot`](Self::snapshot).
 #[derive(Clone, PartialEq)]
 pub struct UseAuth {
     /// True until the session is restored (or known absent).
@@ -286,14 +288,57 @@ pub struct UseAuth {
     client: Option<AuthKitClient>,
 }
 
-impl std::ops::Deref for UseAuth {
-    type Target = AuthSnapshot;
-    fn deref(&self) -> &AuthSnapshot {
+impl UseAuth {
+    /// The whole session as the app sees it (what the accessors below read).
+    pub fn snapshot(&self) -> &AuthSnapshot {
         &self.snapshot
     }
-}
 
-impl UseAuth {
+    /// The signed-in user (authkit-react's `user`), `None` when signed out.
+    pub fn user(&self) -> Option<&User> {
+        self.snapshot.user.as_ref()
+    }
+
+    /// The session's organization (`organizationId`).
+    pub fn organization_id(&self) -> Option<&str> {
+        self.snapshot.organization_id.as_deref()
+    }
+
+    /// The session id (`sessionId`, the token's `sid`).
+    pub fn session_id(&self) -> Option<&str> {
+        self.snapshot.session_id.as_deref()
+    }
+
+    /// The user's role in the organization (`role`).
+    pub fn role(&self) -> Option<&str> {
+        self.snapshot.role.as_deref()
+    }
+
+    /// Every role of the user in the organization (`roles`).
+    pub fn roles(&self) -> Option<&[String]> {
+        self.snapshot.roles.as_deref()
+    }
+
+    /// The permissions the token carries (`permissions`).
+    pub fn permissions(&self) -> &[String] {
+        &self.snapshot.permissions
+    }
+
+    /// The feature flags the token carries (`featureFlags`).
+    pub fn feature_flags(&self) -> &[String] {
+        &self.snapshot.feature_flags
+    }
+
+    /// Who is impersonating the user, if anyone (`impersonator`).
+    pub fn impersonator(&self) -> Option<&Impersonator> {
+        self.snapshot.impersonator.as_ref()
+    }
+
+    /// How the user signed in (`authenticationMethod`).
+    pub fn authentication_method(&self) -> Option<&str> {
+        self.snapshot.authentication_method.as_deref()
+    }
+
     /// The AuthKit client, once created.
     pub fn client(&self) -> Option<&AuthKitClient> {
         self.client.as_ref()
@@ -401,7 +446,7 @@ impl UseAuth {
 /// The AuthKit session and its actions.
 ///
 /// ```no_run
-/// use convex_yew::yew::use_auth;
+/// use convex_yew::use_auth;
 /// use yew::prelude::*;
 /// #[component]
 /// fn Account() -> Html {
@@ -416,9 +461,9 @@ impl UseAuth {
 ///             wasm_bindgen_futures::spawn_local(async move { let _ = done.await; });
 ///         })
 ///     };
-///     match &auth.user {
+///     match auth.user() {
 ///         Some(user) => html! {
-///             <p>{ format!("{} ({})", user.email, auth.role.clone().unwrap_or_default()) }
+///             <p>{ format!("{} ({})", user.email, auth.role().unwrap_or_default()) }
 ///                <button onclick={sign_out}>{ "Sign out" }</button></p>
 ///         },
 ///         None => html! { <p>{ "Signed out" }</p> },

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-pub use convex_yew_core::convex_auth::ConvexAuthState;
+use convex_yew_core::convex_auth::ConvexAuthState;
 use convex_yew_core::convex_auth::{
     authkit_identity, token_fetch, AuthInput, AuthLink, LinkAction,
 };
@@ -72,7 +72,7 @@ type Link = AuthLink<ConvexClient, TokenFetcher>;
 /// runs when the provider itself unmounts.
 ///
 /// ```no_run
-/// use convex_yew::yew::{AuthSource, ConvexProviderWithAuth, TokenFetcher, Authenticated};
+/// use convex_yew::{AuthSource, ConvexProviderWithAuth, TokenFetcher, Authenticated};
 /// use convex_yew::{ConvexClient, TokenFetch};
 /// use yew::prelude::*;
 /// #[component]
@@ -178,7 +178,7 @@ pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
 /// session adopted from another tab).
 ///
 /// ```no_run
-/// use convex_yew::yew::{AuthKitProvider, ConvexProviderWithAuthKit, Authenticated, Unauthenticated};
+/// use convex_yew::{AuthKitProvider, ConvexProviderWithAuthKit, Authenticated, Unauthenticated};
 /// use convex_yew::ConvexClient;
 /// use yew::prelude::*;
 /// #[component]
@@ -212,8 +212,8 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
     });
     let source = AuthSource {
         is_loading: auth.is_loading,
-        is_authenticated: auth.user.is_some(),
-        identity: authkit_identity(&auth),
+        is_authenticated: auth.user().is_some(),
+        identity: authkit_identity(auth.snapshot()),
         fetch_access_token: (*fetcher).clone(),
     };
     html! {
@@ -226,7 +226,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
 /// Convex's view of auth: authenticated only once the server confirmed the token.
 ///
 /// ```no_run
-/// use convex_yew::yew::use_convex_auth;
+/// use convex_yew::use_convex_auth;
 /// use yew::prelude::*;
 /// #[component]
 /// fn Status() -> Html {

@@ -1,5 +1,7 @@
-//! [`ConvexProvider`]: puts a [`ConvexClient`] in context.
+//! [`ConvexProvider`]: puts a [`ConvexClient`] in context; [`use_convex`] and the connection
+//! state hooks read it.
 
+use convex_yew_core::sync::ConnectionState;
 use yew::prelude::*;
 
 use crate::runtime::ConvexClient;
@@ -16,7 +18,7 @@ pub struct ConvexProviderProps {
 /// Makes `client` available to [`use_convex`] and the query hooks, without auth.
 ///
 /// ```no_run
-/// use convex_yew::{yew::ConvexProvider, ConvexClient};
+/// use convex_yew::{ConvexClient, ConvexProvider};
 /// use yew::prelude::*;
 /// #[component]
 /// fn Root() -> Html {
@@ -36,7 +38,7 @@ pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
 /// The [`ConvexClient`] of the nearest provider.
 ///
 /// ```no_run
-/// use convex_yew::yew::use_convex;
+/// use convex_yew::use_convex;
 /// use yew::prelude::*;
 /// #[component]
 /// fn Status() -> Html {
@@ -51,4 +53,40 @@ pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
 pub fn use_convex() -> ConvexClient {
     use_context::<ConvexClient>()
         .expect("use_convex must be used inside a ConvexProvider or ConvexProviderWithAuthKit")
+}
+
+/// The connection state; re-renders when it changes.
+///
+/// ```no_run
+/// use convex_yew::use_connection_state;
+/// use yew::prelude::*;
+/// #[component]
+/// fn Offline() -> Html {
+///     let state = use_connection_state();
+///     if state.has_ever_connected && !state.is_websocket_connected {
+///         html! { <p class="banner">{ format!("Reconnecting… ({} pending changes)", state.inflight_mutations) }</p> }
+///     } else {
+///         html! {}
+///     }
+/// }
+/// ```
+#[hook]
+pub fn use_connection_state() -> ConnectionState {
+    use_convex_connection_state()
+}
+
+/// [`use_connection_state`] under the React name (`useConvexConnectionState`).
+#[hook]
+pub fn use_convex_connection_state() -> ConnectionState {
+    let client = use_convex();
+    let state = use_state_eq(|| client.connection_state());
+    {
+        let setter = state.setter();
+        use_effect_with(client, move |client| {
+            setter.set(client.connection_state());
+            let listener = client.on_connection_change(move |s| setter.set(s.clone()));
+            move || drop(listener)
+        });
+    }
+    (*state).clone()
 }

@@ -1,7 +1,8 @@
-//! Components that render their children only in one auth state.
+//! Components that render their children only in one auth state. Outside a Convex auth
+//! provider they render a message saying so (and log it), never panic.
 //!
 //! ```no_run
-//! use convex_yew::yew::{AuthLoading, AuthRefreshing, Authenticated, Unauthenticated};
+//! use convex_yew::{AuthLoading, AuthRefreshing, Authenticated, Unauthenticated};
 //! use yew::prelude::*;
 //! #[component]
 //! fn Body() -> Html {
@@ -16,9 +17,34 @@
 //! }
 //! ```
 
+use convex_yew_core::convex_auth::ConvexAuthState;
 use yew::prelude::*;
 
-use super::convex_auth::use_convex_auth;
+use crate::runtime::browser::{self, Level};
+
+/// The auth state a gate reads; outside a provider, the message the gate renders instead
+/// (and logs once): a gate in the wrong place says so rather than panicking, as
+/// yew-oauth2's components do.
+#[hook]
+fn use_gate(gate: &'static str) -> Result<ConvexAuthState, Html> {
+    let auth = use_context::<ConvexAuthState>();
+    let missing = auth.is_none();
+    use_effect_with(missing, move |missing| {
+        if *missing {
+            browser::log(
+                Level::Error,
+                &format!("[convex-yew] {}", missing_provider(gate)),
+            );
+        }
+    });
+    auth.ok_or_else(|| {
+        html! { <p class="convex-yew-missing-provider" role="alert">{ missing_provider(gate) }</p> }
+    })
+}
+
+fn missing_provider(gate: &str) -> String {
+    format!("<{gate}> must be inside <ConvexProviderWithAuthKit> or <ConvexProviderWithAuth>")
+}
 
 /// Props of the gates.
 #[derive(Properties, PartialEq)]
@@ -30,7 +56,10 @@ pub struct GateProps {
 /// Renders its children once the server confirmed the user's token.
 #[component]
 pub fn Authenticated(props: &GateProps) -> Html {
-    let auth = use_convex_auth();
+    let auth = match use_gate("Authenticated") {
+        Ok(auth) => auth,
+        Err(message) => return message,
+    };
     if !auth.is_loading && auth.is_authenticated {
         props.children.clone()
     } else {
@@ -41,7 +70,10 @@ pub fn Authenticated(props: &GateProps) -> Html {
 /// Renders its children when auth is settled and there is no confirmed user.
 #[component]
 pub fn Unauthenticated(props: &GateProps) -> Html {
-    let auth = use_convex_auth();
+    let auth = match use_gate("Unauthenticated") {
+        Ok(auth) => auth,
+        Err(message) => return message,
+    };
     if !auth.is_loading && !auth.is_authenticated {
         props.children.clone()
     } else {
@@ -53,7 +85,11 @@ pub fn Unauthenticated(props: &GateProps) -> Html {
 /// server), so nothing flashes "signed out" on reload.
 #[component]
 pub fn AuthLoading(props: &GateProps) -> Html {
-    if use_convex_auth().is_loading {
+    let auth = match use_gate("AuthLoading") {
+        Ok(auth) => auth,
+        Err(message) => return message,
+    };
+    if auth.is_loading {
         props.children.clone()
     } else {
         Html::default()
@@ -63,7 +99,10 @@ pub fn AuthLoading(props: &GateProps) -> Html {
 /// Renders its children while a rejected token is being replaced.
 #[component]
 pub fn AuthRefreshing(props: &GateProps) -> Html {
-    let auth = use_convex_auth();
+    let auth = match use_gate("AuthRefreshing") {
+        Ok(auth) => auth,
+        Err(message) => return message,
+    };
     if auth.is_authenticated && auth.is_refreshing {
         props.children.clone()
     } else {

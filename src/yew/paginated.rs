@@ -14,9 +14,9 @@ use serde::Serialize;
 use yew::prelude::*;
 
 use super::convex_provider::use_convex;
-use super::queries::use_watched;
+use super::watcher::use_watched;
 use crate::error::ClientError;
-use crate::runtime::client::encode_args;
+use crate::runtime::codec::encode_args;
 
 thread_local! {
     static NEXT_PAGINATION_ID: Cell<u64> = const { Cell::new(1) };
@@ -96,7 +96,7 @@ struct State {
 /// pages that grow too large are split, and new arguments start over. `None` skips it.
 ///
 /// ```no_run
-/// use convex_yew::yew::use_paginated_query;
+/// use convex_yew::use_paginated_query;
 /// use convex_yew::{PaginatedQuery, PaginationStatus};
 /// use yew::prelude::*;
 /// #[derive(serde::Serialize)]
@@ -177,7 +177,7 @@ where
                 .collect()
         })
         .unwrap_or_default();
-    use_watched(wanted);
+    use_watched(Rc::new(wanted));
     let queries_changed = view.as_ref().is_some_and(|v| v.queries_changed);
     {
         let update = update.clone();

@@ -1,6 +1,6 @@
 //! A keyed, variable set of queries from one component: [`use_queries`] (one function, many
-//! argument sets) and [`use_queries_raw`] (any functions, untyped). The paginated hook is
-//! built on the same watcher.
+//! argument sets), [`use_queries_raw`] (any functions, untyped), and [`use_query_set`] (a
+//! fixed tuple of queries, each with its own types).
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -15,12 +15,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
 
-use super::convex_provider::use_convex;
-use super::hooks::{to_state, QueryState};
+use super::query::{to_state, QueryState};
+use super::watcher::{use_watched, WatchedResults};
 use crate::error::ClientError;
-use crate::runtime::client::encode_args;
-use crate::runtime::client::Watch;
-use crate::runtime::ConvexClient;
+use crate::runtime::codec::encode_args;
 
 /// One query a component wants: a path and its argument object.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,80 +43,6 @@ impl QueryRequest {
             args: Ok(args),
         }
     }
-}
-
-struct Watched {
-    path: String,
-    args: Object,
-    _watch: Watch,
-}
-
-/// The subscriptions a component holds, by key.
-struct Watcher<K> {
-    client: Option<ConvexClient>,
-    watched: BTreeMap<K, Watched>,
-}
-
-impl<K: Ord + Clone> Watcher<K> {
-    fn unwatch_all(&mut self) {
-        self.watched.clear();
-    }
-
-    /// Brings the subscriptions in line with `wanted`: new keys and keys whose query changed
-    /// are watched, keys no longer wanted are dropped.
-    fn reconcile(
-        &mut self,
-        client: &ConvexClient,
-        wanted: &[(K, String, Object)],
-        notify: &Rc<dyn Fn()>,
-    ) {
-        if self.client.as_ref() != Some(client) {
-            self.unwatch_all();
-            self.client = Some(client.clone());
-        }
-        let mut keep = BTreeMap::new();
-        for (key, path, args) in wanted {
-            match self.watched.remove(key) {
-                Some(w) if &w.path == path && &w.args == args => {
-                    keep.insert(key.clone(), w);
-                }
-                old => {
-                    drop(old);
-                    let watch = client.watch(path, args, notify.clone());
-                    keep.insert(
-                        key.clone(),
-                        Watched {
-                            path: path.clone(),
-                            args: args.clone(),
-                            _watch: watch,
-                        },
-                    );
-                }
-            }
-        }
-        // What is left was not wanted any more: dropping it unsubscribes.
-        self.watched = keep;
-    }
-}
-
-/// Keeps `wanted` subscribed for as long as the component is mounted, and re-renders it when
-/// any of their results changes. Results are read with [`ConvexClient::cached`].
-#[hook]
-pub(crate) fn use_watched<K: Ord + Clone + 'static>(wanted: Vec<(K, String, Object)>) {
-    let client = use_convex();
-    let update = use_force_update();
-    let watcher = use_mut_ref(|| Watcher::<K> {
-        client: None,
-        watched: BTreeMap::new(),
-    });
-    {
-        let watcher = watcher.clone();
-        use_effect(move || {
-            let notify: Rc<dyn Fn()> = Rc::new(move || update.force_update());
-            watcher.borrow_mut().reconcile(&client, &wanted, &notify);
-        });
-    }
-    use_effect_with((), move |_| move || watcher.borrow_mut().unwatch_all());
 }
 
 /// Decodes raw results into `QueryState`s, keeping the previous `Rc` for an unchanged result so
@@ -146,18 +70,12 @@ fn decode<K: Ord + Clone, R: DeserializeOwned>(
 }
 
 fn raw_results<K: Ord + Clone>(
-    client: &ConvexClient,
+    results: &WatchedResults<K>,
     requests: &BTreeMap<K, QueryRequest>,
 ) -> BTreeMap<K, Option<Result<ResultValue, ClientError>>> {
     requests
         .iter()
-        .map(|(k, r)| {
-            let result = match &r.args {
-                Ok(args) => client.cached_value(&r.path, args),
-                Err(e) => Some(Err(e.clone())),
-            };
-            (k.clone(), result)
-        })
+        .map(|(k, r)| (k.clone(), raw_result(results, k, r)))
         .collect()
 }
 
@@ -174,7 +92,7 @@ fn wanted<K: Ord + Clone>(requests: &BTreeMap<K, QueryRequest>) -> Vec<(K, Strin
 ///
 /// ```no_run
 /// use std::collections::BTreeMap;
-/// use convex_yew::yew::{use_queries, QueryState};
+/// use convex_yew::{use_queries, QueryState};
 /// use convex_yew::Query;
 /// use yew::prelude::*;
 /// #[derive(serde::Serialize)]
@@ -202,10 +120,9 @@ where
         .into_iter()
         .map(|(k, a)| (k, QueryRequest::new(query, &a)))
         .collect();
-    let client = use_convex();
     let cache: DecodeCache<K, R> = use_mut_ref(BTreeMap::new);
-    use_watched(wanted(&requests));
-    decode(&cache, raw_results(&client, &requests))
+    let results = use_watched(Rc::new(wanted(&requests)));
+    decode(&cache, raw_results(&results, &requests))
 }
 
 /// Subscribes to any set of queries, keyed by `K`, with untyped results.
@@ -214,10 +131,9 @@ pub fn use_queries_raw<K>(requests: BTreeMap<K, QueryRequest>) -> BTreeMap<K, Qu
 where
     K: Ord + Clone + 'static,
 {
-    let client = use_convex();
     let cache: DecodeCache<K, Value> = use_mut_ref(BTreeMap::new);
-    use_watched(wanted(&requests));
-    decode(&cache, raw_results(&client, &requests))
+    let results = use_watched(Rc::new(wanted(&requests)));
+    decode(&cache, raw_results(&results, &requests))
 }
 
 /// What [`use_query_set`] keeps between renders: each query's raw result and its decoded
@@ -245,6 +161,11 @@ fn decode_cached<R: DeserializeOwned + 'static>(
     state
 }
 
+/// Reads a query's raw result (as the client keeps it) by its index in a [`QuerySet`].
+#[doc(hidden)]
+pub type RawReader<'a> =
+    dyn Fn(usize, &QueryRequest) -> Option<Result<ResultValue, ClientError>> + 'a;
+
 /// A fixed set of queries of different functions, each with its own types: a tuple of
 /// `(&Query<A, R>, Option<A>)` pairs (`None` skips that query). Implemented for tuples of up
 /// to eight queries.
@@ -253,18 +174,23 @@ pub trait QuerySet {
     type States;
     /// Each query's request (`None`: skipped).
     fn requests(&self) -> Vec<Option<QueryRequest>>;
-    /// Each query's state, read from the client (cached results show on the first render).
+    /// Each query's state, from `read(index, request)` (the raw result as the client keeps
+    /// it; cached results show on the first render).
     #[doc(hidden)]
     fn states(
-        client: &ConvexClient,
+        read: &RawReader<'_>,
         requests: &[Option<QueryRequest>],
         cache: &SetCache,
     ) -> Self::States;
 }
 
-fn raw_result(client: &ConvexClient, r: &QueryRequest) -> Option<Result<ResultValue, ClientError>> {
+fn raw_result<K: Ord>(
+    results: &WatchedResults<K>,
+    key: &K,
+    r: &QueryRequest,
+) -> Option<Result<ResultValue, ClientError>> {
     match &r.args {
-        Ok(args) => client.cached_value(&r.path, args),
+        Ok(args) => results.get(key, &r.path, args),
         Err(e) => Some(Err(e.clone())),
     }
 }
@@ -279,13 +205,13 @@ macro_rules! query_set {
                 vec![$(self.$i.1.as_ref().map(|a| QueryRequest::new(self.$i.0, a))),+]
             }
             fn states(
-                client: &ConvexClient,
+                read: &RawReader<'_>,
                 requests: &[Option<QueryRequest>],
                 cache: &SetCache,
             ) -> Self::States {
                 ($(match &requests[$i] {
                     None => QueryState::Skipped,
-                    Some(r) => decode_cached::<$R>(cache, $i, raw_result(client, r)),
+                    Some(r) => decode_cached::<$R>(cache, $i, read($i, r)),
                 },)+)
             }
         }
@@ -306,7 +232,7 @@ query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5, 6 A6 R6, 7 A7 R
 /// for that query, in the same render.
 ///
 /// ```no_run
-/// use convex_yew::yew::{use_query_set, QueryState};
+/// use convex_yew::{use_query_set, QueryState};
 /// use convex_yew::Query;
 /// use yew::prelude::*;
 /// #[derive(serde::Serialize)]
@@ -326,7 +252,6 @@ query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5, 6 A6 R6, 7 A7 R
 /// ```
 #[hook]
 pub fn use_query_set<S: QuerySet>(set: S) -> S::States {
-    let client = use_convex();
     let cache: SetCache = use_mut_ref(Vec::new);
     let requests = set.requests();
     let wanted: Vec<(usize, String, Object)> = requests
@@ -337,6 +262,6 @@ pub fn use_query_set<S: QuerySet>(set: S) -> S::States {
             Some((i, r.path.clone(), r.args.clone().ok()?))
         })
         .collect();
-    use_watched(wanted);
-    S::states(&client, &requests, &cache)
+    let results = use_watched(Rc::new(wanted));
+    S::states(&|i, r| raw_result(&results, &i, r), &requests, &cache)
 }

@@ -1,8 +1,8 @@
 //! AuthKit helpers shared by the browser tests: the dev backend's config, storage, and a
 //! signed-in client as after the hosted sign-in.
 
-use convex_yew::authkit::{AuthKitClient, AuthKitOptions, SignInOptions};
 use convex_yew::core::authkit::AuthKitConfig;
+use convex_yew::{AuthKitClient, AuthKitOptions, SignInOptions};
 use serde_json::json;
 
 use super::{backend_url, post};

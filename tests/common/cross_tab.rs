@@ -5,7 +5,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use convex_yew::authkit::{AuthKitClient, AuthKitOptions};
+use convex_yew::{AuthKitClient, AuthKitOptions};
 use serde_json::json;
 
 use super::authkit::*;

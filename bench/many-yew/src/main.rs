@@ -3,7 +3,7 @@
 //! mutation; `window.wasmMemoryBytes()` reports the wasm linear memory. The backend URL is
 //! `?backend=http://127.0.0.1:PORT`.
 
-use convex_yew::yew::{use_query, ConvexProvider, QueryState};
+use convex_yew::{use_query, ConvexProvider, QueryState};
 use convex_yew::{ConvexClient, Mutation, Query};
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;

@@ -4,6 +4,12 @@ use super::config::ConfigError;
 use super::session::RefreshError;
 
 /// Why an AuthKit call failed.
+///
+/// An open enum to match on, where the Convex side's `ClientError` is opaque with `is_*`
+/// queries: an app decides per AuthKit case (sign in again, retry later, say the organization
+/// refused), and the cases are AuthKit's own and few; Convex errors are many, carry the
+/// server's data, and grow with the server, so they stay behind queries (reqwest's style).
+/// Both name the kind in `Display` and give the cause through `source()`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthKitError {

@@ -103,12 +103,22 @@ pub(crate) fn needs_refresh(expires_at: Option<Instant>, now: Instant, buffer_se
     }
 }
 
+/// `prefix` and the text, or nothing (for an optional part of a message).
+fn detail(prefix: &str, text: &Option<String>) -> String {
+    text.as_deref()
+        .map(|t| format!("{prefix}{t}"))
+        .unwrap_or_default()
+}
+
 /// Why a refresh (or code exchange) failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshError {
     /// 408, 429 or 5xx: the session is kept and the call can be retried.
-    #[error("AuthKit is unavailable (HTTP {status}{}); the session is kept", error.as_deref().map(|e| format!(", {e}")).unwrap_or_default())]
+    #[error(
+        "AuthKit is unavailable (HTTP {status}{}); the session is kept",
+        detail(", ", error)
+    )]
     Transient {
         /// HTTP status.
         status: u16,
@@ -116,7 +126,11 @@ pub enum RefreshError {
         error: Option<String>,
     },
     /// Any other non-2xx (e.g. 400 `invalid_grant`): the session is over.
-    #[error("AuthKit refused the session (HTTP {status}{}{})", error.as_deref().map(|e| format!(", {e}")).unwrap_or_default(), description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    #[error(
+        "AuthKit refused the session (HTTP {status}{}{})",
+        detail(", ", error),
+        detail(": ", description)
+    )]
     Terminal {
         /// HTTP status.
         status: u16,

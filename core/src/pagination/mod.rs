@@ -51,7 +51,7 @@ use crate::sync::QueryResult;
 use crate::value::{Object, Value};
 
 use page::{is_invalid_cursor, opts_of, page_args};
-pub use page::{Page, PageStatus};
+pub use page::{Page, PageStatus, PaginationError};
 
 /// Where a paginated view stands (`usePaginatedQuery`'s `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,23 +64,6 @@ pub enum PaginationStatus {
     LoadingMore,
     /// The last page is loaded: nothing more to load.
     Exhausted,
-}
-
-/// Why a paginated view cannot be shown.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum PaginationError {
-    /// A page query threw.
-    #[error("{message}")]
-    Function {
-        /// The server's message.
-        message: String,
-        /// The `ConvexError` payload.
-        data: Option<Value>,
-    },
-    /// A page query's result is not a page.
-    #[error("the query did not return a page: {0}")]
-    MalformedPage(String),
 }
 
 /// The stitched items and status of a paginated view.

@@ -271,9 +271,7 @@ pub fn insert_at_top<A: Serialize, T: Serialize>(
     matching: &A,
     item: &T,
 ) -> Result<(), ValueError> {
-    let matching = to_args(matching)?;
-    insert_at_top_raw(store, query.path(), &matching, to_value(item)?);
-    Ok(())
+    typed_insert(insert_at_top_raw, store, query, matching, item)
 }
 
 /// Typed [`insert_at_bottom_if_loaded_raw`].
@@ -283,8 +281,19 @@ pub fn insert_at_bottom_if_loaded<A: Serialize, T: Serialize>(
     matching: &A,
     item: &T,
 ) -> Result<(), ValueError> {
+    typed_insert(insert_at_bottom_if_loaded_raw, store, query, matching, item)
+}
+
+/// Encodes `matching` and `item`, then runs a raw insert with them.
+fn typed_insert<A: Serialize, T: Serialize>(
+    raw: fn(&mut LocalStore<'_>, &str, &Object, Value),
+    store: &mut LocalStore<'_>,
+    query: &PaginatedQuery<A, T>,
+    matching: &A,
+    item: &T,
+) -> Result<(), ValueError> {
     let matching = to_args(matching)?;
-    insert_at_bottom_if_loaded_raw(store, query.path(), &matching, to_value(item)?);
+    raw(store, query.path(), &matching, to_value(item)?);
     Ok(())
 }
 

@@ -2,8 +2,6 @@
 
 use crate::value::{Object, Value};
 
-use super::PaginationError;
-
 /// `paginationOpts.id` is a float on the wire; ids stay below 2^53 so they round-trip.
 pub(crate) const MAX_ID: u64 = (1 << 53) - 1;
 
@@ -119,4 +117,21 @@ pub(crate) fn is_invalid_cursor(message: &str, data: Option<&Value>) -> bool {
     };
     d.get("isConvexSystemError") == Some(&Value::Boolean(true))
         && d.get("paginationError").and_then(Value::as_str) == Some("InvalidCursor")
+}
+
+/// Why a paginated view cannot be shown.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PaginationError {
+    /// A page query threw.
+    #[error("{message}")]
+    Function {
+        /// The server's message.
+        message: String,
+        /// The `ConvexError` payload.
+        data: Option<Value>,
+    },
+    /// A page query's result is not a page.
+    #[error("the query did not return a page: {0}")]
+    MalformedPage(String),
 }

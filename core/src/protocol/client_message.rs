@@ -1,7 +1,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::Ts;
+use super::error::ProtocolError;
+use super::timestamp::Ts;
 
 /// A message from the client to the backend.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -105,4 +106,16 @@ pub enum QuerySetModification {
     },
     /// Unsubscribe `query_id`.
     Remove { query_id: u32 },
+}
+
+impl ClientMessage {
+    /// Serialises this message as the official client sends it.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Parses one client frame (what the dev backend receives).
+    pub fn parse(text: &str) -> Result<ClientMessage, ProtocolError> {
+        serde_json::from_str(text).map_err(|e| ProtocolError::Malformed(e.to_string()))
+    }
 }

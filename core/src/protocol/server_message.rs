@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
-use super::Ts;
+use super::timestamp::Ts;
 
 /// A message from the backend to the client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

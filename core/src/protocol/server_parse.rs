@@ -5,7 +5,9 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::{ProtocolError, ServerMessage, StateModification, StateVersion, Ts};
+use super::error::ProtocolError;
+use super::server_message::{ServerMessage, StateModification, StateVersion};
+use super::timestamp::Ts;
 
 fn malformed(what: impl Into<String>) -> ProtocolError {
     ProtocolError::Malformed(what.into())
@@ -216,4 +218,16 @@ pub(super) fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
         "Ping" => ServerMessage::Ping,
         other => return Err(unrecognized(format!("unknown message type {other:?}"))),
     })
+}
+
+impl ServerMessage {
+    /// Parses one server frame (hand-written: one pass over the JSON tree, fields moved out).
+    pub fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
+        parse(text)
+    }
+
+    /// Serialises this message as the backend sends it.
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
 }

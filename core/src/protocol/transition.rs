@@ -6,7 +6,8 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{ProtocolError, ServerMessage, StateVersion};
+use super::error::ProtocolError;
+use super::server_message::{ServerMessage, StateVersion};
 use crate::value::ResultValue;
 use crate::value::Value;
 

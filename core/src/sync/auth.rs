@@ -670,7 +670,8 @@ impl Auth {
         if lifetime <= self.leeway.as_secs_f64() && !self.warned_short_lifetime {
             self.warned_short_lifetime = true;
             fx.push(Effect::Warning(format!(
-                "the auth token lives {lifetime:.1} s, at or under the refresh leeway ({} s): it is refetched at most once a second",
+                "the auth token lives {lifetime:.1} s, at or under the refresh leeway ({} s): it \
+                 is refetched at most once a second",
                 self.leeway.as_secs()
             )));
         }

@@ -2,10 +2,7 @@
 
 use std::time::Duration;
 
-#[allow(unused_imports)] // for doc links
-use super::SyncClient;
-
-/// Settings of a [`SyncClient`].
+/// Settings of a [`SyncClient`](super::SyncClient).
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
     /// The session id sent in every `Connect`: a v4 UUID, the same across reconnects (the
@@ -25,7 +22,7 @@ pub struct ClientConfig {
     /// ignored) and retried after a backoff.
     pub token_fetch_timeout: Duration,
     /// Send nothing (no query, no mutation) until auth is decided: the socket holds its
-    /// handshake until [`SyncClient::set_auth`] or [`SyncClient::clear_auth`] (convex-js's
+    /// handshake until [`SyncClient::set_auth`](super::SyncClient::set_auth) or [`SyncClient::clear_auth`](super::SyncClient::clear_auth) (convex-js's
     /// `expectAuth`). Off by default: the client starts anonymous.
     pub expect_auth: bool,
 }

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::auth::Effect;
 use super::backoff::CloseCause;
-use super::requests::{Answered, RequestId, RequestKind, Response};
+use super::io::RequestId;
+use super::requests::{Answered, RequestKind, Response};
 use super::{Event, SocketId, SyncClient};
 use crate::protocol::transition::{self, Incoming, Transition};
 use crate::protocol::{ProtocolError, ServerMessage};

@@ -3,11 +3,12 @@
 
 use super::auth::FetchId;
 use super::query_set::QueryId;
-use super::requests::RequestId;
-#[allow(unused_imports)] // for doc links
-use super::SyncClient;
 use crate::jwt;
 use crate::value::{Value, ValueError};
+
+/// Identifies one mutation or action (the protocol's `requestId`), from one counter per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u32);
 
 /// Identifies one socket. Events from a socket the core has already closed are ignored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -35,7 +36,7 @@ pub enum Io {
         /// Why, for logs.
         reason: String,
     },
-    /// Call the app's token fetcher and report with [`SyncClient::token_fetched`].
+    /// Call the app's token fetcher and report with [`SyncClient::token_fetched`](super::SyncClient::token_fetched).
     FetchToken {
         /// The id to report the outcome with.
         fetch: FetchId,
@@ -108,7 +109,7 @@ pub enum FunctionError {
 /// Something the app may want to react to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
-    /// These queries' results changed; read them with [`SyncClient::query_result`].
+    /// These queries' results changed; read them with [`SyncClient::query_result`](super::SyncClient::query_result).
     QueriesUpdated(Vec<QueryId>),
     /// A mutation settled. A success is reported once its writes are visible in query results.
     MutationSettled {

@@ -67,13 +67,12 @@ pub use auth::{FetchId, TokenFetch};
 use backoff::CloseCause;
 use chunks::ChunkBuffer;
 pub use config::ClientConfig;
-pub use io::{ConnectionState, Event, FunctionError, Io, LogSource, SocketId};
+pub use io::{ConnectionState, Event, FunctionError, Io, LogSource, RequestId, SocketId};
 use optimistic::Optimistic;
 pub use optimistic::{LocalStore, OptimisticUpdate};
 use query_set::QuerySet;
 pub use query_set::{QueryId, QueryResult};
 use remote::RemoteQuerySet;
-pub use requests::RequestId;
 use requests::{RequestKind, Requests};
 use socket::{Due, Socket};
 

@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::io::RequestId;
 use super::query_set::{args_from_wire, token_of, QueryId, QueryResult, QuerySet};
-use super::requests::RequestId;
 use crate::protocol::udf_path::{canonicalize, Query};
 use crate::value::{from_value, to_args, to_value, Object, Value, ValueError};
 

@@ -21,7 +21,7 @@ pub(crate) struct RemoteQuerySet {
 
 /// What a Transition changed.
 #[derive(Debug, Default)]
-pub(crate) struct Applied {
+pub(crate) struct Changes {
     /// The queries whose server result changed, with the result they had before.
     pub(crate) changed: BTreeMap<QueryId, Option<QueryResult>>,
     /// Log lines the queries printed, in the Transition's order.
@@ -47,7 +47,7 @@ impl RemoteQuerySet {
         &mut self,
         transition: Transition,
         queries: &mut QuerySet,
-    ) -> Result<Applied, String> {
+    ) -> Result<Changes, String> {
         let Transition {
             start,
             end,
@@ -60,7 +60,7 @@ impl RemoteQuerySet {
             ));
         }
         self.observe(end.ts);
-        let mut applied = Applied::default();
+        let mut applied = Changes::default();
         for change in changes {
             let (id, result, journal, log_lines) = match change {
                 Change::Updated {

@@ -2,14 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use super::io::{FunctionError, LogSource};
+use super::io::{FunctionError, LogSource, RequestId};
 use crate::protocol::Ts;
 use crate::time::Instant;
 use crate::value::Value;
-
-/// Identifies one mutation or action (the protocol's `requestId`), from one counter per client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RequestId(pub u32);
 
 /// Mutation or action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

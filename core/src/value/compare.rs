@@ -9,7 +9,7 @@
 
 use std::cmp::Ordering;
 
-use super::Value;
+use super::model::Value;
 
 fn rank(v: &Value) -> u8 {
     match v {

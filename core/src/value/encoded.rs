@@ -16,8 +16,7 @@ use std::fmt;
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use super::json::{decode_wrapper_content, WrapperContent};
-use super::serde::integral;
-use super::{Value, ValueError};
+use super::model::{integral, with_integer_methods, Value, ValueError};
 
 /// Decodes `convex_encoded_json` text into any `DeserializeOwned` type.
 ///
@@ -380,18 +379,7 @@ macro_rules! forward {
 impl<'de, D: de::Deserializer<'de>> de::Deserializer<'de> for Encoded<D> {
     type Error = D::Error;
 
-    integers!(
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128
-    );
+    with_integer_methods!(integers);
 
     forward!(
         deserialize_any,

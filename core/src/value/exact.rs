@@ -13,7 +13,8 @@ use std::fmt;
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{from_value, Value};
+use super::model::Value;
+use super::serde::from_value;
 
 /// `v.literal(b)` for a boolean `B`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -10,7 +10,7 @@ use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
-use super::{validate_field_name, Object, Value, ValueError};
+use super::model::{validate_field_name, Object, Value, ValueError};
 
 /// The largest integer a JS `number` holds exactly (2^53).
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;

@@ -8,7 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
 
-use crate::value::{from_encoded_json, Value, ValueError};
+use super::encoded::from_encoded_json;
+use super::model::{Value, ValueError};
 
 /// A query's value: the server's encoded JSON text, or a [`Value`] set locally by an
 /// optimistic update. Cheap to clone.

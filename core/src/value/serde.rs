@@ -1,5 +1,11 @@
 //! serde integration: plain Rust types in and out of [`Value`].
 //!
+//! About 660 lines (80 of them tests) in one file: serde's `Serializer` and `Deserializer`
+//! traits are wide (a method per serde type), and both directions are read against the
+//! mapping table below. [`from_value`] decodes through the wire text (the same decoder as
+//! query results, `encoded.rs`); `impl Deserializer for Value` is kept as public API (any
+//! serde consumer can read a `Value`) and as the fuzz tests' second, independent decoder.
+//!
 //! Mapping (chosen so that Rust types meet Convex validators the way JS values do):
 //!
 //! | Rust | Convex |
@@ -21,7 +27,7 @@
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 
-use super::{Object, Value, ValueError};
+use super::model::{integral, with_integer_methods, Object, Value, ValueError};
 
 /// Converts any `Serialize` type into a Convex [`Value`].
 ///
@@ -66,7 +72,7 @@ pub fn to_args<T: Serialize + ?Sized>(args: &T) -> Result<Object, ValueError> {
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ValueError> {
     // Through the wire text: one typed decoder for values and server results alike, so an
     // app's types are compiled into the wasm once, not once per source (see `encoded`).
-    super::from_encoded_json(&value.to_json_text())
+    super::encoded::from_encoded_json(&value.to_json_text())
 }
 
 impl ser::Error for ValueError {
@@ -250,38 +256,27 @@ impl SeqSerializer {
     }
 }
 
-impl ser::SerializeSeq for SeqSerializer {
-    type Ok = Slot;
-    type Error = ValueError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Slot, ValueError> {
-        Ok(Some(Value::Array(self.0)))
-    }
+/// Sequences, tuples and tuple structs all become arrays: one impl each, through one macro.
+macro_rules! array_serializer {
+    ($($trait:ident::$method:ident),*) => {$(
+        impl ser::$trait for SeqSerializer {
+            type Ok = Slot;
+            type Error = ValueError;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Slot, ValueError> {
+                Ok(Some(Value::Array(self.0)))
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for SeqSerializer {
-    type Ok = Slot;
-    type Error = ValueError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Slot, ValueError> {
-        Ok(Some(Value::Array(self.0)))
-    }
-}
-
-impl ser::SerializeTupleStruct for SeqSerializer {
-    type Ok = Slot;
-    type Error = ValueError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), ValueError> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Slot, ValueError> {
-        Ok(Some(Value::Array(self.0)))
-    }
-}
+array_serializer!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 #[derive(Default)]
 struct MapSerializer {
@@ -291,7 +286,7 @@ struct MapSerializer {
 
 impl MapSerializer {
     fn insert<T: Serialize + ?Sized>(&mut self, key: String, value: &T) -> Result<(), ValueError> {
-        super::validate_field_name(&key)?;
+        super::model::validate_field_name(&key)?;
         if let Some(v) = value.serialize(ValueSerializer)? {
             self.fields.insert(key, v);
         }
@@ -472,11 +467,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
-/// Integral floats within ±2^53 read as integers (both typed decoders use this rule).
-pub(super) fn integral(f: f64) -> Option<i64> {
-    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
-}
-
 macro_rules! deserialize_integer {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
@@ -512,18 +502,7 @@ impl<'de> de::Deserializer<'de> for Value {
         }
     }
 
-    deserialize_integer!(
-        deserialize_i8,
-        deserialize_i16,
-        deserialize_i32,
-        deserialize_i64,
-        deserialize_i128,
-        deserialize_u8,
-        deserialize_u16,
-        deserialize_u32,
-        deserialize_u64,
-        deserialize_u128
-    );
+    with_integer_methods!(deserialize_integer);
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, ValueError> {
         match self {

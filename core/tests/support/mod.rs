@@ -171,6 +171,34 @@ impl Net {
         self.now = Instant::from_millis(end);
     }
 
+    /// `set_auth`, and its first token fetch answered with `outcome`.
+    pub fn set_auth_answered(&mut self, outcome: TokenFetch) {
+        self.client.set_auth(self.now);
+        self.pump();
+        let (f, _) = self.take_fetches()[0];
+        self.fetched(f, outcome);
+    }
+
+    /// The server's `AuthError` arrives.
+    pub fn auth_error(&mut self, error: &str, base_version: Option<u32>, attempted: Option<bool>) {
+        self.deliver(ServerMessage::AuthError {
+            error: error.into(),
+            base_version,
+            auth_update_attempted: attempted,
+        });
+    }
+
+    /// The socket opens again: the `lastCloseReason` its `Connect` reports.
+    pub fn reconnect_reason(&mut self) -> Option<String> {
+        self.open();
+        match self.take_sent().into_iter().next() {
+            Some(ClientMessage::Connect {
+                last_close_reason, ..
+            }) => last_close_reason,
+            other => panic!("expected a Connect, got {other:?}"),
+        }
+    }
+
     /// A Transition from the server's current version.
     pub fn transition(
         &mut self,

@@ -6,30 +6,12 @@
 use std::time::Duration;
 
 use super::op::{Op, OpKind, TokenWaiter, Waiters};
-use super::phase::{Live, Phase, TokenRead};
+use super::phase::{Ending, Issued, Live, Phase, TokenRead};
 use super::{AuthKitSession, Secret, SessionEvent, SessionIo, StorageArea, TokenString};
 use crate::authkit::errors::AuthKitError;
 use crate::authkit::session::{self, AfterFailure, AuthResponse, RefreshError};
 use crate::authkit::LEGACY_KEYS;
 use crate::time::exponential_backoff;
-
-/// Where a new refresh token came from, which decides how it is stored.
-pub(super) enum Issued {
-    /// A new sign-in (the code exchange): written as is.
-    SignIn,
-    /// A refresh that presented this stored refresh token (`None`: none was stored, or
-    /// cookie mode): the rotated one is written only over it.
-    Rotation { presented: Option<Secret> },
-}
-
-/// Why a session ends, which decides what is removed from storage.
-pub(super) enum Ending {
-    /// The user signed out: everything goes.
-    SignedOut,
-    /// AuthKit refused this presented refresh token (`None`: none was presented): only that
-    /// one is removed, never one another tab stored since.
-    Refused { presented: Option<Secret> },
-}
 
 impl AuthKitSession {
     /// The call in flight ended with `result`.

@@ -17,7 +17,7 @@ use serde_json::json;
 
 pub use io::{OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, TokenString, WaiterId};
 use op::{fail_switches, Op, OpKind, QueuedSwitch, Step, TokenWaiter, Waiters};
-use phase::{Live, Phase, Refresh, MIN_REFRESH_INTERVAL};
+use phase::{Ending, Live, Phase, Refresh, MIN_REFRESH_INTERVAL};
 
 use super::claims::Claims;
 use super::config::{AuthKitConfig, VERIFIER_KEY};
@@ -403,7 +403,7 @@ impl AuthKitSession {
         };
         let url = urls::logout_url(&self.config, &sid, return_to);
         self.abandon(AuthKitError::LoginRequired);
-        self.end_session(finish::Ending::SignedOut);
+        self.end_session(Ending::SignedOut);
         self.io.push_back(if navigate {
             SessionIo::Navigate { url }
         } else {

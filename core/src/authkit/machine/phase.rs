@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::io::OpId;
+use super::io::{OpId, Secret};
 use crate::authkit::claims::{Claims, ClaimsError, SessionTiming};
 use crate::authkit::session::AuthResponse;
 use crate::time::Instant;
@@ -202,4 +202,22 @@ impl TokenRead {
             dropped,
         })
     }
+}
+
+/// Where a new refresh token came from, which decides how it is stored.
+pub(super) enum Issued {
+    /// A new sign-in (the code exchange): written as is.
+    SignIn,
+    /// A refresh that presented this stored refresh token (`None`: none was stored, or
+    /// cookie mode): the rotated one is written only over it.
+    Rotation { presented: Option<Secret> },
+}
+
+/// Why a session ends, which decides what is removed from storage.
+pub(super) enum Ending {
+    /// The user signed out: everything goes.
+    SignedOut,
+    /// AuthKit refused this presented refresh token (`None`: none was presented): only that
+    /// one is removed, never one another tab stored since.
+    Refused { presented: Option<Secret> },
 }

@@ -1,131 +1,36 @@
 //! [`ConvexClient`]: the sans-IO core driven by a real browser WebSocket, timers and page events.
+//!
+//! This file is the client's API; `driver.rs` carries out the core's I/O and events, and
+//! `options.rs` holds [`ClientOptions`]. The typed subscription façade (`subscribe`, `query`)
+//! lives a floor up, in `runtime/subscription.rs`.
+
+mod driver;
+mod options;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
+use convex_yew_core::jwt;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sync::{
-    ClientConfig, ConnectionState, Event, FetchId, FunctionError, Io, LocalStore, QueryId,
-    QueryResult, RequestId, SocketId, SyncClient, TokenFetch,
+    ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, QueryResult, RequestId,
+    SyncClient,
 };
-use convex_yew_core::value::Object;
-use convex_yew_core::value::ResultValue;
-use convex_yew_core::value::{from_value, Value};
+use convex_yew_core::value::{Object, ResultValue, Value};
 use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::browser::{self, ClockWatch, LeaveGuard, WakeListeners};
-use super::logger::{LogLevel, Logger};
-use super::socket::{Socket, SocketEvent};
-use super::subscription::Subscription;
+use super::codec::{decode_result, encode_args, to_result, typed, value_tree};
 use super::url::sync_url_with;
 use crate::error::ClientError;
-
-/// Options of a [`ConvexClient`].
-#[derive(Debug, Clone)]
-pub struct ClientOptions {
-    /// Log every frame type and state change (at [`LogLevel::Debug`]).
-    pub verbose: bool,
-    /// Where messages and the functions' log lines go (default: the console;
-    /// [`Logger::silent`] for none).
-    pub logger: Logger,
-    /// Refresh tokens this long before they expire (official default: 10 s).
-    pub auth_refresh_leeway: Duration,
-    /// Reconnect when the server is silent this long: 36 s by default, two missed server
-    /// Pings (sent after 15 s idle) plus a margin; the official client waits 60 s.
-    pub server_inactivity_timeout: Duration,
-    /// Give up on a socket still connecting after this long.
-    pub connect_timeout: Duration,
-    /// Ask before the page is closed or left while mutations or actions are in flight (the
-    /// JS client's `unsavedChangesWarning`; default on).
-    pub unsaved_changes_warning: bool,
-    /// Send nothing until auth is decided (`set_auth`, or `clear_auth` for a signed-out user):
-    /// no query runs anonymously while the auth provider restores the session (the JS
-    /// client's `expectAuth`; default off). [`ConvexProviderWithAuth`](crate::yew::ConvexProviderWithAuth)
-    /// decides it as soon as the auth provider has.
-    pub expect_auth: bool,
-    /// Accept any http(s) URL, a `.convex.site` one included (for a proxy in front of the
-    /// deployment; the JS client's `skipConvexDeploymentUrlCheck`; default off).
-    pub skip_convex_deployment_url_check: bool,
-    /// Called when the server closes the socket with an error code and a reason (the JS
-    /// client's `onServerDisconnectError`); the client reconnects either way.
-    pub on_server_disconnect_error: Option<DisconnectCallback>,
-}
-
-/// What [`DisconnectCallback`] wraps.
-pub type DisconnectFn = dyn Fn(u16, &str);
-
-/// A callback with the server's close code and reason.
-#[derive(Clone)]
-pub struct DisconnectCallback(pub Rc<DisconnectFn>);
-
-impl DisconnectCallback {
-    /// Wraps a callback.
-    pub fn new(f: impl Fn(u16, &str) + 'static) -> DisconnectCallback {
-        DisconnectCallback(Rc::new(f))
-    }
-}
-
-impl std::fmt::Debug for DisconnectCallback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DisconnectCallback")
-    }
-}
-
-impl Default for ClientOptions {
-    fn default() -> Self {
-        ClientOptions {
-            verbose: false,
-            logger: Logger::console(),
-            auth_refresh_leeway: Duration::from_secs(10),
-            server_inactivity_timeout: Duration::from_secs(36),
-            connect_timeout: Duration::from_secs(30),
-            unsaved_changes_warning: true,
-            expect_auth: false,
-            skip_convex_deployment_url_check: false,
-            on_server_disconnect_error: None,
-        }
-    }
-}
-
-/// What a token fetcher returns.
-pub type TokenFuture = Pin<Box<dyn Future<Output = TokenFetch>>>;
-type Fetcher = Rc<dyn Fn(bool) -> TokenFuture>;
-type Listener = Rc<dyn Fn()>;
-type ConnectionListener = Rc<dyn Fn(&ConnectionState)>;
-
-struct AuthHooks {
-    fetch: Fetcher,
-    on_change: Rc<dyn Fn(bool)>,
-    on_refreshing: Rc<dyn Fn(bool)>,
-}
-
-struct Inner {
-    core: SyncClient,
-    /// The deployment URL as given (without a trailing `/`).
-    deployment_url: String,
-    url: String,
-    options: ClientOptions,
-    socket: Option<(SocketId, Socket)>,
-    timer: Option<Timeout>,
-    _clock_watch: Option<ClockWatch>,
-    _wake: Option<WakeListeners>,
-    _leave_guard: Option<LeaveGuard>,
-    listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
-    pending: HashMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
-    auth: Option<AuthHooks>,
-    connection_listeners: Vec<(u64, ConnectionListener)>,
-    last_connection_state: ConnectionState,
-    next_listener: u64,
-    /// A `drive` is queued for the next microtask.
-    drive_scheduled: bool,
-}
+use driver::{drive, drive_soon, wake, AuthHooks, Inner};
+pub use options::{ClientOptions, DisconnectCallback, DisconnectFn, TokenFuture};
 
 /// A live connection to a Convex deployment: subscriptions, mutations, actions and auth.
 ///
@@ -134,7 +39,7 @@ struct Inner {
 /// closes the socket; [`close`](Self::close) also fails pending requests.
 ///
 /// ```no_run
-/// use convex_yew::runtime::ConvexClient;
+/// use convex_yew::ConvexClient;
 /// use convex_yew::core::protocol::udf_path::{Mutation, Query};
 /// # async fn run() -> Result<(), convex_yew::ClientError> {
 /// #[derive(serde::Serialize)]
@@ -246,41 +151,10 @@ impl ConvexClient {
         Ok(ConvexClient { inner })
     }
 
-    /// Subscribes to a query. The returned [`Subscription`] holds the latest result, notifies
-    /// on change (callback or `Stream`), and unsubscribes when dropped.
-    pub fn subscribe<A: Serialize, R: DeserializeOwned>(
-        &self,
-        query: &Query<A, R>,
-        args: &A,
-    ) -> Result<Subscription<R>, ClientError> {
-        let args = encode_args(query.path(), args)?;
-        Ok(Subscription::new(self.clone(), query.path(), args))
-    }
-
-    /// Runs a query once: subscribes, resolves with the first result, and unsubscribes (a
-    /// result the client already holds resolves at once).
-    pub fn query<A: Serialize, R: DeserializeOwned + 'static>(
-        &self,
-        query: &Query<A, R>,
-        args: &A,
-    ) -> impl Future<Output = Result<R, ClientError>> + 'static {
-        let subscription = self.subscribe(query, args);
-        async move {
-            use futures::StreamExt;
-            let mut subscription = subscription?;
-            if let Some(first) = subscription.latest() {
-                return first;
-            }
-            subscription
-                .next()
-                .await
-                .unwrap_or_else(|| Err(ClientError::closed()))
-        }
-    }
-
-    /// Subscribes with an argument object; `notify` runs whenever the result changes. The
-    /// returned [`Watch`] unsubscribes when dropped.
-    pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn()>) -> Watch {
+    /// Subscribes with an argument object; `notify(query)` runs whenever the result changes
+    /// (with the query's id, shared by identical subscriptions; read the result with
+    /// [`query_result`](Self::query_result)). The returned [`Watch`] unsubscribes when dropped.
+    pub fn watch(&self, path: &str, args: &Object, notify: Rc<dyn Fn(QueryId)>) -> Watch {
         let (query, listener, has_result) = {
             let mut me = self.inner.borrow_mut();
             let query = me.core.subscribe(path, args);
@@ -295,7 +169,7 @@ impl ConvexClient {
         // Components mounting in one render subscribe together: one frame, one Transition.
         drive_soon(&self.inner);
         if has_result {
-            notify(); // shared with an existing subscription: its result is already here
+            notify(query); // shared with an existing subscription: its result is already here
         }
         Watch {
             client: self.clone(),
@@ -378,9 +252,8 @@ impl ConvexClient {
         mutation: &Mutation<A, R>,
         args: &A,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
-        let path = mutation.path().to_owned();
-        let started = encode_args(&path, args).map(|args| self.mutation_raw(&path, &args));
-        async move { from_value(started?.await?).map_err(ClientError::decode) }
+        let path = mutation.path();
+        typed(encode_args(path, args).map(|args| self.mutation_raw(path, &args)))
     }
 
     /// Runs a mutation with an optimistic update: `update(store, args)` changes query results
@@ -436,17 +309,16 @@ impl ConvexClient {
         args: &A,
         update: Option<convex_yew_core::sync::OptimisticUpdate>,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
-        let path = mutation.path().to_owned();
-        let started = encode_args(&path, args).map(|args| {
+        let path = mutation.path();
+        typed(encode_args(path, args).map(|args| {
             let rx = self.request(|core| match update {
                 Some(update) => {
-                    core.mutation_with_optimistic_update(&path, &args, browser::now(), update)
+                    core.mutation_with_optimistic_update(path, &args, browser::now(), update)
                 }
-                None => core.mutation(&path, &args, browser::now()),
+                None => core.mutation(path, &args, browser::now()),
             });
-            settle(path.clone(), rx)
-        });
-        async move { from_value(started?.await?).map_err(ClientError::decode) }
+            settle(path.to_owned(), rx)
+        }))
     }
 
     /// Runs a mutation with an untyped argument object.
@@ -467,9 +339,8 @@ impl ConvexClient {
         action: &Action<A, R>,
         args: &A,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
-        let path = action.path().to_owned();
-        let started = encode_args(&path, args).map(|args| self.action_raw(&path, &args));
-        async move { from_value(started?.await?).map_err(ClientError::decode) }
+        let path = action.path();
+        typed(encode_args(path, args).map(|args| self.action_raw(path, &args)))
     }
 
     /// Runs an action with an untyped argument object.
@@ -570,13 +441,7 @@ impl ConvexClient {
     /// The claims of [`auth_token`](Self::auth_token), decoded without verification (the
     /// server verifies): the JS client's `getCurrentAuthClaims().decoded`.
     pub fn auth_claims(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
-        let token = self.auth_token()?;
-        let payload = token.split('.').nth(1)?;
-        let bytes = base64_url_decode(payload)?;
-        match serde_json::from_slice(&bytes).ok()? {
-            serde_json::Value::Object(m) => Some(m),
-            _ => None,
-        }
+        jwt::payload(&self.auth_token()?).ok()
     }
 
     /// Subscribes to a query for `extend_for` and drops the subscription after, so that a
@@ -589,7 +454,7 @@ impl ConvexClient {
         extend_for: Duration,
     ) -> Result<(), ClientError> {
         let args = encode_args(query.path(), args)?;
-        let watch = self.watch(query.path(), &args, Rc::new(|| {}));
+        let watch = self.watch(query.path(), &args, Rc::new(|_| {}));
         let ms = u32::try_from(extend_for.as_millis()).unwrap_or(u32::MAX);
         Timeout::new(ms, move || drop(watch)).forget();
         Ok(())
@@ -708,43 +573,6 @@ impl Drop for ConnectionListenerHandle {
     }
 }
 
-/// A result's value tree (built once per result), or why there is none.
-fn value_tree(r: Result<ResultValue, ClientError>) -> Result<Value, ClientError> {
-    r.and_then(|v| {
-        v.value()
-            .cloned()
-            .map_err(|e| ClientError::decode(e.clone()))
-    })
-}
-
-/// Decodes a result into the caller's type, straight from the server's text.
-pub(crate) fn decode_result<R: DeserializeOwned>(
-    r: &Result<ResultValue, ClientError>,
-) -> Result<R, ClientError> {
-    match r {
-        Ok(v) => v.decode().map_err(ClientError::decode),
-        Err(e) => Err(e.clone()),
-    }
-}
-
-fn to_result(path: &str, r: &QueryResult) -> Result<ResultValue, ClientError> {
-    match r {
-        QueryResult::Value(v) => Ok(v.clone()),
-        QueryResult::Error { message, data } => Err(ClientError::from_function(
-            path,
-            FunctionError::Failed {
-                message: message.clone(),
-                data: data.clone(),
-            },
-        )),
-    }
-}
-
-/// Encodes arguments, naming the function in the error.
-pub(crate) fn encode_args<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
-    convex_yew_core::value::to_args(args).map_err(|e| ClientError::invalid_args(path, e))
-}
-
 async fn settle(
     path: String,
     rx: oneshot::Receiver<Result<Value, FunctionError>>,
@@ -754,258 +582,4 @@ async fn settle(
         Ok(Err(e)) => Err(ClientError::from_function(&path, e)),
         Err(_) => Err(ClientError::closed()),
     }
-}
-
-/// Drives the client once the current task is done (a microtask later), however many times
-/// it is asked before then: subscriptions made in one render go out together.
-fn drive_soon(inner: &Rc<RefCell<Inner>>) {
-    let Ok(mut me) = inner.try_borrow_mut() else {
-        return;
-    };
-    if me.drive_scheduled {
-        return;
-    }
-    me.drive_scheduled = true;
-    let weak = Rc::downgrade(inner);
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Some(inner) = weak.upgrade() {
-            inner.borrow_mut().drive_scheduled = false;
-            drive(&inner);
-        }
-    });
-}
-
-fn wake(weak: &Weak<RefCell<Inner>>) {
-    if let Some(inner) = weak.upgrade() {
-        {
-            let mut me = inner.borrow_mut();
-            let now = browser::now();
-            me.core.handle_wall_clock(browser::wall_ms(), now);
-            me.core.handle_wake(now);
-        }
-        drive(&inner);
-    }
-}
-
-fn on_socket_event(weak: &Weak<RefCell<Inner>>, id: SocketId, event: SocketEvent) {
-    let Some(inner) = weak.upgrade() else { return };
-    {
-        let mut me = inner.borrow_mut();
-        let now = browser::now();
-        if me.options.verbose {
-            let what = match &event {
-                SocketEvent::Open => "open".to_string(),
-                SocketEvent::Message(m) => format!("received {}", m.get(..60).unwrap_or(m)),
-                SocketEvent::Closed { code, reason } => format!("closed {code} {reason}"),
-            };
-            me.options.logger.log(
-                LogLevel::Debug,
-                &format!("[convex-yew] socket {}: {what}", id.0),
-            );
-        }
-        match event {
-            SocketEvent::Open => me.core.handle_open(id, now),
-            SocketEvent::Message(text) => me.core.handle_message(id, &text, now),
-            SocketEvent::Closed { code, reason } => {
-                if me.socket.as_ref().is_some_and(|(s, _)| *s == id) {
-                    me.socket = None;
-                }
-                me.core.handle_close(id, code, &reason, now)
-            }
-        }
-    }
-    drive(&inner);
-}
-
-/// Carries out the core's I/O, dispatches its events, and arms the next timer. User callbacks
-/// run after the state is released, so they may call back into the client.
-fn drive(inner: &Rc<RefCell<Inner>>) {
-    let mut callbacks: Vec<Box<dyn FnOnce()>> = Vec::new();
-    {
-        let mut me = inner.borrow_mut();
-        let weak = Rc::downgrade(inner);
-        while let Some(io) = me.core.poll_io() {
-            match io {
-                Io::Connect { socket } => {
-                    let w = weak.clone();
-                    let url = me.url.clone();
-                    match Socket::open(&url, move |e| on_socket_event(&w, socket, e)) {
-                        Ok(s) => me.socket = Some((socket, s)),
-                        Err(e) => {
-                            me.options
-                                .logger
-                                .log(LogLevel::Error, &format!("[convex-yew] {e}"));
-                            me.core
-                                .handle_close(socket, 1006, "FailedToConnect", browser::now());
-                        }
-                    }
-                }
-                Io::Send { socket, text } => {
-                    let sent = match &me.socket {
-                        Some((id, s)) if *id == socket => s.send(&text).is_ok(),
-                        _ => false,
-                    };
-                    if !sent {
-                        me.socket = None;
-                        me.core
-                            .handle_close(socket, 1006, "FailedToSendMessage", browser::now());
-                    }
-                }
-                Io::Close { socket, reason } => {
-                    if me.options.verbose {
-                        me.options.logger.log(
-                            LogLevel::Debug,
-                            &format!("[convex-yew] closing socket {}: {reason}", socket.0),
-                        );
-                    }
-                    if me.socket.as_ref().is_some_and(|(id, _)| *id == socket) {
-                        me.socket = None; // dropping the Socket closes it and detaches its handlers
-                    }
-                }
-                Io::FetchToken {
-                    fetch,
-                    force_refresh,
-                } => {
-                    if let Some(hooks) = &me.auth {
-                        let fetcher = hooks.fetch.clone();
-                        let w = weak.clone();
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let outcome = fetcher(force_refresh).await;
-                            token_fetched(&w, fetch, outcome);
-                        });
-                    }
-                }
-            }
-        }
-        while let Some(event) = me.core.poll_event() {
-            dispatch(&mut me, event, &mut callbacks);
-        }
-        let state = me.core.connection_state();
-        if state != me.last_connection_state {
-            me.last_connection_state = state.clone();
-            for (_, l) in &me.connection_listeners {
-                let l = l.clone();
-                let s = state.clone();
-                callbacks.push(Box::new(move || l(&s)));
-            }
-        }
-        me.timer = me.core.poll_timeout().map(|at| {
-            let delay = at
-                .as_millis()
-                .saturating_sub(browser::now().as_millis())
-                .min(u32::MAX as u64 / 2) as u32;
-            let w = weak.clone();
-            Timeout::new(delay, move || {
-                if let Some(inner) = w.upgrade() {
-                    inner.borrow_mut().core.handle_timeout(browser::now());
-                    drive(&inner);
-                }
-            })
-        });
-    }
-    for cb in callbacks {
-        cb();
-    }
-}
-
-fn token_fetched(weak: &Weak<RefCell<Inner>>, fetch: FetchId, outcome: TokenFetch) {
-    if let Some(inner) = weak.upgrade() {
-        inner
-            .borrow_mut()
-            .core
-            .token_fetched(fetch, outcome, browser::now());
-        drive(&inner);
-    }
-}
-
-fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>) {
-    match event {
-        Event::QueriesUpdated(ids) => {
-            for id in ids {
-                for (_, l) in me.listeners.get(&id).into_iter().flatten() {
-                    let l = l.clone();
-                    callbacks.push(Box::new(move || l()));
-                }
-            }
-        }
-        Event::MutationSettled { request, result } | Event::ActionSettled { request, result } => {
-            if let Some(tx) = me.pending.remove(&request) {
-                let _ = tx.send(result);
-            }
-        }
-        Event::AuthChanged { is_authenticated } => {
-            if let Some(hooks) = &me.auth {
-                let f = hooks.on_change.clone();
-                callbacks.push(Box::new(move || f(is_authenticated)));
-            }
-        }
-        Event::AuthRefreshing(refreshing) => {
-            if let Some(hooks) = &me.auth {
-                let f = hooks.on_refreshing.clone();
-                callbacks.push(Box::new(move || f(refreshing)));
-            }
-        }
-        Event::AuthRejected {
-            error,
-            token_claims,
-        } => {
-            let claims = token_claims
-                .map(|c| format!(" The rejected token has iss={:?}, aud={}, exp={:?}; check them against your auth.config.ts providers.", c.iss, c.aud.map_or("none".into(), |a| a.to_string()), c.exp))
-                .unwrap_or_default();
-            me.options.logger.log(
-                LogLevel::Error,
-                &format!("[convex-yew] the server rejected the auth token: {error}.{claims}"),
-            );
-        }
-        Event::AuthGaveUp(why) => me.options.logger.log(
-            LogLevel::Warn,
-            &format!("[convex-yew] authentication given up, continuing anonymous: {why}"),
-        ),
-        Event::Warning(message) => me
-            .options
-            .logger
-            .log(LogLevel::Warn, &format!("[convex-yew] {message}")),
-        Event::ProtocolViolation(message) => me
-            .options
-            .logger
-            .log(LogLevel::Warn, &format!("[convex-yew] {message}")),
-        Event::LogLines { source, lines } => {
-            for line in lines {
-                me.options.logger.log(
-                    LogLevel::Info,
-                    &format!("[CONVEX {}({})] {line}", source.tag(), source.path()),
-                );
-            }
-        }
-        Event::ServerDisconnectError { code, reason } => {
-            if let Some(f) = me.options.on_server_disconnect_error.clone() {
-                callbacks.push(Box::new(move || (f.0)(code, &reason)));
-            }
-        }
-    }
-}
-
-/// base64url (with or without padding) to bytes.
-fn base64_url_decode(text: &str) -> Option<Vec<u8>> {
-    let text = text.trim_end_matches('=');
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'-' | b'+' => 62,
-            b'_' | b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }

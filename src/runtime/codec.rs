@@ -1,0 +1,60 @@
+//! Between the app's Rust types and what the client keeps: arguments encoded once (naming the
+//! function in the error), results decoded straight from the server's text into the caller's
+//! type, query results turned into [`ClientError`]s, and one wrapper for typed calls.
+
+use std::future::Future;
+
+use convex_yew_core::sync::{FunctionError, QueryResult};
+use convex_yew_core::value::{from_value, Object, ResultValue, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ClientError;
+
+/// Encodes arguments, naming the function in the error.
+pub(crate) fn encode_args<A: Serialize>(path: &str, args: &A) -> Result<Object, ClientError> {
+    convex_yew_core::value::to_args(args).map_err(|e| ClientError::invalid_args(path, e))
+}
+
+/// Decodes a result into the caller's type, straight from the server's text.
+pub(crate) fn decode_result<R: DeserializeOwned>(
+    r: &Result<ResultValue, ClientError>,
+) -> Result<R, ClientError> {
+    match r {
+        Ok(v) => v.decode().map_err(ClientError::decode),
+        Err(e) => Err(e.clone()),
+    }
+}
+
+/// A query result as the app reads it: the value, or the function's error naming `path`.
+pub(crate) fn to_result(path: &str, r: &QueryResult) -> Result<ResultValue, ClientError> {
+    match r {
+        QueryResult::Value(v) => Ok(v.clone()),
+        QueryResult::Error { message, data } => Err(ClientError::from_function(
+            path,
+            FunctionError::Failed {
+                message: message.clone(),
+                data: data.clone(),
+            },
+        )),
+    }
+}
+
+/// A result's value tree (built once per result), or why there is none.
+pub(crate) fn value_tree(r: Result<ResultValue, ClientError>) -> Result<Value, ClientError> {
+    r.and_then(|v| {
+        v.value()
+            .cloned()
+            .map_err(|e| ClientError::decode(e.clone()))
+    })
+}
+
+/// The typed end of a call: `started` is the untyped call, begun with the encoded arguments
+/// (or the encoding error); its value is decoded into `R`. The future borrows nothing.
+pub(crate) async fn typed<R, F>(started: Result<F, ClientError>) -> Result<R, ClientError>
+where
+    R: DeserializeOwned,
+    F: Future<Output = Result<Value, ClientError>>,
+{
+    from_value(started?.await?).map_err(ClientError::decode)
+}
