@@ -372,7 +372,7 @@ impl ConvexClient {
     }
 
     /// Authenticates with tokens from `fetch_token(force_refresh)`, which returns a token,
-    /// [`TokenFetch::SignedOut`], or [`TokenFetch::Transient`] (keep the session and retry).
+    /// [`TokenFetch::SignedOut`](convex_yew_core::sync::TokenFetch::SignedOut), or [`TokenFetch::Transient`](convex_yew_core::sync::TokenFetch::Transient) (keep the session and retry).
     /// `on_change(true)` fires once the server has confirmed a token, `on_change(false)` when
     /// auth ends. Queries wait for the first token, so none runs without it.
     pub fn set_auth(
