@@ -1,6 +1,6 @@
 //! serde integration: plain Rust types in and out of [`Value`].
 //!
-//! About 660 lines (80 of them tests) in one file: serde's `Serializer` and `Deserializer`
+//! About 640 lines (80 of them tests) in one file: serde's `Serializer` and `Deserializer`
 //! traits are wide (a method per serde type), and both directions are read against the
 //! mapping table below. [`from_value`] decodes through the wire text (the same decoder as
 //! query results, `encoded.rs`); `impl Deserializer for Value` is kept as public API (any
