@@ -189,7 +189,9 @@ fn App() -> Html {
     let screen = use_memo((), |_| screen());
     let screen = *screen;
     let main = match screen {
-        Screen::Loading => html! { <section class="card"><p class="muted">{ "Loading…" }</p></section> },
+        Screen::Loading => {
+            html! { <section class="card"><p class="muted">{ "Loading…" }</p></section> }
+        }
         Screen::SignedOut => html! { <SignInPrompt /> },
         _ => html! { <Content {screen} /> },
     };
