@@ -81,6 +81,14 @@ impl ClaimReader {
         }
     }
 
+    /// Reads any JSON object field by field the same way (the AuthKit response's user, say).
+    pub(crate) fn from_object(payload: Map<String, Json>) -> ClaimReader {
+        ClaimReader {
+            payload,
+            dropped: Vec::new(),
+        }
+    }
+
     /// The claims that were present with a type the reader did not expect, in reading order.
     pub(crate) fn dropped(&self) -> &[&'static str] {
         &self.dropped
@@ -106,6 +114,11 @@ impl ClaimReader {
             Json::String(s) => Some(s),
             _ => None,
         })
+    }
+
+    /// A boolean claim.
+    pub(crate) fn boolean(&mut self, name: &'static str) -> Option<bool> {
+        self.typed(name, |v| v.as_bool())
     }
 
     /// A finite numeric claim (a JSON number: NumericDate claims are never strings).

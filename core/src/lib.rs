@@ -24,6 +24,7 @@ pub mod convex_auth;
 pub mod jwt;
 pub mod pagination;
 pub mod protocol;
+pub mod sorted_map;
 pub mod sync;
 pub mod time;
 pub mod value;

@@ -100,6 +100,15 @@ pub(crate) fn exponential_backoff(failures: u32, base: Duration, cap: Duration) 
     base.saturating_mul(1u32 << failures.min(16)).min(cap)
 }
 
+/// `secs` seconds to one decimal (`"4.5"`), written with integers: a message shows a
+/// duration without pulling precision float formatting into the wasm (issue #24).
+pub(crate) fn tenths(secs: f64) -> String {
+    let tenths = (secs * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let tenths = tenths.unsigned_abs();
+    format!("{sign}{}.{}", tenths / 10, tenths % 10)
+}
+
 /// A small deterministic random source (SplitMix64) for backoff jitter, seeded by the caller.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng(u64);
@@ -123,6 +132,15 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenths_are_written_with_integers() {
+        assert_eq!(tenths(4.54), "4.5");
+        assert_eq!(tenths(0.05), "0.1");
+        assert_eq!(tenths(12.0), "12.0");
+        assert_eq!(tenths(-1.25), "-1.3");
+        assert_eq!(tenths(f64::NAN), "0.0");
+    }
 
     #[test]
     fn the_wall_clock_offset_counts_only_unseen_time_forward() {

@@ -6,13 +6,13 @@
 //! state lives here; the client's API (`mod.rs`) holds an `Rc` of it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use convex_yew_core::authkit::{
     AuthKitError, AuthKitSession, AuthSnapshot, OpId, RefreshError, Secret, SessionEvent,
     SessionIo, StorageArea, WaiterId,
 };
+use convex_yew_core::sorted_map::SortedMap;
 use futures::channel::oneshot;
 use gloo_timers::callback::Timeout;
 
@@ -45,11 +45,11 @@ pub(super) struct Notified {
 pub(super) struct Inner {
     pub(super) session: RefCell<AuthKitSession>,
     pub(super) options: RefCell<AuthKitOptions>,
-    pub(super) answers: RefCell<HashMap<WaiterId, Answer>>,
+    pub(super) answers: RefCell<SortedMap<WaiterId, Answer>>,
     pub(super) listeners: RefCell<Vec<(u64, Listener)>>,
     pub(super) next_listener: Cell<u64>,
-    pub(super) locks: RefCell<HashMap<OpId, LockRequest>>,
-    pub(super) requests: RefCell<HashMap<OpId, web_sys::AbortController>>,
+    pub(super) locks: RefCell<SortedMap<OpId, LockRequest>>,
+    pub(super) requests: RefCell<SortedMap<OpId, web_sys::AbortController>>,
     pub(super) beacons: RefCell<Vec<oneshot::Receiver<()>>>,
     pub(super) timer: RefCell<Option<Timeout>>,
     pub(super) wake: RefCell<Option<WakeListeners>>,

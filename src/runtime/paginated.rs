@@ -3,11 +3,11 @@
 //! `use_paginated_query`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use convex_yew_core::pagination::{PaginationStatus, Paginator};
 use convex_yew_core::protocol::udf_path::PaginatedQuery;
+use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::{QueryId, QueryResult};
 use convex_yew_core::value::Object;
 use convex_yew_core::value::{from_value, Value};
@@ -34,7 +34,7 @@ fn next_id() -> u64 {
 struct Inner<T> {
     client: ConvexClient,
     paginator: Paginator,
-    watches: BTreeMap<u32, (Object, Watch)>,
+    watches: SortedMap<u32, (Object, Watch)>,
     items: Vec<Value>,
     results: Rc<Vec<T>>,
     status: PaginationStatus,
@@ -115,7 +115,7 @@ impl ConvexClient {
         let inner = Rc::new(RefCell::new(Inner {
             client: self.clone(),
             paginator: Paginator::new(query.path(), args, initial_num_items, next_id()),
-            watches: BTreeMap::new(),
+            watches: SortedMap::new(),
             items: Vec::new(),
             results: Rc::new(Vec::new()),
             status: PaginationStatus::LoadingFirstPage,
@@ -192,7 +192,7 @@ fn refresh<T: DeserializeOwned + 'static>(inner: &Rc<RefCell<Inner<T>>>) {
             }
         });
         let path = inner.borrow().paginator.path().to_owned();
-        let mut keep = BTreeMap::new();
+        let mut keep = SortedMap::new();
         let mut old = std::mem::take(&mut inner.borrow_mut().watches);
         for (key, args) in wanted {
             match old.remove(&key) {

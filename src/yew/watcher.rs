@@ -4,9 +4,9 @@
 //! render's state always belongs to that render's arguments.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::QueryId;
 use convex_yew_core::value::{Object, ResultValue};
 use yew::prelude::*;
@@ -24,7 +24,7 @@ struct Watched {
 /// The subscriptions a component holds, by key.
 struct Watcher<K> {
     client: Option<ConvexClient>,
-    watched: BTreeMap<K, Watched>,
+    watched: SortedMap<K, Watched>,
 }
 
 impl<K: Ord + Clone> Watcher<K> {
@@ -44,7 +44,7 @@ impl<K: Ord + Clone> Watcher<K> {
             self.unwatch_all();
             self.client = Some(client.clone());
         }
-        let mut keep = BTreeMap::new();
+        let mut keep = SortedMap::new();
         for (key, path, args) in wanted {
             match self.watched.remove(key) {
                 Some(w) if &w.path == path && &w.args == args => {
@@ -110,7 +110,7 @@ pub(crate) fn use_watched<K: Ord + Clone + Eq + 'static>(
     let update = use_force_update();
     let watcher = use_mut_ref(|| Watcher::<K> {
         client: None,
-        watched: BTreeMap::new(),
+        watched: SortedMap::new(),
     });
     {
         let watcher = watcher.clone();

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::claims::ClaimsError;
+use crate::jwt::ClaimReader;
 use crate::time::Instant;
 
 /// A signed-in user (from the API's snake_case user object).
@@ -85,9 +86,56 @@ impl std::fmt::Debug for AuthResponse {
 }
 
 impl AuthResponse {
-    /// Parses a response body.
+    /// Parses a response body. The fields a session needs (`user.id`, `user.email`,
+    /// `access_token`) must be strings; any other field of an unexpected type is dropped
+    /// alone (read field by field, as the token's claims are), never costing the sign-in.
     pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
-        serde_json::from_str(body).map_err(|e| RefreshError::Malformed(e.to_string()))
+        let malformed = |what: &str| RefreshError::Malformed(what.to_owned());
+        let object = match serde_json::from_str(body) {
+            Ok(Json::Object(object)) => object,
+            Ok(_) => return Err(malformed("the response is not a JSON object")),
+            Err(e) => return Err(RefreshError::Malformed(e.to_string())),
+        };
+        let mut r = ClaimReader::from_object(object);
+        let user = r
+            .object("user", User::read)
+            .ok_or_else(|| malformed("the response has no user with a string `id` and `email`"))?;
+        let access_token = r
+            .string("access_token")
+            .ok_or_else(|| malformed("the response has no string `access_token`"))?;
+        Ok(AuthResponse {
+            user,
+            organization_id: r.string("organization_id"),
+            access_token,
+            refresh_token: r.string("refresh_token"),
+            authentication_method: r.string("authentication_method"),
+            impersonator: r.object("impersonator", |o| {
+                let mut r = ClaimReader::from_object(o);
+                Some(Impersonator {
+                    email: r.string("email")?,
+                    reason: r.string("reason"),
+                })
+            }),
+        })
+    }
+}
+
+impl User {
+    /// The API's user object, field by field (`None` without a string `id` and `email`).
+    fn read(object: serde_json::Map<String, Json>) -> Option<User> {
+        let mut r = ClaimReader::from_object(object);
+        Some(User {
+            id: r.string("id")?,
+            email: r.string("email")?,
+            email_verified: r.boolean("email_verified").unwrap_or(false),
+            first_name: r.string("first_name"),
+            last_name: r.string("last_name"),
+            profile_picture_url: r.string("profile_picture_url"),
+            last_sign_in_at: r.string("last_sign_in_at"),
+            external_id: r.string("external_id"),
+            created_at: r.string("created_at"),
+            updated_at: r.string("updated_at"),
+        })
     }
 }
 
@@ -284,5 +332,32 @@ mod tests {
             AuthResponse::parse("{}"),
             Err(RefreshError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn an_odd_field_is_dropped_alone_and_a_missing_one_the_session_needs_is_malformed() {
+        let body = r#"{"user":{"id":"user_1","email":"a@b.c","email_verified":"yes","first_name":5},
+          "access_token":"t","refresh_token":7,"impersonator":{"reason":"no email"}}"#;
+        let r = AuthResponse::parse(body).unwrap();
+        assert_eq!(
+            (r.user.id.as_str(), r.user.email_verified),
+            ("user_1", false)
+        );
+        assert_eq!(
+            (r.user.first_name, r.refresh_token, r.impersonator),
+            (None, None, None)
+        );
+        for body in [
+            r#"{"user":{"id":"u","email":"e"}}"#,
+            r#"{"user":{"id":"u"},"access_token":"t"}"#,
+            r#"{"user":"u","access_token":"t"}"#,
+            "[]",
+            "not json",
+        ] {
+            assert!(
+                matches!(AuthResponse::parse(body), Err(RefreshError::Malformed(_))),
+                "{body}"
+            );
+        }
     }
 }

@@ -44,9 +44,8 @@
 pub mod optimistic;
 mod page;
 
-use std::collections::BTreeMap;
-
 use crate::protocol::udf_path::canonicalize;
+use crate::sorted_map::SortedMap;
 use crate::sync::QueryResult;
 use crate::value::{Object, Value};
 
@@ -93,9 +92,9 @@ pub struct Paginator {
     /// The pages shown, in order.
     page_keys: Vec<PageKey>,
     /// Every page query wanted: shown pages and the halves of ongoing splits.
-    pages: BTreeMap<PageKey, Object>,
+    pages: SortedMap<PageKey, Object>,
     /// A shown page being split, and its two halves.
-    splits: BTreeMap<PageKey, (PageKey, PageKey)>,
+    splits: SortedMap<PageKey, (PageKey, PageKey)>,
     /// The continue cursor `load_more` may start from (set while `CanLoadMore`).
     more_from: Option<String>,
 }
@@ -111,8 +110,8 @@ impl Paginator {
             id,
             next_key: 0,
             page_keys: Vec::new(),
-            pages: BTreeMap::new(),
-            splits: BTreeMap::new(),
+            pages: SortedMap::new(),
+            splits: SortedMap::new(),
             more_from: None,
         };
         p.start(id);

@@ -670,8 +670,9 @@ impl Auth {
         if lifetime <= self.leeway.as_secs_f64() && !self.warned_short_lifetime {
             self.warned_short_lifetime = true;
             fx.push(Effect::Warning(format!(
-                "the auth token lives {lifetime:.1} s, at or under the refresh leeway ({} s): it \
-                 is refetched at most once a second",
+                "the auth token lives {} s, at or under the refresh leeway ({} s): it is \
+                 refetched at most once a second",
+                crate::time::tenths(lifetime),
                 self.leeway.as_secs()
             )));
         }

@@ -2,8 +2,6 @@
 //! remote query set, responses to the requests, auth errors to the auth state), and what
 //! the client does about a frame that breaks the protocol.
 
-use std::collections::BTreeMap;
-
 use super::auth::Effect;
 use super::backoff::CloseCause;
 use super::io::RequestId;
@@ -11,6 +9,7 @@ use super::requests::{Answered, RequestKind, Response};
 use super::{Event, SocketId, SyncClient};
 use crate::protocol::transition::{self, Incoming, Transition};
 use crate::protocol::{ProtocolError, ServerMessage};
+use crate::sorted_map::SortedMap;
 use crate::time::Instant;
 
 impl SyncClient {
@@ -207,7 +206,7 @@ impl SyncClient {
                 // Already visible if a Transition got there first.
                 let done = self.take_committed(self.remote.version().ts);
                 if !done.is_empty() {
-                    self.publish(BTreeMap::new());
+                    self.publish(SortedMap::new());
                 }
                 for (id, value) in done {
                     self.settle(RequestKind::Mutation, id, Ok(value));

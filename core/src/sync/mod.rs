@@ -54,10 +54,11 @@ mod remote;
 mod requests;
 mod socket;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 use crate::jwt;
 use crate::protocol::Ts;
+use crate::sorted_map::SortedMap;
 use crate::time::{Instant, WallClock};
 use crate::value::args_to_text;
 use crate::value::{Object, Value};
@@ -240,10 +241,14 @@ impl SyncClient {
     /// dropped and flushed (query ids are never reused, so anything kept per id after that
     /// would grow for the life of the page).
     pub fn tracked_queries(&self) -> usize {
-        let mut ids: BTreeSet<QueryId> = self.queries.ids().collect();
-        ids.extend(self.remote.ids());
+        let mut ids: SortedMap<QueryId, ()> = self.queries.ids().map(|id| (id, ())).collect();
+        for id in self.remote.ids() {
+            ids.insert(id, ());
+        }
         if let Some(sent) = self.socket.sent() {
-            ids.extend(sent.told().iter().copied());
+            for &id in sent.told().keys() {
+                ids.insert(id, ());
+            }
         }
         ids.len()
     }
@@ -299,7 +304,7 @@ impl SyncClient {
             .add(id, kind, path.to_owned(), args_to_text(args), now);
         if let Some(update) = update {
             self.optimistic.push(id, update);
-            self.publish(BTreeMap::new());
+            self.publish(SortedMap::new());
         }
         self.flush();
         id
@@ -493,7 +498,7 @@ impl SyncClient {
         self.report_auth(fx);
         let pending = self.requests.fail_all();
         if self.optimistic.clear() {
-            self.publish(BTreeMap::new());
+            self.publish(SortedMap::new());
         }
         for (id, kind) in pending {
             self.settle(kind, id, Err(FunctionError::ClientClosed));
@@ -577,7 +582,7 @@ impl SyncClient {
 
     /// Reports every subscribed query whose visible result changed (see
     /// `Optimistic::publish`).
-    fn publish(&mut self, server_changed: BTreeMap<QueryId, Option<QueryResult>>) {
+    fn publish(&mut self, server_changed: SortedMap<QueryId, Option<QueryResult>>) {
         let changed = self
             .optimistic
             .publish(&self.queries, self.remote.results(), server_changed);
@@ -594,7 +599,7 @@ impl SyncClient {
     ) {
         // A failed mutation's update is rolled back before the failure is reported.
         if self.optimistic.drop_update(request) {
-            self.publish(BTreeMap::new());
+            self.publish(SortedMap::new());
         }
         self.events.push_back(match kind {
             RequestKind::Mutation => Event::MutationSettled { request, result },

@@ -10,14 +10,13 @@
 //! - an update reads and writes through a [`LocalStore`]: `get` sees the server result with
 //!   earlier updates applied, `set(.., None)` makes a query show as loading.
 
-use std::collections::BTreeMap;
-
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::io::RequestId;
 use super::query_set::{args_from_wire, token_of, QueryId, QueryResult, QuerySet};
 use crate::protocol::udf_path::{canonicalize, Query};
+use crate::sorted_map::SortedMap;
 use crate::value::{from_value, to_args, to_value, Object, Value, ValueError};
 
 /// A local change to query results. It must be a pure function of the store: it is run
@@ -38,7 +37,7 @@ pub(crate) struct Override {
 pub(crate) struct Optimistic {
     updates: Vec<(RequestId, OptimisticUpdate)>,
     /// By query token: the results the updates wrote, over the server's.
-    overlay: BTreeMap<String, Override>,
+    overlay: SortedMap<String, Override>,
 }
 
 impl Optimistic {
@@ -73,7 +72,7 @@ impl Optimistic {
     pub(crate) fn visible<'a>(
         &'a self,
         queries: &QuerySet,
-        results: &'a BTreeMap<QueryId, QueryResult>,
+        results: &'a SortedMap<QueryId, QueryResult>,
         id: QueryId,
     ) -> Option<&'a QueryResult> {
         let token = queries.token(id)?;
@@ -89,20 +88,22 @@ impl Optimistic {
     pub(crate) fn publish(
         &mut self,
         queries: &QuerySet,
-        results: &BTreeMap<QueryId, QueryResult>,
-        server_changed: BTreeMap<QueryId, Option<QueryResult>>,
+        results: &SortedMap<QueryId, QueryResult>,
+        server_changed: SortedMap<QueryId, Option<QueryResult>>,
     ) -> Vec<QueryId> {
         if self.is_idle() {
             return server_changed.into_keys().collect();
         }
         let old = self.replay(queries, results);
-        let mut candidates: std::collections::BTreeSet<QueryId> =
-            server_changed.keys().copied().collect();
+        let mut candidates: SortedMap<QueryId, ()> =
+            server_changed.keys().map(|&id| (id, ())).collect();
         for token in old.keys().chain(self.overlay.keys()) {
-            candidates.extend(queries.by_token(token));
+            if let Some(id) = queries.by_token(token) {
+                candidates.insert(id, ());
+            }
         }
         candidates
-            .into_iter()
+            .into_keys()
             .filter(|&id| {
                 let Some(token) = queries.token(id) else {
                     return false;
@@ -123,12 +124,12 @@ impl Optimistic {
     fn replay(
         &mut self,
         queries: &QuerySet,
-        results: &BTreeMap<QueryId, QueryResult>,
-    ) -> BTreeMap<String, Override> {
+        results: &SortedMap<QueryId, QueryResult>,
+    ) -> SortedMap<String, Override> {
         let mut store = LocalStore {
             queries,
             results,
-            overlay: BTreeMap::new(),
+            overlay: SortedMap::new(),
         };
         for (_, update) in &self.updates {
             update(&mut store);
@@ -163,8 +164,8 @@ impl Optimistic {
 /// ```
 pub struct LocalStore<'a> {
     queries: &'a QuerySet,
-    results: &'a BTreeMap<QueryId, QueryResult>,
-    overlay: BTreeMap<String, Override>,
+    results: &'a SortedMap<QueryId, QueryResult>,
+    overlay: SortedMap<String, Override>,
 }
 
 impl std::fmt::Debug for LocalStore<'_> {
@@ -205,7 +206,7 @@ impl LocalStore<'_> {
     /// Every query of this function with its arguments and current value, in a stable order.
     pub fn all(&self, path: &str) -> Vec<(Object, Option<&Value>)> {
         let path = canonicalize(path);
-        let mut found: BTreeMap<&str, (Object, Option<&Value>)> = BTreeMap::new();
+        let mut found: SortedMap<&str, (Object, Option<&Value>)> = SortedMap::new();
         for (token, id, q) in self.queries.iter() {
             if q.path != path || self.overlay.contains_key(token) {
                 continue;
@@ -215,13 +216,13 @@ impl LocalStore<'_> {
                 found.insert(token, (args, value));
             }
         }
-        for (token, o) in &self.overlay {
+        for (token, o) in self.overlay.iter() {
             if o.path == path {
                 let value = o.result.as_ref().and_then(QueryResult::value);
-                found.insert(token, (o.args.clone(), value));
+                found.insert(token.as_str(), (o.args.clone(), value));
             }
         }
-        found.into_values().collect()
+        found.into_iter().map(|(_, v)| v).collect()
     }
 
     /// The typed value of a query; `None` while loading, on error, or when the value does not

@@ -49,7 +49,9 @@ impl SyncClient {
                 text: msg.to_text(),
             });
         }
-        if let Some((base, added, removed)) = sent.modify_query_set(self.queries.ids().collect()) {
+        if let Some((base, added, removed)) =
+            sent.modify_query_set(self.queries.ids().map(|q| (q, ())).collect())
+        {
             let mut modifications = Vec::with_capacity(added.len() + removed.len());
             for q in added {
                 if let Some(local) = self.queries.get(q) {

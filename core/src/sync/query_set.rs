@@ -1,11 +1,10 @@
 //! The queries the client wants: deduplicated by (canonical path, args), reference counted.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value as Json;
 
 use crate::protocol::transition::Journal;
 use crate::protocol::udf_path::canonicalize;
+use crate::sorted_map::SortedMap;
 use crate::value::ResultValue;
 use crate::value::{args_to_text, args_to_wire};
 use crate::value::{Object, Value};
@@ -27,8 +26,8 @@ pub(crate) struct LocalQuery {
 /// The wanted query set.
 #[derive(Debug, Default)]
 pub(crate) struct QuerySet {
-    by_token: BTreeMap<String, QueryId>,
-    queries: BTreeMap<QueryId, (String, LocalQuery)>,
+    by_token: SortedMap<String, QueryId>,
+    queries: SortedMap<QueryId, (String, LocalQuery)>,
     next_id: u32,
 }
 

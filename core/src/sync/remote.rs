@@ -2,18 +2,17 @@
 //! newest timestamp it has shown (the official `RemoteQuerySet`). A Transition moves it from
 //! one version to the next; one that does not start where the client is breaks the protocol.
 
-use std::collections::BTreeMap;
-
 use super::io::LogSource;
 use super::query_set::{QueryId, QueryResult, QuerySet};
 use crate::protocol::transition::{Change, Transition};
 use crate::protocol::{StateVersion, Ts};
+use crate::sorted_map::SortedMap;
 
 /// The results the server sent, at its version.
 #[derive(Debug, Default)]
 pub(crate) struct RemoteQuerySet {
     version: StateVersion,
-    results: BTreeMap<QueryId, QueryResult>,
+    results: SortedMap<QueryId, QueryResult>,
     /// The newest timestamp the server has shown (a Transition's end or a mutation's commit),
     /// sent in the next `Connect` so the new socket never goes back in time.
     max_observed_ts: Option<Ts>,
@@ -23,7 +22,7 @@ pub(crate) struct RemoteQuerySet {
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     /// The queries whose server result changed, with the result they had before.
-    pub(crate) changed: BTreeMap<QueryId, Option<QueryResult>>,
+    pub(crate) changed: SortedMap<QueryId, Option<QueryResult>>,
     /// Log lines the queries printed, in the Transition's order.
     pub(crate) logs: Vec<(LogSource, Vec<String>)>,
 }
@@ -134,7 +133,7 @@ impl RemoteQuerySet {
     }
 
     /// Every result, for replaying optimistic updates over them.
-    pub(crate) fn results(&self) -> &BTreeMap<QueryId, QueryResult> {
+    pub(crate) fn results(&self) -> &SortedMap<QueryId, QueryResult> {
         &self.results
     }
 

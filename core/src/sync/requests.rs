@@ -1,9 +1,8 @@
 //! Mutations and actions in flight.
 
-use std::collections::BTreeMap;
-
 use super::io::{FunctionError, LogSource, RequestId};
 use crate::protocol::Ts;
+use crate::sorted_map::SortedMap;
 use crate::time::Instant;
 use crate::value::Value;
 
@@ -82,7 +81,7 @@ pub(crate) enum Answered {
 /// a timestamp (the official `RequestManager`).
 #[derive(Debug, Default)]
 pub(crate) struct Requests {
-    map: BTreeMap<RequestId, Request>,
+    map: SortedMap<RequestId, Request>,
     next_id: u32,
 }
 

@@ -15,12 +15,12 @@
 //! A socket starts `Stopped` and the client connects it at once; the official client draws
 //! the same states (`web_socket_manager.ts`), with `Held` for a handshake waiting for auth.
 
-use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::backoff::{self, CloseCause};
 use super::io::SocketId;
 use super::query_set::QueryId;
+use crate::sorted_map::SortedMap;
 use crate::time::{Instant, Rng};
 
 /// Whether `Connect` went out on an open socket.
@@ -70,7 +70,7 @@ impl Presented {
 #[derive(Debug)]
 pub(crate) struct Sent {
     query_set_version: u32,
-    queries: BTreeSet<QueryId>,
+    queries: SortedMap<QueryId, ()>,
     identity_version: u32,
     token: Presented,
     /// The query-set version the socket's first ModifyQuerySet moved to (the first one goes
@@ -83,7 +83,7 @@ impl Sent {
     fn new() -> Sent {
         Sent {
             query_set_version: 0,
-            queries: BTreeSet::new(),
+            queries: SortedMap::new(),
             identity_version: 0,
             token: Presented::Anonymous,
             catch_up_version: None,
@@ -114,10 +114,19 @@ impl Sent {
     /// `wanted` as told.
     pub(crate) fn modify_query_set(
         &mut self,
-        wanted: BTreeSet<QueryId>,
+        wanted: SortedMap<QueryId, ()>,
     ) -> Option<(u32, Vec<QueryId>, Vec<QueryId>)> {
-        let added: Vec<QueryId> = wanted.difference(&self.queries).copied().collect();
-        let removed: Vec<QueryId> = self.queries.difference(&wanted).copied().collect();
+        let added: Vec<QueryId> = wanted
+            .keys()
+            .filter(|q| !self.queries.contains_key(*q))
+            .copied()
+            .collect();
+        let removed: Vec<QueryId> = self
+            .queries
+            .keys()
+            .filter(|q| !wanted.contains_key(*q))
+            .copied()
+            .collect();
         if added.is_empty() && removed.is_empty() && self.catch_up_version.is_some() {
             return None;
         }
@@ -146,7 +155,7 @@ impl Sent {
     }
 
     /// Whether the server was told about this query on this socket.
-    pub(crate) fn told(&self) -> &BTreeSet<QueryId> {
+    pub(crate) fn told(&self) -> &SortedMap<QueryId, ()> {
         &self.queries
     }
 }

@@ -3,9 +3,9 @@
 //! call back into the client.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
+use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::{
     ConnectionState, Event, FetchId, FunctionError, Io, QueryId, RequestId, SocketId, SyncClient,
     TokenFetch,
@@ -43,8 +43,8 @@ pub(super) struct Inner {
     pub(super) _clock_watch: Option<ClockWatch>,
     pub(super) _wake: Option<WakeListeners>,
     pub(super) _leave_guard: Option<LeaveGuard>,
-    pub(super) listeners: HashMap<QueryId, Vec<(u64, Listener)>>,
-    pub(super) pending: HashMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
+    pub(super) listeners: SortedMap<QueryId, Vec<(u64, Listener)>>,
+    pub(super) pending: SortedMap<RequestId, oneshot::Sender<Result<Value, FunctionError>>>,
     pub(super) auth: Option<AuthHooks>,
     pub(super) connection_listeners: Vec<(u64, ConnectionListener)>,
     pub(super) last_connection_state: ConnectionState,

@@ -8,13 +8,13 @@ mod driver;
 mod options;
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use convex_yew_core::jwt;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
+use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::{
     ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, QueryResult, RequestId,
     SyncClient,
@@ -104,8 +104,8 @@ impl ConvexClient {
             _clock_watch: None,
             _wake: None,
             _leave_guard: None,
-            listeners: HashMap::new(),
-            pending: HashMap::new(),
+            listeners: SortedMap::new(),
+            pending: SortedMap::new(),
             auth: None,
             connection_listeners: Vec::new(),
             last_connection_state: ConnectionState::default(),
@@ -161,8 +161,7 @@ impl ConvexClient {
             me.next_listener += 1;
             let listener = me.next_listener;
             me.listeners
-                .entry(query)
-                .or_default()
+                .get_or_insert_with(query, Vec::new)
                 .push((listener, notify.clone()));
             (query, listener, me.core.query_result(query).is_some())
         };

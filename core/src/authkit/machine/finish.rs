@@ -280,9 +280,9 @@ impl AuthKitSession {
         }
         if read.timing.lifetime <= Duration::from_secs(self.config.refresh_buffer_secs) {
             self.warn_once(format!(
-                "the access token lives {:.1} s, at or under the refresh buffer ({} s): it is \
+                "the access token lives {} s, at or under the refresh buffer ({} s): it is \
                  refreshed at most once a second",
-                read.timing.lifetime.as_secs_f64(),
+                crate::time::tenths(read.timing.lifetime.as_secs_f64()),
                 self.config.refresh_buffer_secs
             ));
         }
