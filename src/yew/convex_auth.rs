@@ -95,14 +95,22 @@ type Link = AuthLink<ConvexClient, TokenFetcher>;
 /// ```
 #[component]
 pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
+    let state = use_auth_link(&props.client, &props.auth);
+    provide(&props.client, state, &props.children)
+}
+
+/// The provider's rules ([`AuthLink`](convex_yew_core::convex_auth::AuthLink)) carried out for
+/// `client` and `auth`: what both providers run, as a hook (so an app that uses only
+/// [`ConvexProviderWithAuthKit`] builds no second component for it).
+#[hook]
+fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
     let link = use_mut_ref(Link::new);
     let rerender = use_force_update();
-    let auth = &props.auth;
     let input = AuthInput {
         is_loading: auth.is_loading,
         is_authenticated: auth.is_authenticated,
         identity: auth.identity.clone(),
-        client: props.client.clone(),
+        client: client.clone(),
         fetcher: auth.fetch_access_token.clone(),
     };
     let actions = link.borrow_mut().update(&input);
@@ -162,10 +170,15 @@ pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
         });
     }
     let state = link.borrow().state(&input);
+    state
+}
+
+/// The client and the auth state in context, around `children`.
+fn provide(client: &ConvexClient, state: ConvexAuthState, children: &Html) -> Html {
     html! {
-        <ContextProvider<ConvexClient> context={props.client.clone()}>
+        <ContextProvider<ConvexClient> context={client.clone()}>
             <ContextProvider<ConvexAuthState> context={state}>
-                { props.children.clone() }
+                { children.clone() }
             </ContextProvider<ConvexAuthState>>
         </ContextProvider<ConvexClient>>
     }
@@ -216,11 +229,8 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
         identity: authkit_identity(auth.snapshot()),
         fetch_access_token: (*fetcher).clone(),
     };
-    html! {
-        <ConvexProviderWithAuth client={props.client.clone()} auth={source}>
-            { props.children.clone() }
-        </ConvexProviderWithAuth>
-    }
+    let state = use_auth_link(&props.client, &source);
+    provide(&props.client, state, &props.children)
 }
 
 /// Convex's view of auth: authenticated only once the server confirmed the token.

@@ -28,15 +28,13 @@ use crate::runtime::browser::{self, Level};
 #[hook]
 fn use_gate(gate: &'static str) -> Result<ConvexAuthState, Html> {
     let auth = use_context::<ConvexAuthState>();
-    let missing = auth.is_none();
-    use_effect_with(missing, move |missing| {
-        if *missing {
-            browser::log(
-                Level::Error,
-                &format!("[convex-yew] {}", missing_provider(gate)),
-            );
-        }
-    });
+    let logged = use_mut_ref(|| false);
+    if auth.is_none() && !std::mem::replace(&mut *logged.borrow_mut(), true) {
+        browser::log(
+            Level::Error,
+            &format!("[convex-yew] {}", missing_provider(gate)),
+        );
+    }
     auth.ok_or_else(|| {
         html! { <p class="convex-yew-missing-provider" role="alert">{ missing_provider(gate) }</p> }
     })

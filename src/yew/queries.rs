@@ -254,14 +254,18 @@ query_set!(0 A0 R0, 1 A1 R1, 2 A2 R2, 3 A3 R3, 4 A4 R4, 5 A5 R5, 6 A6 R6, 7 A7 R
 pub fn use_query_set<S: QuerySet>(set: S) -> S::States {
     let cache: SetCache = use_mut_ref(Vec::new);
     let requests = set.requests();
-    let wanted: Vec<(usize, String, Object)> = requests
-        .iter()
-        .enumerate()
+    // Keyed by position as `u32`: the same watcher code as the other query hooks.
+    let wanted: Vec<(u32, String, Object)> = (0u32..)
+        .zip(&requests)
         .filter_map(|(i, r)| {
             let r = r.as_ref()?;
             Some((i, r.path.clone(), r.args.clone().ok()?))
         })
         .collect();
     let results = use_watched(Rc::new(wanted));
-    S::states(&|i, r| raw_result(&results, &i, r), &requests, &cache)
+    S::states(
+        &|i, r| raw_result(&results, &(i as u32), r),
+        &requests,
+        &cache,
+    )
 }

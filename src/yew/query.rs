@@ -161,8 +161,9 @@ type ArgsKey = (ConvexClient, String, Option<Result<Object, ClientError>>);
 /// result (decoded again only when either changes).
 struct Slot<R> {
     key: Option<ArgsKey>,
-    /// What the watcher is given for `key`.
-    wanted: Rc<Wanted<()>>,
+    /// What the watcher is given for `key` (key 0: the same watcher code as the paginated
+    /// hook's `u32` keys, one instance in the wasm).
+    wanted: Rc<Wanted<u32>>,
     raw: Option<Result<ResultValue, ClientError>>,
     shown: UseQuery<R>,
     /// A result arrived since mount (the initial value is shown only before the first).
@@ -287,7 +288,7 @@ where
         // The watcher compares what it is given with what it watches: the same `Rc` while
         // the arguments stay is compared by pointer.
         slot.borrow_mut().wanted = Rc::new(match &key.2 {
-            Some(Ok(args)) => vec![((), key.1.clone(), args.clone())],
+            Some(Ok(args)) => vec![(0, key.1.clone(), args.clone())],
             _ => Vec::new(),
         });
     }
@@ -297,7 +298,7 @@ where
     // own result at once (a result an identical subscription already holds, as `useQuery`
     // does), never the previous arguments' data.
     let raw = match &key.2 {
-        Some(Ok(args)) => results.get(&(), &key.1, args),
+        Some(Ok(args)) => results.get(&0, &key.1, args),
         Some(Err(e)) => Some(Err(e.clone())),
         None => None,
     };
