@@ -92,12 +92,19 @@ pub use convex_yew_core::protocol::udf_path::{Action, Mutation, PaginatedQuery, 
 pub use convex_yew_core::sync::{ConnectionState, LocalStore, TokenFetch};
 pub use convex_yew_core::value::{from_value, to_value, Value};
 
+/// The README's Rust examples, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme {}
+
 /// What a component file needs, for `use convex_yew::prelude::*;`: every provider, gate,
 /// hook and hook result of the Yew layer, and the function references and types they take
 /// (the same items as at the crate root: this module only gathers them, as `yew::prelude`
 /// does).
 pub mod prelude {
+    #[doc(no_inline)]
     pub use crate::yew::*;
+    #[doc(no_inline)]
     pub use crate::{
         Action, AuthSnapshot, ClientError, ConnectionState, ConvexAuthState, ConvexClient,
         LocalStore, Mutation, PaginatedQuery, PaginationStatus, Query, Value,

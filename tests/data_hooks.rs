@@ -423,3 +423,75 @@ async fn new_arguments_start_the_pages_over() {
     assert_eq!(client.connection_state().subscribed_queries, 0);
     client.close();
 }
+
+/// The list holds numbers; read as strings, every page fails to decode.
+const PAGED_AS_TEXT: PaginatedQuery<NoArgs, String> =
+    PaginatedQuery::new("myFunctions:listNumbersPaginated");
+
+#[derive(Properties, PartialEq)]
+struct UndecodableProps {
+    /// Bumped by the test: re-renders the component with the same query.
+    tick: u32,
+}
+
+#[component]
+fn Undecodable(props: &UndecodableProps) -> Html {
+    let feed = use_paginated_query(&PAGED_AS_TEXT, Some(NoArgs {}), 3);
+    html! {
+        <div>
+            <span class="tick">{ props.tick }</span>
+            <span class="error">{ feed.error.as_ref().map(|e| convex_yew::report(e)).unwrap_or_default() }</span>
+            <span class="count">{ feed.results.len() }</span>
+        </div>
+    }
+}
+
+/// Items that do not decode into the hook's type are an error on every render until they
+/// change, not for one render only (after which the list looked valid and empty).
+#[wasm_bindgen_test]
+async fn an_undecodable_page_stays_an_error_across_renders() {
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    client
+        .mutation(&ADD, &AddArgs { value: 1.0 })
+        .await
+        .unwrap();
+    let root = common::fresh_root();
+    #[derive(Properties, PartialEq)]
+    struct HostProps {
+        client: ConvexClient,
+        tick: u32,
+    }
+    #[component]
+    fn Host(props: &HostProps) -> Html {
+        html! { <ConvexProvider client={props.client.clone()}><Undecodable tick={props.tick} /></ConvexProvider> }
+    }
+    let mut handle = yew::Renderer::<Host>::with_root_and_props(
+        root.clone(),
+        HostProps {
+            client: client.clone(),
+            tick: 0,
+        },
+    )
+    .render();
+    common::wait_until(|| !text(&root, ".error").is_empty()).await;
+    assert!(
+        text(&root, ".error").contains("decode"),
+        "{}",
+        text(&root, ".error")
+    );
+    for tick in 1..4 {
+        handle.update(HostProps {
+            client: client.clone(),
+            tick,
+        });
+        common::settle().await;
+        assert_eq!(text(&root, ".tick"), tick.to_string());
+        assert!(
+            !text(&root, ".error").is_empty(),
+            "render {tick}: the decode error went away and the list looks valid"
+        );
+        assert_eq!(text(&root, ".count"), "0");
+    }
+    handle.destroy();
+    client.close();
+}

@@ -9,9 +9,16 @@
 use std::borrow::Borrow;
 
 /// A map kept as a vector sorted by key. Iteration is in key order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SortedMap<K, V> {
     entries: Vec<(K, V)>,
+}
+
+/// Shown as a map, as `BTreeMap` is.
+impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for SortedMap<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
 }
 
 impl<K, V> Default for SortedMap<K, V> {

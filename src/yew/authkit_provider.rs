@@ -421,7 +421,7 @@ impl UseAuth {
     /// sign-in for it (see [`AuthKitClient::switch_to_organization`]).
     pub fn switch_to_organization(
         &self,
-        organization_id: String,
+        organization_id: &str,
     ) -> impl Future<Output = Result<SwitchOutcome, AuthKitError>> + 'static {
         self.switch_to_organization_with(organization_id, SwitchOptions::default())
     }
@@ -430,10 +430,11 @@ impl UseAuth {
     /// redirect, or none.
     pub fn switch_to_organization_with(
         &self,
-        organization_id: String,
+        organization_id: &str,
         options: SwitchOptions,
     ) -> impl Future<Output = Result<SwitchOutcome, AuthKitError>> + 'static {
         let client = self.client.clone();
+        let organization_id = organization_id.to_owned();
         async move {
             client
                 .ok_or(AuthKitError::LoginRequired)?

@@ -207,6 +207,10 @@ fn provide(client: &ConvexClient, state: ConvexAuthState, children: &Html) -> Ht
 ///     }
 /// }
 /// ```
+///
+/// # Panics
+/// Outside an [`AuthKitProvider`](super::AuthKitProvider) (it reads [`use_auth`]), as
+/// `ConvexProviderWithAuthKit` fails in React without its `AuthKitProvider`.
 #[component]
 pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
     let auth = use_auth();

@@ -88,6 +88,8 @@ struct State {
     key: Option<(String, Object, u32)>,
     paginator: Option<Paginator>,
     items: Vec<Value>,
+    /// The items did not decode into the hook's type: the error shows until they change.
+    undecodable: Option<ClientError>,
 }
 
 /// Subscribes to a paginated query (one that takes `paginationOpts`), as `usePaginatedQuery`
@@ -131,6 +133,7 @@ where
         key: None,
         paginator: None,
         items: Vec::new(),
+        undecodable: None,
     });
     let results = use_mut_ref(|| Rc::new(Vec::<T>::new()));
     let path = query.path().to_owned();
@@ -196,19 +199,28 @@ where
         }
         let mut st = state.borrow_mut();
         if st.items != v.items {
-            match v
+            let decoded = v
                 .items
                 .iter()
                 .map(|i| from_value::<T>(i.clone()))
-                .collect::<Result<Vec<T>, _>>()
-            {
-                Ok(decoded) => *results.borrow_mut() = Rc::new(decoded),
-                Err(e) => error = Some(ClientError::decode(e)),
-            }
+                .collect::<Result<Vec<T>, _>>();
+            // Items that do not decode show as that error, with no items (never the
+            // previous arguments' rows), on every render until they change.
+            let (decoded, undecodable) = match decoded {
+                Ok(decoded) => (decoded, None),
+                Err(e) => (Vec::new(), Some(ClientError::decode(e))),
+            };
+            *results.borrow_mut() = Rc::new(decoded);
+            st.undecodable = undecodable;
             st.items = v.items;
         }
+        if error.is_none() {
+            error = st.undecodable.clone();
+        }
     } else if !state.borrow().items.is_empty() {
-        state.borrow_mut().items.clear();
+        let mut st = state.borrow_mut();
+        st.items.clear();
+        st.undecodable = None;
         *results.borrow_mut() = Rc::new(Vec::new());
     }
     let load_more = {

@@ -44,14 +44,24 @@ impl<K: Ord + Clone> Watcher<K> {
             self.unwatch_all();
             self.client = Some(client.clone());
         }
+        // Entries are taken out of the old (sorted) set by binary search, so a component with
+        // thousands of keys reconciles in O(n log n), not O(n^2).
+        let mut old: Vec<(K, Option<Watched>)> = std::mem::take(&mut self.watched)
+            .into_iter()
+            .map(|(k, w)| (k, Some(w)))
+            .collect();
         let mut keep = SortedMap::new();
         for (key, path, args) in wanted {
-            match self.watched.remove(key) {
+            let previous = old
+                .binary_search_by(|(k, _)| k.cmp(key))
+                .ok()
+                .and_then(|i| old[i].1.take());
+            match previous {
                 Some(w) if &w.path == path && &w.args == args => {
                     keep.insert(key.clone(), w);
                 }
-                old => {
-                    drop(old);
+                previous => {
+                    drop(previous);
                     let watch = client.watch(path, args, notify.clone());
                     keep.insert(
                         key.clone(),
@@ -65,6 +75,7 @@ impl<K: Ord + Clone> Watcher<K> {
             }
         }
         // What is left was not wanted any more: dropping it unsubscribes.
+        drop(old);
         self.watched = keep;
     }
 }

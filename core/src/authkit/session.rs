@@ -87,8 +87,10 @@ impl std::fmt::Debug for AuthResponse {
 
 impl AuthResponse {
     /// Parses a response body. The fields a session needs (`user.id`, `user.email`,
-    /// `access_token`) must be strings; any other field of an unexpected type is dropped
-    /// alone (read field by field, as the token's claims are), never costing the sign-in.
+    /// `access_token`) must be strings, and so must `refresh_token` and the `impersonator`'s
+    /// `email` when present (a rotation that cannot be kept, or an impersonation that would
+    /// not show, is `Malformed`, never a quiet success); any other field of an unexpected
+    /// type is dropped alone (read field by field, as the token's claims are).
     pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
         let malformed = |what: &str| RefreshError::Malformed(what.to_owned());
         let object = match serde_json::from_str(body) {
@@ -103,19 +105,30 @@ impl AuthResponse {
         let access_token = r
             .string("access_token")
             .ok_or_else(|| malformed("the response has no string `access_token`"))?;
+        let refresh_token = r.string("refresh_token");
+        let impersonator = r.object("impersonator", |o| {
+            let mut r = ClaimReader::from_object(o);
+            Some(Impersonator {
+                email: r.string("email")?,
+                reason: r.string("reason"),
+            })
+        });
+        if let Some(field) = r
+            .dropped()
+            .iter()
+            .find(|f| matches!(**f, "refresh_token" | "impersonator"))
+        {
+            return Err(RefreshError::Malformed(format!(
+                "the response's `{field}` is not what AuthKit sends"
+            )));
+        }
         Ok(AuthResponse {
             user,
             organization_id: r.string("organization_id"),
             access_token,
-            refresh_token: r.string("refresh_token"),
+            refresh_token,
             authentication_method: r.string("authentication_method"),
-            impersonator: r.object("impersonator", |o| {
-                let mut r = ClaimReader::from_object(o);
-                Some(Impersonator {
-                    email: r.string("email")?,
-                    reason: r.string("reason"),
-                })
-            }),
+            impersonator,
         })
     }
 }
@@ -337,20 +350,25 @@ mod tests {
     #[test]
     fn an_odd_field_is_dropped_alone_and_a_missing_one_the_session_needs_is_malformed() {
         let body = r#"{"user":{"id":"user_1","email":"a@b.c","email_verified":"yes","first_name":5},
-          "access_token":"t","refresh_token":7,"impersonator":{"reason":"no email"}}"#;
+          "access_token":"t","organization_id":[],"refresh_token":null}"#;
         let r = AuthResponse::parse(body).unwrap();
         assert_eq!(
             (r.user.id.as_str(), r.user.email_verified),
             ("user_1", false)
         );
         assert_eq!(
-            (r.user.first_name, r.refresh_token, r.impersonator),
+            (r.user.first_name, r.organization_id, r.refresh_token),
             (None, None, None)
         );
         for body in [
             r#"{"user":{"id":"u","email":"e"}}"#,
             r#"{"user":{"id":"u"},"access_token":"t"}"#,
             r#"{"user":"u","access_token":"t"}"#,
+            // A rotated refresh token that could not be kept would be presented again later,
+            // and AuthKit revokes a session whose refresh token is reused; an impersonation
+            // must show.
+            r#"{"user":{"id":"u","email":"e"},"access_token":"t","refresh_token":7}"#,
+            r#"{"user":{"id":"u","email":"e"},"access_token":"t","impersonator":{"reason":"r"}}"#,
             "[]",
             "not json",
         ] {

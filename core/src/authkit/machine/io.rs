@@ -159,7 +159,10 @@ pub enum SessionIo {
     /// [`handle_auto_refresh_answer`](super::AuthKitSession::handle_auto_refresh_answer)
     /// (authkit-js skips it in a hidden tab, or asks the app's `onBeforeAutoRefresh`). The
     /// machine asks instead of calling back, so the driver's policy (and an app's hook) runs
-    /// with no borrow of the machine held.
+    /// with no borrow of the machine held. Answer every ask (the browser driver answers at
+    /// once): until the answer, and after a "no", the automatic refresh waits for the next
+    /// [`handle_wake`](super::AuthKitSession::handle_wake); tokens asked for
+    /// (`get_access_token`) are refreshed regardless.
     AskAutoRefresh {
         /// The question's id, to answer with.
         ask: OpId,
