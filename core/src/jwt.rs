@@ -22,6 +22,47 @@ pub enum JwtError {
     /// The payload is not a JSON object.
     #[error("the payload is not a JSON object")]
     NotAnObject,
+    /// The header is not base64url JSON object text with a string `alg`.
+    #[error("the header is not a JSON object with a string `alg`")]
+    Header,
+    /// The signature segment is not base64url.
+    #[error("the signature is not base64url")]
+    Signature,
+}
+
+/// Checks a token's shape as a JWT library's parser does before it reads the claims: three
+/// segments, a base64url header that is a JSON object naming its `alg` (a string), a
+/// base64url payload and signature (unpadded). Nothing is verified (the server verifies); the payload is read by
+/// [`payload`] and friends.
+///
+/// ```
+/// use convex_yew_core::jwt::{check_shape, JwtError};
+/// // {"alg":"RS256"} . {} . a signature
+/// assert_eq!(check_shape("eyJhbGciOiJSUzI1NiJ9.e30.c2ln"), Ok(()));
+/// assert_eq!(check_shape("e30.e30.c2ln"), Err(JwtError::Header));
+/// assert_eq!(check_shape("eyJhbGciOiJSUzI1NiJ9.e30.%%"), Err(JwtError::Signature));
+/// ```
+pub fn check_shape(token: &str) -> Result<(), JwtError> {
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Shape);
+    };
+    let header = URL_SAFE_NO_PAD
+        .decode(header)
+        .map_err(|_| JwtError::Header)?;
+    match std::str::from_utf8(&header).map(crate::json::from_str::<Map<String, Json>>) {
+        Ok(Ok(h)) if h.get("alg").is_some_and(Json::is_string) => {}
+        _ => return Err(JwtError::Header),
+    }
+    URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| JwtError::Base64)?;
+    URL_SAFE_NO_PAD
+        .decode(signature)
+        .map(drop)
+        .map_err(|_| JwtError::Signature)
 }
 
 /// The claims the refresh schedule needs, plus what makes an AuthError readable.
@@ -72,8 +113,8 @@ impl ClaimReader {
         let bytes = URL_SAFE_NO_PAD
             .decode(payload.trim_end_matches('='))
             .map_err(|_| JwtError::Base64)?;
-        match serde_json::from_slice(&bytes) {
-            Ok(Json::Object(payload)) => Ok(ClaimReader {
+        match std::str::from_utf8(&bytes).map(crate::json::from_str) {
+            Ok(Ok(Json::Object(payload))) => Ok(ClaimReader {
                 payload,
                 dropped: Vec::new(),
             }),
@@ -159,6 +200,56 @@ mod tests {
 
     fn token(payload: &[u8]) -> String {
         format!("h.{}.s", URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    /// `check_shape` accepts exactly the tokens jwt-compact's `UntrustedToken::new` parses, on
+    /// odd headers, segments and encodings.
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn shape_check_agrees_with_jwt_compact() {
+        let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+        let headers = [
+            r#"{"alg":"RS256"}"#,
+            r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#,
+            r#"{"alg":"none"}"#,
+            r#"{"alg":""}"#,
+            r#"{}"#,
+            r#"{"alg":5}"#,
+            r#"{"alg":null}"#,
+            r#"[]"#,
+            r#""RS256""#,
+            r#"{"alg":"RS256""#,
+            r#"{"alg":"RS256"} x"#,
+            "not json",
+            "",
+        ];
+        let mut tokens = vec![
+            String::new(),
+            "a.b".into(),
+            "a.b.c.d".into(),
+            "..".into(),
+            "eyJhbGciOiJSUzI1NiJ9.e30.c2ln".into(),
+            "eyJhbGciOiJSUzI1NiJ9=.e30.c2ln".into(),
+            "eyJhbGciOiJSUzI1NiJ9.e30.c2ln=".into(),
+            "eyJhbGciOiJSUzI1NiJ9.e30.%%".into(),
+            "eyJhbGciOiJSUzI1NiJ9.e30.".into(),
+            "eyJhbGciOiJSUzI1NiJ9.e30.c2ln+/".into(),
+        ];
+        for h in headers {
+            for payload in ["e30", "", "%%"] {
+                for sig in ["c2ln", "", "a", "ab+"] {
+                    tokens.push(format!("{}.{payload}.{sig}", b64(h)));
+                }
+            }
+        }
+        for t in &tokens {
+            assert_eq!(
+                check_shape(t).is_ok(),
+                jwt_compact::UntrustedToken::new(t.as_str()).is_ok(),
+                "{t:?}: {:?}",
+                check_shape(t)
+            );
+        }
     }
 
     #[test]

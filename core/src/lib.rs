@@ -2,8 +2,8 @@
 //!
 //! The sans-IO heart of convex-yew. The modules, from the ground floor up (each imports only
 //! those below it):
-//! - [`value`] (Convex values), [`time`] (the caller's clock), [`jwt`] (reading a token's
-//!   claims);
+//! - [`json`] (JSON text in and out), [`time`] (the caller's clock), [`sorted_map`];
+//! - [`value`] (Convex values), [`jwt`] (reading a token's claims);
 //! - [`protocol`] (the Convex sync protocol's messages);
 //! - [`sync`] (the Convex client state machine) and [`authkit`] (the AuthKit session
 //!   machine), peers;
@@ -21,6 +21,7 @@
 
 pub mod authkit;
 pub mod convex_auth;
+pub mod json;
 pub mod jwt;
 pub mod pagination;
 pub mod protocol;

@@ -283,6 +283,12 @@ fn the_query_set_carries_journals_and_resends_them_after_a_reconnect() {
 }
 
 fn store_with_pages() -> (Net, Vec<convex_yew_core::sync::QueryId>) {
+    store_with_pages_in([0, 1, 2])
+}
+
+/// The three pages of [`store_with_pages`], subscribed in the given order; the ids come back
+/// in the pages' order (first, second, other) whatever the subscription order.
+fn store_with_pages_in(order: [usize; 3]) -> (Net, Vec<convex_yew_core::sync::QueryId>) {
     let mut net = Net::connected();
     let first =
         args(json!({"channel": "a", "paginationOpts": {"numItems": 2, "cursor": null, "id": 1}}));
@@ -290,10 +296,12 @@ fn store_with_pages() -> (Net, Vec<convex_yew_core::sync::QueryId>) {
         args(json!({"channel": "a", "paginationOpts": {"numItems": 2, "cursor": "c8", "id": 1}}));
     let other =
         args(json!({"channel": "b", "paginationOpts": {"numItems": 2, "cursor": null, "id": 2}}));
-    let ids: Vec<_> = [first, second, other]
-        .iter()
-        .map(|a| net.client.subscribe("numbers:page", a))
-        .collect();
+    let pages = [first, second, other];
+    let mut ids = vec![None; 3];
+    for i in order {
+        ids[i] = Some(net.client.subscribe("numbers:page", &pages[i]));
+    }
+    let ids: Vec<_> = ids.into_iter().map(Option::unwrap).collect();
     net.take_sent();
     let t = net.transition(
         4,
@@ -413,6 +421,34 @@ fn insert_at_position_puts_items_where_the_index_will() {
         vec![0.0, 1.0],
         "5 comes after a page that is not the last: it waits for the server"
     );
+}
+
+/// The pages of a view reach the helper in the store's order, not the index's: the later page
+/// subscribed first must still be sorted after the first page.
+#[test]
+fn insert_at_position_sorts_pages_subscribed_out_of_order() {
+    let (mut net, ids) = store_with_pages_in([2, 1, 0]);
+    let now = net.now;
+    net.client.mutation_with_optimistic_update(
+        "numbers:add",
+        &Object::new(),
+        now,
+        Box::new(|store: &mut LocalStore<'_>| {
+            let a = args(json!({"channel": "a"}));
+            for x in [10.0, 7.5, 3.0] {
+                insert_at_position_raw(
+                    store,
+                    "numbers:page",
+                    &a,
+                    SortOrder::Desc,
+                    |v: &Value| v.clone(),
+                    Value::Float64(x),
+                );
+            }
+        }),
+    );
+    assert_eq!(page_items(&net, ids[0]), vec![10.0, 9.0, 8.0, 7.5]);
+    assert_eq!(page_items(&net, ids[1]), vec![7.0, 3.0]);
 }
 
 mod random {

@@ -2,8 +2,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
-use rsa::signature::{SignatureEncoding, Signer, Verifier};
+use jwt_compact::alg::Rsa;
+use jwt_compact::{AlgorithmExt, Claims, Header};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::signature::Verifier;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPrivateKey, RsaPublicKey};
 use serde_json::{json, Value as Json};
@@ -37,15 +39,14 @@ impl KeyPair {
 
     /// Signs `claims` as an RS256 JWT with `kid` and `typ` in the header.
     pub fn sign(&self, claims: &Json) -> String {
-        let header = json!({"alg": "RS256", "kid": self.kid, "typ": "JWT"});
-        let signing_input = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
-        let signer = SigningKey::<Sha256>::new(self.private.clone());
-        let signature = signer.sign(signing_input.as_bytes()).to_bytes();
-        format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(signature))
+        // jwt-compact writes and signs it; `claims` go into the payload as they are (the kit
+        // always builds an object).
+        let header = Header::empty()
+            .with_key_id(self.kid.clone())
+            .with_token_type("JWT");
+        Rsa::rs256()
+            .token(&header, &Claims::new(claims), &self.private)
+            .expect("the kit signs JSON objects")
     }
 
     /// The public key as a JWK (the JWKS entry).

@@ -160,7 +160,9 @@ const STALE_MS: u64 = 5_000;
 
 /// The stamp a holder writes: who holds it, and a beat that changes with every re-stamp.
 fn stamp(id: &str, beat: u64) -> String {
-    serde_json::json!({"id": id, "time": js_sys::Date::now(), "beat": beat}).to_string()
+    convex_yew_core::json::to_string(
+        &serde_json::json!({"id": id, "time": js_sys::Date::now(), "beat": beat}),
+    )
 }
 
 /// The fallback: a localStorage key holding the holder's stamp (see the module docs).

@@ -196,7 +196,7 @@ impl ConvexHttpClient {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
         let response = request
-            .body(body.to_string())
+            .body(convex_yew_core::json::to_string(&body))
             .map_err(|e| ClientError::network(e.to_string()))?
             .send()
             .await
@@ -207,7 +207,7 @@ impl ConvexHttpClient {
             .await
             .map_err(|e| ClientError::network(e.to_string()))?;
         let json: serde_json::Value =
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            convex_yew_core::json::from_str(&text).unwrap_or(serde_json::Value::Null);
         // The function's log lines, as the live client prints them.
         let tag = match kind {
             "query" => 'Q',

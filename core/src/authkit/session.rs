@@ -93,7 +93,7 @@ impl AuthResponse {
     /// type is dropped alone (read field by field, as the token's claims are).
     pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
         let malformed = |what: &str| RefreshError::Malformed(what.to_owned());
-        let object = match serde_json::from_str(body) {
+        let object = match crate::json::from_str(body) {
             Ok(Json::Object(object)) => object,
             Ok(_) => return Err(malformed("the response is not a JSON object")),
             Err(e) => return Err(RefreshError::Malformed(e.to_string())),
@@ -223,7 +223,7 @@ impl RefreshError {
     /// Classifies a non-2xx answer, as authkit-js does (the body's `error` and
     /// `error_description` are kept when it is JSON).
     pub fn from_status(status: u16, body: &str) -> RefreshError {
-        let json: Option<Json> = serde_json::from_str(body).ok();
+        let json: Option<Json> = crate::json::from_str(body).ok();
         let field = |k: &str| {
             json.as_ref()
                 .and_then(|j| j.get(k))

@@ -123,12 +123,12 @@ pub fn authorize_url(
                 .state
                 .as_ref()
                 .filter(|s| truthy(s))
-                .map(Json::to_string)
+                .map(crate::json::to_string)
                 .unwrap_or_default(),
         ),
     ];
+    // Written in key order (a test checks it): no sort is compiled in.
     pairs.retain(|(_, v)| !v.is_empty());
-    pairs.sort_by_key(|(k, _)| *k);
     format!(
         "{}/user_management/authorize?{}",
         config.base_url(),
@@ -194,7 +194,7 @@ pub fn callback(config: &AuthKitConfig, pathname: &str, search: &str) -> Option<
     let state = q
         .iter()
         .find(|(k, _)| k == "state")
-        .and_then(|(_, v)| serde_json::from_str(v).ok());
+        .and_then(|(_, v)| crate::json::from_str(v).ok());
     Some(Callback { code, state })
 }
 
@@ -257,6 +257,27 @@ mod tests {
         );
         assert!(plain.contains("login_hint=a+b%40c"));
         assert!(!plain.contains("screen_hint") && !plain.contains("state="));
+    }
+
+    #[test]
+    fn authorize_url_keys_are_sorted_with_every_option() {
+        let every = SignInOptions {
+            state: Some(json!("s")),
+            login_hint: Some("l".into()),
+            organization_id: Some("o".into()),
+            invitation_token: Some("i".into()),
+            password_reset_token: Some("p".into()),
+        };
+        let url = authorize_url(&config(), &every, "c", true);
+        let keys: Vec<&str> = url
+            .split_once('?')
+            .unwrap()
+            .1
+            .split('&')
+            .map(|pair| pair.split_once('=').unwrap().0)
+            .collect();
+        assert_eq!(keys.len(), 12, "{url}");
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
     }
 
     #[test]

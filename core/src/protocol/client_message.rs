@@ -70,7 +70,7 @@ impl std::fmt::Debug for ClientMessage {
                 .field("token_type", token_type)
                 .field("value", &value.as_ref().map(|_| "[redacted]"))
                 .finish_non_exhaustive(),
-            other => match serde_json::to_string(other) {
+            other => match crate::json::try_to_string(other) {
                 Ok(json) => f.write_str(&json),
                 Err(_) => f.write_str("ClientMessage(?)"),
             },
@@ -111,11 +111,11 @@ pub enum QuerySetModification {
 impl ClientMessage {
     /// Serialises this message as the official client sends it.
     pub fn to_text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::json::to_string(self)
     }
 
     /// Parses one client frame (what the dev backend receives).
     pub fn parse(text: &str) -> Result<ClientMessage, ProtocolError> {
-        serde_json::from_str(text).map_err(|e| ProtocolError::Malformed(e.to_string()))
+        crate::json::from_str(text).map_err(|e| ProtocolError::Malformed(e.to_string()))
     }
 }

@@ -161,7 +161,7 @@ fn modification(v: Json) -> Result<StateModification, ProtocolError> {
 /// Parses one server frame.
 pub(super) fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
     let unrecognized = |what: String| ProtocolError::Unrecognized(what);
-    let json: Json = serde_json::from_str(text).map_err(|e| unrecognized(e.to_string()))?;
+    let json: Json = crate::json::from_str(text).map_err(|e| unrecognized(e.to_string()))?;
     let Json::Object(map) = json else {
         return Err(unrecognized("not a JSON object".into()));
     };
@@ -228,6 +228,6 @@ impl ServerMessage {
 
     /// Serialises this message as the backend sends it.
     pub fn to_text(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::json::to_string(self)
     }
 }

@@ -4,10 +4,10 @@
 //! [`ServerMessage::parse`].
 
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::error::ProtocolError;
 use super::server_message::{ServerMessage, StateVersion};
+use crate::json::RawText;
 use crate::value::ResultValue;
 use crate::value::Value;
 
@@ -64,7 +64,7 @@ struct RawChange<'a> {
     query_id: u32,
     // `null` is a result like any other: keep it as raw `null`, not as a missing value.
     #[serde(borrow, default, deserialize_with = "present")]
-    value: Option<&'a RawValue>,
+    value: Option<RawText<'a>>,
     #[serde(default)]
     error_message: Option<String>,
     #[serde(default)]
@@ -72,7 +72,7 @@ struct RawChange<'a> {
     #[serde(default, deserialize_with = "present_journal")]
     journal: Option<Option<String>>,
     #[serde(borrow, default, deserialize_with = "present")]
-    error_data: Option<&'a RawValue>,
+    error_data: Option<RawText<'a>>,
 }
 
 /// `journal`: absent stays `None` (the field default), present (`null` too) is `Some`.
@@ -99,8 +99,8 @@ struct RawTop<'a> {
     end_version: Option<StateVersion>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<RawText<'de>>, D::Error> {
+    RawText::deserialize(d).map(Some)
 }
 
 fn malformed(e: impl ToString) -> ProtocolError {
@@ -109,7 +109,7 @@ fn malformed(e: impl ToString) -> ProtocolError {
 
 /// Reads one server frame.
 pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
-    let top: RawTop = match serde_json::from_str(text) {
+    let top: RawTop = match crate::json::from_str(text) {
         Ok(top) => top,
         // Not a Transition-shaped object: the full parser says what it is.
         Err(_) => return ServerMessage::parse(text).map(Incoming::Other),
@@ -132,16 +132,14 @@ pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
                 // The official client reads a missing value as `null`.
                 "QueryUpdated" => Ok(Change::Updated {
                     query_id: c.query_id,
-                    value: ResultValue::from_wire(c.value.map_or("null", RawValue::get)),
+                    value: ResultValue::from_wire(c.value.map_or("null", |v| v.0)),
                     log_lines,
                     journal: journal(c.journal),
                 }),
                 "QueryFailed" => Ok(Change::Failed {
                     query_id: c.query_id,
                     message: c.error_message.unwrap_or_default(),
-                    data: c
-                        .error_data
-                        .and_then(|d| Value::from_json_str(d.get()).ok()),
+                    data: c.error_data.and_then(|d| Value::from_json_str(d.0).ok()),
                     log_lines,
                     journal: journal(c.journal),
                 }),

@@ -46,7 +46,7 @@ impl Request {
             RequestKind::Action => "Action",
         };
         // A `String` always serialises.
-        let path = serde_json::to_string(&self.path).unwrap_or_default();
+        let path = crate::json::to_string(&self.path);
         format!(
             r#"{{"type":"{kind}","requestId":{},"udfPath":{path},"args":{}}}"#,
             id.0, self.args

@@ -1,7 +1,7 @@
 //! Typed decoding straight from `convex_encoded_json` text: the wire text of a query result
 //! goes into the caller's `Deserialize` type in one pass, with no [`Value`] tree in between.
 //!
-//! [`Encoded`] wraps serde_json's deserializer and reads the Convex wrappers on the way:
+//! [`Encoded`] wraps the JSON text deserializer ([`crate::json`]) and reads the Convex wrappers on the way:
 //! `{"$integer": ..}` arrives as an `i64`, `{"$float": ..}` as an `f64`, `{"$bytes": ..}` as
 //! bytes. Plain JSON numbers are Convex float64s, so they reach `deserialize_any` callers as
 //! `f64`, and integer fields take any integral one within ±2^53, exactly as [`from_value`]
@@ -29,10 +29,8 @@ use super::model::{integral, with_integer_methods, Value, ValueError};
 /// assert!(from_encoded_json::<Doc>(r#"{"count":{"$integer":"%%"}}"#).is_err());
 /// ```
 pub fn from_encoded_json<T: DeserializeOwned>(text: &str) -> Result<T, ValueError> {
-    let mut d = serde_json::Deserializer::from_str(text);
-    let v = T::deserialize(Encoded(&mut d)).map_err(|e| ValueError::Serde(e.to_string()))?;
-    d.end().map_err(|e| ValueError::Serde(e.to_string()))?;
-    Ok(v)
+    crate::json::from_str_with(text, |d| T::deserialize(Encoded(d)))
+        .map_err(|e| ValueError::Serde(e.to_string()))
 }
 
 impl Value {
@@ -45,7 +43,8 @@ impl Value {
     }
 }
 
-/// A deserializer over encoded JSON: serde_json's, with the Convex wrappers read on the way.
+/// A deserializer over encoded JSON: any JSON deserializer, with the Convex wrappers read on
+/// the way.
 pub struct Encoded<D>(pub D);
 
 /// How a number or wrapper is handed to the visitor.

@@ -285,7 +285,7 @@ impl UnionMembers {
     fn shapes(&self) -> &[Shape] {
         self.shapes.get_or_init(|| {
             let members: Vec<serde_json::Value> =
-                serde_json::from_str(self.validators).unwrap_or_default();
+                crate::json::from_str(self.validators).unwrap_or_default();
             members
                 .iter()
                 .map(|j| Shape::parse(j).unwrap_or(Shape::Any))
@@ -307,7 +307,7 @@ struct NoMember<'a>(&'a Value);
 
 impl fmt::Display for NoMember<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = self.0.to_json().to_string();
+        let text = self.0.to_json_text();
         let shown: String = text.chars().take(80).collect();
         write!(f, "no member of the union accepts {shown}")
     }

@@ -29,12 +29,15 @@ impl Value {
             Value::String(s) => Json::String(s.clone()),
             Value::Bytes(b) => wrapper("$bytes", STANDARD.encode(b)),
             Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
-            Value::Object(fields) => Json::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.to_json()))
-                    .collect(),
-            ),
+            Value::Object(fields) => {
+                // Inserted one by one, already in order: collecting would sort them again
+                // (a stable sort is 8 KB of wasm).
+                let mut object = Map::new();
+                for (k, v) in fields {
+                    object.insert(k.clone(), v.to_json());
+                }
+                Json::Object(object)
+            }
         }
     }
 
@@ -212,14 +215,14 @@ pub fn args_to_wire(args: &Object) -> Json {
 /// `args_to_wire(args).to_string()`.
 pub fn args_to_text(args: &Object) -> String {
     // Writing to a String cannot fail: every key is a string and every float is handled.
-    serde_json::to_string(&[Encoded(&ObjectRef(args))]).unwrap_or_default()
+    crate::json::to_string(&[Encoded(&ObjectRef(args))])
 }
 
 impl Value {
     /// The value's `convex_encoded_json` text, written directly: the same bytes as
     /// `self.to_json().to_string()`.
     pub fn to_json_text(&self) -> String {
-        serde_json::to_string(&Encoded(self)).unwrap_or_default()
+        crate::json::to_string(&Encoded(self))
     }
 }
 

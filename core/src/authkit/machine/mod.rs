@@ -515,7 +515,7 @@ impl AuthKitSession {
         self.io.push_back(SessionIo::Authenticate {
             request,
             url: format!("{}/user_management/authenticate", self.config.base_url()),
-            body: Secret::new(body.to_string()),
+            body: Secret::new(crate::json::to_string(&body)),
             with_cookies: !self.config.dev_mode,
             deadline: self.now.saturating_add(self.timeouts.request),
         });

@@ -1,0 +1,605 @@
+//! Reading JSON text with serde: one small deserializer over a `&str`, borrowing strings that
+//! have no escapes.
+//!
+//! The grammar is RFC 8259's, read as serde_json reads it: an integer without fraction or
+//! exponent reaches the visitor as `u64` (or `i64` when negative; `-0` and integers beyond 64
+//! bits as `f64`), any other number as `f64` (parsed by the standard library, so exactly);
+//! a number too large for `f64` is an error; lone surrogates in `\u` escapes, control
+//! characters in strings, trailing commas and trailing text are errors; nesting deeper than
+//! 127 arrays or objects is an error, never a stack overflow.
+
+use serde::de::{self, DeserializeSeed, Visitor};
+
+use super::{JsonError, RAW_TEXT};
+
+/// The deepest nesting of arrays and objects read, 127 (serde_json's limit too).
+const MAX_DEPTH: u32 = 127;
+
+/// A serde deserializer over JSON text. Use [`super::from_str`] unless you need the reader
+/// after one value.
+pub(crate) struct Deserializer<'de> {
+    text: &'de str,
+    pos: usize,
+    depth: u32,
+}
+
+/// A string as read: borrowed from the text when it had no escapes.
+enum Str<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+/// A number as read.
+enum Number {
+    U64(u64),
+    I64(i64),
+    F64(f64),
+}
+
+impl<'de> Deserializer<'de> {
+    pub(crate) fn new(text: &'de str) -> Self {
+        Deserializer {
+            text,
+            pos: 0,
+            depth: 0,
+        }
+    }
+
+    /// Checks that only whitespace follows the value read.
+    pub(crate) fn end(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters")),
+        }
+    }
+
+    fn error(&self, what: &str) -> JsonError {
+        JsonError::at(what, self.pos)
+    }
+
+    fn bytes(&self) -> &'de [u8] {
+        self.text.as_bytes()
+    }
+
+    /// The next byte after whitespace, not consumed.
+    fn peek(&mut self) -> Option<u8> {
+        while let Some(&b) = self.bytes().get(self.pos) {
+            if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                return Some(b);
+            }
+            self.pos += 1;
+        }
+        None
+    }
+
+    fn literal(&mut self, word: &str) -> Result<(), JsonError> {
+        if self.text[self.pos..].starts_with(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            Err(self.error("expected a JSON value"))
+        }
+    }
+
+    /// Consumes `close` after whitespace.
+    fn close(&mut self, close: u8) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b) if b == close => {
+                self.pos += 1;
+                Ok(())
+            }
+            _ if close == b']' => Err(self.error("expected `,` or `]`")),
+            _ => Err(self.error("expected `,` or `}`")),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), JsonError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// Reads a string; `self.pos` is at its opening quote.
+    fn string(&mut self) -> Result<Str<'de>, JsonError> {
+        self.pos += 1;
+        let bytes = self.bytes();
+        let mut start = self.pos;
+        let mut owned: Option<String> = None;
+        loop {
+            let Some(&b) = bytes.get(self.pos) else {
+                return Err(self.error("EOF while parsing a string"));
+            };
+            match b {
+                b'"' => {
+                    let tail = &self.text[start..self.pos];
+                    self.pos += 1;
+                    return Ok(match owned {
+                        None => Str::Borrowed(tail),
+                        Some(mut s) => {
+                            s.push_str(tail);
+                            Str::Owned(s)
+                        }
+                    });
+                }
+                b'\\' => {
+                    let prefix = &self.text[start..self.pos];
+                    owned.get_or_insert_with(String::new).push_str(prefix);
+                    self.pos += 1;
+                    let c = self.escape()?;
+                    if let Some(s) = owned.as_mut() {
+                        s.push(c);
+                    }
+                    start = self.pos;
+                }
+                0..=0x1f => return Err(self.error("control character in a string")),
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// Reads the escape after a backslash.
+    fn escape(&mut self) -> Result<char, JsonError> {
+        let Some(&b) = self.bytes().get(self.pos) else {
+            return Err(self.error("EOF while parsing a string"));
+        };
+        self.pos += 1;
+        Ok(match b {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            b'u' => {
+                let first = self.hex4()?;
+                let code = match first {
+                    0xD800..=0xDBFF => {
+                        if !self.text[self.pos..].starts_with("\\u") {
+                            return Err(self.error("lone leading surrogate in hex escape"));
+                        }
+                        self.pos += 2;
+                        let second = self.hex4()?;
+                        if !(0xDC00..=0xDFFF).contains(&second) {
+                            return Err(self.error("lone leading surrogate in hex escape"));
+                        }
+                        0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => {
+                        return Err(self.error("lone trailing surrogate in hex escape"))
+                    }
+                    c => c,
+                };
+                char::from_u32(code).ok_or_else(|| self.error("invalid unicode escape"))?
+            }
+            _ => {
+                self.pos -= 1;
+                return Err(self.error("invalid escape"));
+            }
+        })
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self
+            .text
+            .get(self.pos..self.pos + 4)
+            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| self.error("invalid hex escape"))?;
+        self.pos += 4;
+        u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid hex escape"))
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.bytes().get(self.pos).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// Reads a number; `self.pos` is at its first byte.
+    fn number(&mut self) -> Result<Number, JsonError> {
+        let start = self.pos;
+        let negative = self.bytes()[self.pos] == b'-';
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        match self.digits() {
+            0 => return Err(self.error("invalid number")),
+            n if n > 1 && self.bytes()[int_start] == b'0' => {
+                return Err(JsonError::at("invalid number", int_start + 1))
+            }
+            _ => {}
+        }
+        let mut float = false;
+        if self.bytes().get(self.pos) == Some(&b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+            float = true;
+        }
+        if matches!(self.bytes().get(self.pos), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.bytes().get(self.pos), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return Err(self.error("invalid number"));
+            }
+            float = true;
+        }
+        if !float {
+            if let Ok(n) = self.text[int_start..self.pos].parse::<u64>() {
+                return Ok(match (negative, n) {
+                    (false, n) => Number::U64(n),
+                    // `-0` is a float, as in serde_json: the sign survives.
+                    (true, 0) => Number::F64(-0.0),
+                    (true, n) if n <= 1 << 63 => Number::I64((n as i64).wrapping_neg()),
+                    (true, _) => Number::F64(-(n as f64)),
+                });
+            }
+        }
+        match self.text[start..self.pos].parse::<f64>() {
+            Ok(f) if f.is_finite() => Ok(Number::F64(f)),
+            _ => Err(JsonError::at("number out of range", start)),
+        }
+    }
+
+    /// Skips one value, checking it as it goes.
+    fn skip(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'"') => self.string().map(drop),
+            Some(b'[') | Some(b'{') => {
+                let close = if self.bytes()[self.pos] == b'[' {
+                    b']'
+                } else {
+                    b'}'
+                };
+                self.enter()?;
+                let mut first = true;
+                loop {
+                    match self.peek() {
+                        Some(b) if b == close && first => break,
+                        _ if first => {}
+                        Some(b',') => self.pos += 1,
+                        _ => break,
+                    }
+                    first = false;
+                    if close == b'}' {
+                        if self.peek() != Some(b'"') {
+                            return Err(self.error("key must be a string"));
+                        }
+                        self.string()?;
+                        self.colon()?;
+                    }
+                    self.skip()?;
+                }
+                self.depth -= 1;
+                self.close(close)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'n') => self.literal("null"),
+            Some(b't') => self.literal("true"),
+            Some(b'f') => self.literal("false"),
+            Some(_) => Err(self.error("expected a JSON value")),
+            None => Err(self.error("EOF while parsing a value")),
+        }
+    }
+
+    fn colon(&mut self) -> Result<(), JsonError> {
+        if self.peek() != Some(b':') {
+            return Err(self.error("expected `:`"));
+        }
+        self.pos += 1;
+        Ok(())
+    }
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = JsonError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        let at = self.pos;
+        let value: Result<V::Value, JsonError> = match self.peek() {
+            Some(b'"') => match self.string()? {
+                Str::Borrowed(s) => visitor.visit_borrowed_str(s),
+                Str::Owned(s) => visitor.visit_string(s),
+            },
+            Some(b'[') => {
+                self.enter()?;
+                let value = visitor.visit_seq(Elements {
+                    de: self,
+                    first: true,
+                });
+                self.depth -= 1;
+                let value = value?;
+                self.close(b']')?;
+                Ok(value)
+            }
+            Some(b'{') => {
+                self.enter()?;
+                let value = visitor.visit_map(Entries {
+                    de: self,
+                    first: true,
+                });
+                self.depth -= 1;
+                let value = value?;
+                self.close(b'}')?;
+                Ok(value)
+            }
+            Some(b'-' | b'0'..=b'9') => match self.number()? {
+                Number::U64(n) => visitor.visit_u64(n),
+                Number::I64(n) => visitor.visit_i64(n),
+                Number::F64(f) => visitor.visit_f64(f),
+            },
+            Some(b'n') => {
+                self.literal("null")?;
+                visitor.visit_unit()
+            }
+            Some(b't') => {
+                self.literal("true")?;
+                visitor.visit_bool(true)
+            }
+            Some(b'f') => {
+                self.literal("false")?;
+                visitor.visit_bool(false)
+            }
+            Some(_) => return Err(self.error("expected a JSON value")),
+            None => return Err(self.error("EOF while parsing a value")),
+        };
+        // A visitor's own error (a wrong type, a missing field) gets the value's position.
+        value.map_err(|e| e.or_at(at))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        if self.peek() == Some(b'n') {
+            self.literal("null")?;
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        if name == RAW_TEXT {
+            self.peek();
+            let start = self.pos;
+            self.skip()?;
+            return visitor.visit_borrowed_str(&self.text[start..self.pos]);
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        match self.peek() {
+            Some(b'"') => visitor.visit_enum(Variant {
+                de: self,
+                content: false,
+            }),
+            Some(b'{') => {
+                self.enter()?;
+                let value = visitor.visit_enum(Variant {
+                    de: self,
+                    content: true,
+                });
+                self.depth -= 1;
+                let value = value?;
+                self.close(b'}')?;
+                Ok(value)
+            }
+            _ => Err(self.error("expected a string or an object for an enum")),
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.skip()?;
+        visitor.visit_unit()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+/// An array's elements.
+struct Elements<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    first: bool,
+}
+
+impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
+    type Error = JsonError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, JsonError> {
+        match self.de.peek() {
+            Some(b']') => return Ok(None),
+            Some(b',') if !self.first => self.de.pos += 1,
+            _ if self.first => {}
+            _ => return Err(self.de.error("expected `,` or `]`")),
+        }
+        self.first = false;
+        seed.deserialize(&mut *self.de).map(Some)
+    }
+}
+
+/// An object's entries.
+struct Entries<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    first: bool,
+}
+
+impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
+    type Error = JsonError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, JsonError> {
+        match self.de.peek() {
+            Some(b'}') => return Ok(None),
+            Some(b',') if !self.first => self.de.pos += 1,
+            _ if self.first => {}
+            _ => return Err(self.de.error("expected `,` or `}`")),
+        }
+        self.first = false;
+        if self.de.peek() != Some(b'"') {
+            return Err(self.de.error("key must be a string"));
+        }
+        seed.deserialize(Key(&mut *self.de)).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, JsonError> {
+        self.de.colon()?;
+        seed.deserialize(&mut *self.de)
+    }
+}
+
+/// An object's key: a string, whatever type reads it.
+struct Key<'a, 'de>(&'a mut Deserializer<'de>);
+
+impl<'de> Key<'_, 'de> {
+    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        let at = self.0.pos;
+        let text = match self.0.string()? {
+            Str::Borrowed(s) => s.to_owned(),
+            Str::Owned(s) => s,
+        };
+        match (text.parse::<u64>(), text.parse::<i64>()) {
+            (Ok(n), _) => visitor.visit_u64(n),
+            (_, Ok(n)) => visitor.visit_i64(n),
+            _ => Err(JsonError::at("expected an integer key", at)),
+        }
+    }
+}
+
+impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
+    type Error = JsonError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        match self.0.string()? {
+            Str::Borrowed(s) => visitor.visit_borrowed_str(s),
+            Str::Owned(s) => visitor.visit_string(s),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i128 u128 f32 f64 char str string bytes byte_buf option unit unit_struct seq
+        tuple tuple_struct map struct enum identifier ignored_any
+    }
+
+    // Integer keys (`BTreeMap<u32, _>`) are read from the key's text, as serde_json does.
+    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.integer(visitor)
+    }
+}
+
+/// An enum: `"Variant"` (`content: false`) or `{"Variant": content}` (the brace consumed).
+struct Variant<'a, 'de> {
+    de: &'a mut Deserializer<'de>,
+    content: bool,
+}
+
+impl<'de> de::EnumAccess<'de> for Variant<'_, 'de> {
+    type Error = JsonError;
+    type Variant = Self;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self), JsonError> {
+        if self.de.peek() != Some(b'"') {
+            return Err(self.de.error("expected a variant name"));
+        }
+        let value = seed.deserialize(Key(&mut *self.de))?;
+        if self.content {
+            self.de.colon()?;
+        }
+        Ok((value, self))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for Variant<'_, 'de> {
+    type Error = JsonError;
+
+    fn unit_variant(self) -> Result<(), JsonError> {
+        if self.content {
+            de::Deserialize::deserialize(&mut *self.de)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, JsonError> {
+        if !self.content {
+            return Err(self.de.error("expected an object for a newtype variant"));
+        }
+        seed.deserialize(self.de)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        if !self.content {
+            return Err(self.de.error("expected an object for a tuple variant"));
+        }
+        de::Deserializer::deserialize_any(self.de, visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        if !self.content {
+            return Err(self.de.error("expected an object for a struct variant"));
+        }
+        de::Deserializer::deserialize_any(self.de, visitor)
+    }
+}

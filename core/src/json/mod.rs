@@ -1,0 +1,440 @@
+//! JSON text in and out, with serde: what every frame, token payload and AuthKit body goes
+//! through.
+//!
+//! A reader and a writer of a few hundred lines instead of serde_json's text machinery, which
+//! was about a fifth of the SDK's wasm (issue #24). They read and write what serde_json does
+//! (tested against it, value by value and on random documents), with the differences their
+//! modules name. `serde_json::Value` stays the JSON tree type of the API: it is read and
+//! written through these.
+//!
+//! ```
+//! use convex_yew_core::json;
+//! let v: serde_json::Value = json::from_str(r#"{"a": [1, -2, 0.5, "\u00e9"]}"#).unwrap();
+//! assert_eq!(json::to_string(&v), r#"{"a":[1,-2,0.5,"é"]}"#);
+//! assert!(json::from_str::<serde_json::Value>("[1,]").is_err());
+//! ```
+
+mod de;
+mod ser;
+
+use std::fmt;
+
+use serde::de::{Deserialize, Visitor};
+use serde::Serialize;
+
+/// Why JSON text could not be read (or, rarely, a value written): the reason, and the byte
+/// offset in the text where reading stopped when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonError {
+    message: String,
+    at: Option<usize>,
+}
+
+impl JsonError {
+    fn at(message: &str, at: usize) -> Self {
+        JsonError {
+            message: message.to_owned(),
+            at: Some(at),
+        }
+    }
+
+    fn or_at(mut self, at: usize) -> Self {
+        self.at = self.at.or(Some(at));
+        self
+    }
+
+    /// The byte offset in the text where reading stopped, when known.
+    pub fn offset(&self) -> Option<usize> {
+        self.at
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        match self.at {
+            Some(at) => write!(f, " at byte {at}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for JsonError {}
+
+impl serde::de::Error for JsonError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        JsonError {
+            message: msg.to_string(),
+            at: None,
+        }
+    }
+}
+
+impl serde::ser::Error for JsonError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        <Self as serde::de::Error>::custom(msg)
+    }
+}
+
+/// Reads one JSON document into `T`; only whitespace may follow it.
+///
+/// # Errors
+/// [`JsonError`] for text that is not JSON (RFC 8259), nests deeper than 127, holds a number
+/// too large for `f64`, or does not have `T`'s shape.
+pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, JsonError> {
+    let mut d = de::Deserializer::new(text);
+    let value = T::deserialize(&mut d)?;
+    d.end()?;
+    Ok(value)
+}
+
+/// Reads JSON text with a caller's deserializer wrapper (the Convex value reader wraps it to
+/// see `$integer` and friends); only whitespace may follow the value.
+pub(crate) fn from_str_with<'de, T>(
+    text: &'de str,
+    read: impl FnOnce(&mut de::Deserializer<'de>) -> Result<T, JsonError>,
+) -> Result<T, JsonError> {
+    let mut d = de::Deserializer::new(text);
+    let value = read(&mut d)?;
+    d.end()?;
+    Ok(value)
+}
+
+/// Writes `value` as compact JSON text. A value serde cannot write as JSON (a map with a
+/// non-string key, a serializer error of its own) writes as far as it got; use
+/// [`try_to_string`] to see the error.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> String {
+    let mut out = String::new();
+    let _ = value.serialize(ser::Serializer { out: &mut out });
+    out
+}
+
+/// Writes `value` as compact JSON text.
+///
+/// # Errors
+/// [`JsonError`] when a map key is not a string, integer or char, or `value`'s own
+/// `Serialize` fails.
+pub fn try_to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonError> {
+    let mut out = String::new();
+    value.serialize(ser::Serializer { out: &mut out })?;
+    Ok(out)
+}
+
+/// The name [`RawText`] asks this crate's reader for; no other reader knows it.
+const RAW_TEXT: &str = "$convex_yew_core::json::RawText";
+
+/// One JSON value's text, exactly as it stands in the document (checked, not decoded): the
+/// Transition reader keeps each query result this way and decodes it when someone reads it.
+/// Only [`from_str`] can produce it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawText<'a>(pub &'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawText<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Raw;
+        impl<'de> Visitor<'de> for Raw {
+            type Value = &'de str;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value read by convex_yew_core::json")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<&'de str, E> {
+                Ok(v)
+            }
+        }
+        d.deserialize_newtype_struct(RAW_TEXT, Raw).map(RawText)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value as Json;
+
+    /// Our reading of `text` equals serde_json's (both succeed with the same tree, or both
+    /// fail).
+    fn same(text: &str) {
+        let ours = from_str::<Json>(text).ok();
+        let theirs = serde_json::from_str::<Json>(text).ok();
+        assert_eq!(ours, theirs, "{text:?}");
+    }
+
+    #[test]
+    fn reads_what_serde_json_reads() {
+        for text in [
+            "null",
+            "true",
+            "false",
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "0.5",
+            "-0.0",
+            "1e3",
+            "1E-3",
+            "1.5e+300",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "2.2250738585072011e-308",
+            "0.30000000000000004",
+            "9007199254740993",
+            "\"\"",
+            "\"a\\\"b\\\\c\\/d\\b\\f\\n\\r\\t\"",
+            "\"\\u00e9\\ud83d\\ude00\"",
+            "\"é😀\"",
+            "[]",
+            "{}",
+            " [ 1 , { \"a\" : [ ] } ] ",
+            "{\"a\":1,\"a\":2}",
+            "{\"\":null}",
+            // Errors, both ways.
+            "",
+            " ",
+            "nul",
+            "tru",
+            "01",
+            "-",
+            "1.",
+            ".5",
+            "1e",
+            "1e+",
+            "+1",
+            "0x10",
+            "NaN",
+            "Infinity",
+            "1e400",
+            "-1e400",
+            "[1,]",
+            "[,1]",
+            "{\"a\":1,}",
+            "{a:1}",
+            "{\"a\" 1}",
+            "[1 2]",
+            "\"\\ud83d\"",
+            "\"\\ude00\"",
+            "\"\\ud83dx\"",
+            "\"\\u12\"",
+            "\"\\x\"",
+            "\"a\nb\"",
+            "\"unterminated",
+            "[1",
+            "{\"a\":1",
+            "1 2",
+            "[]]",
+            "{}}",
+            "\"\\",
+            "\"\\u",
+            "tRue",
+            "[\"a\",\"b\"",
+            "{\"a\":}",
+        ] {
+            same(text);
+        }
+        // The exact float, where serde_json needs its `float_roundtrip` feature.
+        assert_eq!(
+            from_str::<f64>("2.2250738585072011e-308").unwrap(),
+            "2.2250738585072011e-308".parse::<f64>().unwrap()
+        );
+        assert_eq!(from_str::<f64>("0.1e1").unwrap(), 1.0);
+        assert_eq!(
+            from_str::<f64>("-0").unwrap().to_bits(),
+            (-0.0f64).to_bits()
+        );
+    }
+
+    #[test]
+    fn nesting_is_limited_not_a_stack_overflow() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(from_str::<Json>(&deep).is_err());
+        assert!(from_str::<serde::de::IgnoredAny>(&deep).is_err());
+        let ok = format!("{}{}", "[".repeat(127), "]".repeat(127));
+        assert!(from_str::<Json>(&ok).is_ok());
+        same(&ok);
+        same(&format!("{}{}", "[".repeat(128), "]".repeat(128)));
+    }
+
+    #[test]
+    fn writes_what_serde_json_writes() {
+        for text in [
+            r#"{"a":[1,-2,0.5,1.0,-0.0,1e-7,"x\"\\\n\u0001é",null,true,{}],"b":{"c":[]}}"#,
+            r#"[18446744073709551615,-9223372036854775808,123.456,3.0e10]"#,
+        ] {
+            let tree: Json = serde_json::from_str(text).unwrap();
+            let ours = to_string(&tree);
+            assert_eq!(serde_json::from_str::<Json>(&ours).unwrap(), tree, "{ours}");
+        }
+        assert_eq!(
+            to_string(&json_tree()),
+            serde_json::to_string(&json_tree()).unwrap()
+        );
+        assert_eq!(to_string(&f64::NAN), "null");
+        assert_eq!(to_string(&1e21), "1e+21");
+        assert_eq!(from_str::<f64>(&to_string(&5e-324)).unwrap(), 5e-324);
+        let mut bits = 0x2545_f491_4f6c_dd1du64;
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            0.1,
+            1e-5,
+            1e-6,
+            9.99e-6,
+            1e20,
+            1e21,
+            123456789.125,
+            5e-324,
+        ]
+        .into_iter()
+        .chain((0..20_000).map(|_| {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            f64::from_bits(bits)
+        })) {
+            // The same digits and form, except that where two shortest digit strings both read
+            // back as `f`, the standard library and serde_json may pick different last digits.
+            let (ours, theirs) = (to_string(&f), serde_json::to_string(&f).unwrap());
+            if f.is_finite() {
+                assert_eq!(
+                    serde_json::from_str::<f64>(&ours).unwrap().to_bits(),
+                    f.to_bits()
+                );
+                assert_eq!(from_str::<f64>(&ours).unwrap().to_bits(), f.to_bits());
+                assert_eq!(ours.len(), theirs.len(), "{ours} {theirs}");
+                assert_eq!(ours.contains('e'), theirs.contains('e'), "{ours} {theirs}");
+                assert_eq!(
+                    ours[..ours.len() - 3],
+                    theirs[..theirs.len() - 3],
+                    "{ours} {theirs}"
+                );
+            } else {
+                assert_eq!(ours, theirs);
+            }
+        }
+    }
+
+    fn json_tree() -> Json {
+        serde_json::json!({"s": "a\u{7f}\u{1f}b", "n": [0, 1, -1, 2.5, 1.0], "o": {"k": null}})
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    enum Shape {
+        Dot,
+        Circle(f64),
+        Pair(i32, i32),
+        Rect { w: u8, h: u8 },
+    }
+
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Doc {
+        name: String,
+        tags: Vec<String>,
+        shapes: Vec<Shape>,
+        maybe: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        absent: Option<i8>,
+        bytes: Vec<u8>,
+        map: std::collections::BTreeMap<u32, bool>,
+        unit: (),
+        tuple: (char, i64),
+    }
+
+    #[test]
+    fn typed_values_round_trip_like_serde_json() {
+        let doc = Doc {
+            name: "a\"b".into(),
+            tags: vec!["x".into(), "é\\".into()],
+            shapes: vec![
+                Shape::Dot,
+                Shape::Circle(1.5),
+                Shape::Pair(-1, 2),
+                Shape::Rect { w: 3, h: 4 },
+            ],
+            maybe: None,
+            absent: None,
+            bytes: vec![0, 255],
+            map: [(7, true), (9, false)].into_iter().collect(),
+            unit: (),
+            tuple: ('ü', i64::MIN),
+        };
+        let ours = to_string(&doc);
+        assert_eq!(ours, serde_json::to_string(&doc).unwrap());
+        assert_eq!(from_str::<Doc>(&ours).unwrap(), doc);
+        // Unknown fields are skipped (and checked); a wrong type is an error with a position.
+        let extra = ours.replacen('{', r#"{"zzz":[{"deep":[1,2,{"x":"\u00e9"}]}],"#, 1);
+        assert_eq!(from_str::<Doc>(&extra).unwrap(), doc);
+        let broken = ours.replacen('{', r#"{"zzz":[1,],"#, 1);
+        assert!(from_str::<Doc>(&broken).is_err());
+        let wrong = from_str::<Doc>(r#"{"name": 5}"#).unwrap_err();
+        assert!(wrong.offset().is_some(), "{wrong}");
+        assert!(try_to_string(&std::collections::BTreeMap::from([((1, 2), 3)])).is_err());
+    }
+
+    #[test]
+    fn raw_text_is_the_value_as_written() {
+        #[derive(serde::Deserialize)]
+        struct Frame<'a> {
+            #[serde(borrow)]
+            value: RawText<'a>,
+            after: u8,
+        }
+        let text = r#"{"value": {"a" : [1, "\u00e9"]} , "after": 1}"#;
+        let frame: Frame = from_str(text).unwrap();
+        assert_eq!(frame.value.0, r#"{"a" : [1, "\u00e9"]}"#);
+        assert_eq!(frame.after, 1);
+        assert!(from_str::<Frame>(r#"{"value": [1,], "after": 1}"#).is_err());
+        assert!(serde_json::from_str::<RawText>("1").is_err());
+    }
+
+    #[test]
+    fn random_documents_read_and_write_like_serde_json() {
+        // A small deterministic generator: every kind of value, odd strings, deep nesting.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        fn gen(next: &mut dyn FnMut() -> u64, depth: u32) -> Json {
+            let pick = next() % if depth > 5 { 6 } else { 8 };
+            match pick {
+                0 => Json::Null,
+                1 => Json::Bool(next() % 2 == 0),
+                2 => Json::from(next() as i64 >> (next() % 64)),
+                3 => Json::from(f64::from_bits(next()))
+                    .as_f64()
+                    .map_or(Json::Null, Json::from),
+                4 => Json::from((next() % 1000) as f64 / 8.0 - 50.0),
+                5 => {
+                    let chars = ['a', '"', '\\', '\n', '\u{1}', 'é', '😀', '/', '\u{7f}'];
+                    let n = next() % 6;
+                    Json::String((0..n).map(|_| chars[(next() % 9) as usize]).collect())
+                }
+                6 => Json::Array((0..next() % 4).map(|_| gen(next, depth + 1)).collect()),
+                _ => Json::Object(
+                    (0..next() % 4)
+                        .map(|i| (format!("k{i}{}", next() % 3), gen(next, depth + 1)))
+                        .collect(),
+                ),
+            }
+        }
+        for _ in 0..3000 {
+            let tree = gen(&mut next, 0);
+            let theirs = serde_json::to_string(&tree).unwrap();
+            let ours = to_string(&tree);
+            assert_eq!(from_str::<Json>(&theirs).unwrap(), tree, "{theirs}");
+            assert_eq!(serde_json::from_str::<Json>(&ours).unwrap(), tree, "{ours}");
+            let pretty = serde_json::to_string_pretty(&tree).unwrap();
+            assert_eq!(from_str::<Json>(&pretty).unwrap(), tree);
+            // Every prefix of a document is an error for both readers, or a value for both.
+            let cut = (next() as usize) % (theirs.len() + 1);
+            if theirs.is_char_boundary(cut) {
+                same(&theirs[..cut]);
+            }
+        }
+    }
+}
