@@ -3,7 +3,7 @@
 //!
 //! The grammar is RFC 8259's, read as serde_json reads it: an integer without fraction or
 //! exponent reaches the visitor as `u64` (or `i64` when negative; `-0` and integers beyond 64
-//! bits as `f64`), any other number as `f64` (parsed by the standard library, so exactly);
+//! bits as `f64`), any other number as `f64`, correctly rounded (`float`);
 //! a number too large for `f64` is an error; lone surrogates in `\u` escapes, control
 //! characters in strings, trailing commas and trailing text are errors; nesting deeper than
 //! 127 arrays or objects is an error, never a stack overflow.
@@ -245,9 +245,9 @@ impl<'de> Deserializer<'de> {
                 });
             }
         }
-        match self.text[start..self.pos].parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Number::F64(f)),
-            _ => Err(JsonError::at("number out of range", start)),
+        match super::float::parse(&self.text[start..self.pos]) {
+            Some(f) => Ok(Number::F64(f)),
+            None => Err(JsonError::at("number out of range", start)),
         }
     }
 

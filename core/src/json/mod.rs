@@ -15,6 +15,7 @@
 //! ```
 
 mod de;
+mod float;
 mod ser;
 
 use std::fmt;
