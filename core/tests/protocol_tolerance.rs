@@ -133,6 +133,31 @@ fn unknown_fields_are_ignored_everywhere() {
     assert!(net.closes.is_empty());
 }
 
+/// A key given twice is read as `JSON.parse` reads it, the last one winning. The client
+/// used to drop such a Transition without a word (its fast reader refused it and the full
+/// reader's Transition was ignored).
+#[test]
+fn a_transition_with_a_key_given_twice_is_applied() {
+    let (mut net, q) = subscribed();
+    let frame = format!(
+        r#"{{"type":"Transition","startVersion":{START0},
+            "endVersion":{{"querySet":2,"identity":0,"ts":"BQAAAAAAAAA="}},
+            "modifications":[{{"type":"QueryUpdated","queryId":{q},"value":1,"value":{{"n":3}}}}],
+            "type":"Transition"}}"#
+    );
+    net.deliver_text(&frame);
+    assert_eq!(violations(&mut net), Vec::<String>::new());
+    let result = net.client.query_result(convex_yew_core::sync::QueryId(q));
+    assert_eq!(
+        result
+            .and_then(QueryResult::value)
+            .and_then(|v| v.as_object())
+            .map(|o| o["n"].clone()),
+        Some(Value::Float64(3.0)),
+        "{result:?}"
+    );
+}
+
 /// `QueryUpdated` without a `value` is a `null` result; `QueryFailed` without an
 /// `errorMessage` an error with an empty message; no `logLines` is none (the official client
 /// reads the first two that way; it throws on the third, we do not).

@@ -292,6 +292,110 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// Pull reading, for the one hot message (a Transition) read without serde's generated
+    /// code: an object, `field` called with each key and the reader at its value, which
+    /// `field` must read or [`skip`](Self::skip_value).
+    pub(crate) fn object(
+        &mut self,
+        field: &mut dyn FnMut(&mut Self, &str) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        if self.peek() != Some(b'{') {
+            return Err(self.error("expected an object"));
+        }
+        self.enter()?;
+        let mut first = true;
+        loop {
+            match self.peek() {
+                Some(b'}') => break,
+                Some(b',') if !first => self.pos += 1,
+                _ if first => {}
+                _ => return Err(self.error("expected `,` or `}`")),
+            }
+            first = false;
+            if self.peek() != Some(b'"') {
+                return Err(self.error("key must be a string"));
+            }
+            let key = self.string()?;
+            self.colon()?;
+            match &key {
+                Str::Borrowed(k) => field(self, k)?,
+                Str::Owned(k) => field(self, k)?,
+            }
+        }
+        self.depth -= 1;
+        self.close(b'}')
+    }
+
+    /// Pull reading: an array, `item` called with the reader at each element.
+    pub(crate) fn array(
+        &mut self,
+        item: &mut dyn FnMut(&mut Self) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        if self.peek() != Some(b'[') {
+            return Err(self.error("expected an array"));
+        }
+        self.enter()?;
+        let mut first = true;
+        loop {
+            match self.peek() {
+                Some(b']') => break,
+                Some(b',') if !first => self.pos += 1,
+                _ if first => {}
+                _ => return Err(self.error("expected `,` or `]`")),
+            }
+            first = false;
+            item(self)?;
+        }
+        self.depth -= 1;
+        self.close(b']')
+    }
+
+    /// Pull reading: consumes a `null` if one is next.
+    pub(crate) fn null(&mut self) -> Result<bool, JsonError> {
+        if self.peek() == Some(b'n') {
+            self.literal("null")?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Pull reading: a string.
+    pub(crate) fn text(&mut self) -> Result<String, JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string"));
+        }
+        Ok(match self.string()? {
+            Str::Borrowed(s) => s.to_owned(),
+            Str::Owned(s) => s,
+        })
+    }
+
+    /// Pull reading: an integer from 0 to `u32::MAX`.
+    pub(crate) fn u32(&mut self) -> Result<u32, JsonError> {
+        let at = self.pos;
+        match self.peek() {
+            Some(b'-' | b'0'..=b'9') => match self.number()? {
+                Number::U64(n) => u32::try_from(n).ok(),
+                _ => None,
+            },
+            _ => None,
+        }
+        .ok_or_else(|| JsonError::at("expected an integer from 0 to 4294967295", at))
+    }
+
+    /// Pull reading: one value's text as it stands, checked.
+    pub(crate) fn raw(&mut self) -> Result<&'de str, JsonError> {
+        self.peek();
+        let start = self.pos;
+        self.skip()?;
+        Ok(&self.text[start..self.pos])
+    }
+
+    /// Pull reading: skips one value, checking it.
+    pub(crate) fn skip_value(&mut self) -> Result<(), JsonError> {
+        self.skip()
+    }
+
     fn colon(&mut self) -> Result<(), JsonError> {
         if self.peek() != Some(b':') {
             return Err(self.error("expected `:`"));
@@ -372,10 +476,8 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor: V,
     ) -> Result<V::Value, JsonError> {
         if name == RAW_TEXT {
-            self.peek();
-            let start = self.pos;
-            self.skip()?;
-            return visitor.visit_borrowed_str(&self.text[start..self.pos]);
+            let raw = self.raw()?;
+            return visitor.visit_borrowed_str(raw);
         }
         visitor.visit_newtype_struct(self)
     }

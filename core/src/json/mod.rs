@@ -18,6 +18,8 @@ mod de;
 mod float;
 mod ser;
 
+pub(crate) use de::Deserializer as Reader;
+
 use std::fmt;
 
 use serde::de::{Deserialize, Visitor};
