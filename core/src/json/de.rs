@@ -12,6 +12,45 @@ use serde::de::{self, DeserializeSeed, Visitor};
 
 use super::{JsonError, RAW_TEXT};
 
+/// Bytes that end a run of plain string content: `"`, `\` and control characters.
+pub(super) static STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Where the first byte of `bytes` that ends plain string content is, if any: eight bytes
+/// at a time (no byte is `"`, `\` or below 0x20), then one by one.
+#[inline]
+pub(super) fn plain_len(bytes: &[u8]) -> Option<usize> {
+    const ONE: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let v = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let quote = v ^ (ONE * u64::from(b'"'));
+        let backslash = v ^ (ONE * u64::from(b'\\'));
+        // A byte below 0x20, a byte equal to `"`, a byte equal to `\` (exact, per byte).
+        let stop = (v.wrapping_sub(ONE * 0x20) & !v)
+            | (quote.wrapping_sub(ONE) & !quote)
+            | (backslash.wrapping_sub(ONE) & !backslash);
+        if stop & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    bytes[i..]
+        .iter()
+        .position(|&b| STRING_STOP[usize::from(b)])
+        .map(|n| i + n)
+}
+
 /// The deepest nesting of arrays and objects read, 127 (serde_json's limit too).
 const MAX_DEPTH: u32 = 127;
 
@@ -62,6 +101,7 @@ impl<'de> Deserializer<'de> {
     }
 
     /// The next byte after whitespace, not consumed.
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         while let Some(&b) = self.bytes().get(self.pos) {
             if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
@@ -73,7 +113,7 @@ impl<'de> Deserializer<'de> {
     }
 
     fn literal(&mut self, word: &str) -> Result<(), JsonError> {
-        if self.text[self.pos..].starts_with(word) {
+        if self.bytes().get(self.pos..self.pos + word.len()) == Some(word.as_bytes()) {
             self.pos += word.len();
             Ok(())
         } else {
@@ -109,10 +149,14 @@ impl<'de> Deserializer<'de> {
         let mut start = self.pos;
         let mut owned: Option<String> = None;
         loop {
-            let Some(&b) = bytes.get(self.pos) else {
+            // Straight to the next byte that is not plain string content.
+            let plain = plain_len(&bytes[self.pos..]);
+            let Some(plain) = plain else {
+                self.pos = bytes.len();
                 return Err(self.error("EOF while parsing a string"));
             };
-            match b {
+            self.pos += plain;
+            match bytes[self.pos] {
                 b'"' => {
                     let tail = &self.text[start..self.pos];
                     self.pos += 1;
@@ -134,8 +178,31 @@ impl<'de> Deserializer<'de> {
                     }
                     start = self.pos;
                 }
-                0..=0x1f => return Err(self.error("control character in a string")),
-                _ => self.pos += 1,
+                _ => return Err(self.error("control character in a string")),
+            }
+        }
+    }
+
+    /// Skips a string, checking it; `self.pos` is at its opening quote. Nothing is copied.
+    fn skip_string(&mut self) -> Result<(), JsonError> {
+        self.pos += 1;
+        loop {
+            let plain = plain_len(&self.bytes()[self.pos..]);
+            let Some(plain) = plain else {
+                self.pos = self.text.len();
+                return Err(self.error("EOF while parsing a string"));
+            };
+            self.pos += plain;
+            match self.bytes()[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'\\' => {
+                    self.pos += 1;
+                    self.escape()?;
+                }
+                _ => return Err(self.error("control character in a string")),
             }
         }
     }
@@ -159,7 +226,7 @@ impl<'de> Deserializer<'de> {
                 let first = self.hex4()?;
                 let code = match first {
                     0xD800..=0xDBFF => {
-                        if !self.text[self.pos..].starts_with("\\u") {
+                        if self.bytes().get(self.pos..self.pos + 2) != Some(b"\\u") {
                             return Err(self.error("lone leading surrogate in hex escape"));
                         }
                         self.pos += 2;
@@ -204,12 +271,39 @@ impl<'de> Deserializer<'de> {
     /// Reads a number; `self.pos` is at its first byte.
     fn number(&mut self) -> Result<Number, JsonError> {
         let start = self.pos;
+        let (negative, int) = self.number_text()?;
+        if let Some(n) = int {
+            return Ok(match (negative, n) {
+                (false, n) => Number::U64(n),
+                // `-0` is a float, as in serde_json: the sign survives.
+                (true, 0) => Number::F64(-0.0),
+                (true, n) if n <= 1 << 63 => Number::I64((n as i64).wrapping_neg()),
+                (true, _) => Number::F64(-(n as f64)),
+            });
+        }
+        match super::float::parse(&self.text[start..self.pos]) {
+            Some(f) => Ok(Number::F64(f)),
+            None => Err(JsonError::at("number out of range", start)),
+        }
+    }
+
+    /// Checks a number's text (nothing is converted: skipping a value needs only this).
+    /// Returns its sign and, for an integer that fits, its magnitude.
+    fn number_text(&mut self) -> Result<(bool, Option<u64>), JsonError> {
         let negative = self.bytes()[self.pos] == b'-';
         if negative {
             self.pos += 1;
         }
         let int_start = self.pos;
-        match self.digits() {
+        // The integer part's value while it fits, read in the same pass.
+        let mut int = Some(0u64);
+        while let Some(&b @ b'0'..=b'9') = self.bytes().get(self.pos) {
+            int = int
+                .and_then(|n| n.checked_mul(10))
+                .and_then(|n| n.checked_add(u64::from(b - b'0')));
+            self.pos += 1;
+        }
+        match self.pos - int_start {
             0 => return Err(self.error("invalid number")),
             n if n > 1 && self.bytes()[int_start] == b'0' => {
                 return Err(JsonError::at("invalid number", int_start + 1))
@@ -234,27 +328,13 @@ impl<'de> Deserializer<'de> {
             }
             float = true;
         }
-        if !float {
-            if let Ok(n) = self.text[int_start..self.pos].parse::<u64>() {
-                return Ok(match (negative, n) {
-                    (false, n) => Number::U64(n),
-                    // `-0` is a float, as in serde_json: the sign survives.
-                    (true, 0) => Number::F64(-0.0),
-                    (true, n) if n <= 1 << 63 => Number::I64((n as i64).wrapping_neg()),
-                    (true, _) => Number::F64(-(n as f64)),
-                });
-            }
-        }
-        match super::float::parse(&self.text[start..self.pos]) {
-            Some(f) => Ok(Number::F64(f)),
-            None => Err(JsonError::at("number out of range", start)),
-        }
+        Ok((negative, int.filter(|_| !float)))
     }
 
     /// Skips one value, checking it as it goes.
     fn skip(&mut self) -> Result<(), JsonError> {
         match self.peek() {
-            Some(b'"') => self.string().map(drop),
+            Some(b'"') => self.skip_string(),
             Some(b'[') | Some(b'{') => {
                 let close = if self.bytes()[self.pos] == b'[' {
                     b']'
@@ -275,7 +355,7 @@ impl<'de> Deserializer<'de> {
                         if self.peek() != Some(b'"') {
                             return Err(self.error("key must be a string"));
                         }
-                        self.string()?;
+                        self.skip_string()?;
                         self.colon()?;
                     }
                     self.skip()?;
@@ -283,7 +363,9 @@ impl<'de> Deserializer<'de> {
                 self.depth -= 1;
                 self.close(close)
             }
-            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            // Syntax only, as serde_json's skipping does: a raw value's number is converted
+            // (and found out of range, say) when it is decoded.
+            Some(b'-' | b'0'..=b'9') => self.number_text().map(drop),
             Some(b'n') => self.literal("null"),
             Some(b't') => self.literal("true"),
             Some(b'f') => self.literal("false"),

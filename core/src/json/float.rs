@@ -3,9 +3,9 @@
 //! cannot shrink, about 14 KB of the SDK's wasm (issue #24).
 //!
 //! Three paths, each exact:
-//! - up to 15 digits with a power of ten up to 22: one IEEE multiplication or division of
-//!   two exact doubles (Clinger's fast path);
-//! - up to 19 digits with a power of ten from -21 to 19: 128-bit integer arithmetic;
+//! - a significand up to 2^53 with a power of ten up to 22: one IEEE multiplication or
+//!   division of two exact doubles (Clinger's fast path);
+//! - up to 19 significant digits with a power of ten from -21 to 19: 128-bit integers;
 //! - anything else: big integers (the digits times or divided by the power of ten), keeping 800
 //!   significant digits, which is more than any halfway point between two doubles has (767),
 //!   so a cut-off tail only ever counts as "a little more".
@@ -25,6 +25,73 @@ const POW10: [f64; 23] = [
 /// Parses JSON number text (already checked against the grammar). `None` when the value is
 /// too large for an `f64`.
 pub(crate) fn parse(text: &str) -> Option<f64> {
+    // One pass without allocating: up to 19 significant digits in a u64 and the power of ten.
+    // Longer numbers (rare) take the general path below.
+    let bytes = text.as_bytes();
+    let negative = bytes.first() == Some(&b'-');
+    let mut i = usize::from(negative);
+    let (mut d, mut count, mut exp10) = (0u64, 0u32, 0i64);
+    let mut fraction = false;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'0'..=b'9' => {
+                if d != 0 || b != b'0' {
+                    if count == 19 {
+                        return parse_general(text);
+                    }
+                    d = d * 10 + u64::from(b - b'0');
+                    count += 1;
+                }
+                if fraction {
+                    exp10 -= 1;
+                }
+            }
+            b'.' => fraction = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if i < bytes.len() {
+        exp10 = exp10.saturating_add(exponent_of(&text[i + 1..]));
+    }
+    let sign = |f: f64| if negative { -f } else { f };
+    if d == 0 {
+        return Some(sign(0.0));
+    }
+    let value = if d <= 1 << 53 && (-22..=22).contains(&exp10) {
+        let p = POW10[exp10.unsigned_abs() as usize];
+        Some(if exp10 >= 0 {
+            d as f64 * p
+        } else {
+            d as f64 / p
+        })
+    } else if (-21..=19).contains(&exp10) {
+        let d = u128::from(d);
+        if exp10 >= 0 {
+            assemble(d * 10u128.pow(exp10 as u32), 0, false)
+        } else {
+            let m = (-exp10) as u32;
+            let p = 10u128.pow(m);
+            // q = d * 2^k / 10^m with 56 or 57 bits, exactly, and whether a remainder is left;
+            // as d * 2^(k - m) / 5^m, a division by a u64 (in wasm a 128-bit division is a
+            // slow library call).
+            let k = 56 + bit_len128(p) as i32 - bit_len128(d) as i32;
+            if k >= m as i32 {
+                let (q, r) = div_rem_small(d << (k - m as i32), 5u64.pow(m));
+                assemble(q, -k, r != 0)
+            } else {
+                let (x, p) = if k >= 0 { (d << k, p) } else { (d, p << -k) };
+                assemble(x / p, -k, x % p != 0)
+            }
+        }
+    } else {
+        return parse_general(text);
+    };
+    value.map(sign)
+}
+
+/// Any number, through its digit string.
+fn parse_general(text: &str) -> Option<f64> {
     let (negative, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -59,24 +126,7 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     digits.truncate(MAX_DIGITS);
     // value = D * 10^exp10, D the digits as an integer.
     let exp10 = point - digits.len() as i64;
-    let value = if digits.len() <= 15 && (-22..=22).contains(&exp10) {
-        let d = small(&digits) as f64;
-        let p = POW10[exp10.unsigned_abs() as usize];
-        Some(if exp10 >= 0 { d * p } else { d / p })
-    } else if digits.len() <= 19 && (-21..=19).contains(&exp10) {
-        let d = u128::from(small(&digits));
-        if exp10 >= 0 {
-            assemble(d * 10u128.pow(exp10 as u32), 0, false)
-        } else {
-            let p = 10u128.pow((-exp10) as u32);
-            // q = d * 2^k / p with 56 or 57 bits, exactly, and whether a remainder is left.
-            let k = 56 + bit_len128(p) as i32 - bit_len128(d) as i32;
-            let (x, p) = if k >= 0 { (d << k, p) } else { (d, p << -k) };
-            assemble(x / p, -k, x % p != 0)
-        }
-    } else {
-        big(&digits, exp10, truncated)
-    };
+    let value = big(&digits, exp10, truncated);
     value.map(sign)
 }
 
@@ -99,8 +149,19 @@ fn exponent_of(text: &str) -> i64 {
     }
 }
 
-fn small(digits: &[u8]) -> u64 {
-    digits.iter().fold(0, |n, &d| n * 10 + u64::from(d))
+/// `y / g` and `y % g` for a divisor below 2^49, by long division in 15-bit steps of native
+/// 64-bit divisions.
+fn div_rem_small(y: u128, g: u64) -> (u128, u64) {
+    let (mut q, mut r) = (0u128, 0u64);
+    let mut i = bit_len128(y);
+    while i > 0 {
+        let take = i.min(15);
+        i -= take;
+        let current = (r << take) | ((y >> i) as u64 & ((1 << take) - 1));
+        q = (q << take) | u128::from(current / g);
+        r = current % g;
+    }
+    (q, r)
 }
 
 fn bit_len128(x: u128) -> u32 {
@@ -370,6 +431,28 @@ mod tests {
         check(&long);
         check(&format!("{}e-800", "9".repeat(1000)));
         check(&format!("0.{}5e-300", "0".repeat(20)));
+    }
+
+    #[test]
+    fn long_division_by_a_power_of_five_is_exact() {
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            s
+        };
+        for _ in 0..100_000 {
+            let p = 10u128.pow((next() % 22) as u32) << (next() % 40);
+            let x = ((u128::from(next()) << 64 | u128::from(next())) >> 2) >> (next() % 64);
+            let g = 5u64.pow((next() % 22) as u32);
+            assert_eq!(
+                super::div_rem_small(x, g),
+                (x / u128::from(g), (x % u128::from(g)) as u64),
+                "{x} / {g}"
+            );
+            let _ = p;
+        }
     }
 
     #[test]

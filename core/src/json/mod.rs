@@ -27,35 +27,42 @@ use serde::Serialize;
 
 /// Why JSON text could not be read (or, rarely, a value written): the reason, and the byte
 /// offset in the text where reading stopped when known.
+///
+/// One pointer wide, so that `Result<(), JsonError>` is returned in a register (the reader's
+/// every step returns one; serde_json boxes its error for the same reason).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonError {
+pub struct JsonError(Box<ErrorInner>);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ErrorInner {
     message: String,
     at: Option<usize>,
 }
 
 impl JsonError {
+    #[cold]
     fn at(message: &str, at: usize) -> Self {
-        JsonError {
+        JsonError(Box::new(ErrorInner {
             message: message.to_owned(),
             at: Some(at),
-        }
+        }))
     }
 
     fn or_at(mut self, at: usize) -> Self {
-        self.at = self.at.or(Some(at));
+        self.0.at = self.0.at.or(Some(at));
         self
     }
 
     /// The byte offset in the text where reading stopped, when known.
     pub fn offset(&self) -> Option<usize> {
-        self.at
+        self.0.at
     }
 }
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)?;
-        match self.at {
+        f.write_str(&self.0.message)?;
+        match self.0.at {
             Some(at) => write!(f, " at byte {at}"),
             None => Ok(()),
         }
@@ -65,11 +72,12 @@ impl fmt::Display for JsonError {
 impl std::error::Error for JsonError {}
 
 impl serde::de::Error for JsonError {
+    #[cold]
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        JsonError {
+        JsonError(Box::new(ErrorInner {
             message: msg.to_string(),
             at: None,
-        }
+        }))
     }
 }
 

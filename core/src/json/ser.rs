@@ -20,8 +20,11 @@ pub(crate) struct Serializer<'a> {
 
 fn write_str(out: &mut String, s: &str) {
     out.push('"');
+    let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
+    while let Some(n) = super::de::plain_len(&bytes[start..]) {
+        let i = start + n;
+        let b = bytes[i];
         let escape = match b {
             b'"' => "\\\"",
             b'\\' => "\\\\",
@@ -30,8 +33,7 @@ fn write_str(out: &mut String, s: &str) {
             b'\t' => "\\t",
             0x08 => "\\b",
             0x0c => "\\f",
-            0..=0x1f => "",
-            _ => continue,
+            _ => "",
         };
         out.push_str(&s[start..i]);
         if escape.is_empty() {
@@ -54,24 +56,40 @@ fn write_f64(out: &mut String, f: f64) {
     // never writes an exponent), placed as serde_json places them: plain for decimal
     // exponents -5 to 15, with `.0` on whole numbers; otherwise scientific with a signed
     // exponent, `1e+16`, `8.84e-309`. No `LowerExp`: its precision path is 6 KB of wasm.
-    let plain = format!("{}", f.abs());
-    let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
-    let digits: String = format!("{int}{frac}");
-    let Some(first) = digits.find(|c| c != '0') else {
-        out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
-        return;
+    let start = out.len();
+    let _ = write!(out, "{f}");
+    let digits = &out.as_bytes()[start + usize::from(f.is_sign_negative())..];
+    let point = digits.iter().position(|&b| b == b'.');
+    let (int, frac) = match point {
+        Some(p) => (&digits[..p], &digits[p + 1..]),
+        None => (digits, &digits[digits.len()..]),
     };
-    let significant = digits[first..].trim_end_matches('0');
-    let exponent = int.len() as i64 - 1 - first as i64;
-    if f.is_sign_negative() {
-        out.push('-');
-    }
-    if (-5..=15).contains(&exponent) {
-        out.push_str(&plain);
-        if frac.is_empty() {
+    // The decimal exponent of the first significant digit.
+    let zeros = |d: &[u8]| d.iter().take_while(|&&b| b == b'0').count();
+    let exponent = match int.len() - zeros(int) {
+        0 => -1 - zeros(frac) as i64,
+        n => n as i64 - 1,
+    };
+    if f == 0.0 || (-5..=15).contains(&exponent) {
+        if point.is_none() {
             out.push_str(".0");
         }
         return;
+    }
+    let (int, frac) = (
+        std::str::from_utf8(int).unwrap_or_default().to_owned(),
+        std::str::from_utf8(frac).unwrap_or_default().to_owned(),
+    );
+    // Rewrite as scientific: the significant digits, a point after the first, the exponent.
+    let significant: String = int
+        .chars()
+        .chain(frac.chars())
+        .skip_while(|&c| c == '0')
+        .collect();
+    let significant = significant.trim_end_matches('0');
+    out.truncate(start);
+    if f.is_sign_negative() {
+        out.push('-');
     }
     out.push_str(&significant[..1]);
     if significant.len() > 1 {
