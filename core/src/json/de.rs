@@ -10,7 +10,7 @@
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
-use super::{JsonError, RAW_TEXT};
+use super::JsonError;
 
 /// Bytes that end a run of plain string content: `"`, `\` and control characters.
 pub(super) static STRING_STOP: [bool; 256] = {
@@ -554,13 +554,9 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        name: &'static str,
+        _name: &'static str,
         visitor: V,
     ) -> Result<V::Value, JsonError> {
-        if name == RAW_TEXT {
-            let raw = self.raw()?;
-            return visitor.visit_borrowed_str(raw);
-        }
         visitor.visit_newtype_struct(self)
     }
 
