@@ -30,6 +30,62 @@ pub enum JwtError {
     Signature,
 }
 
+/// The header fields jwt-compact reads, each at most once, with its types: `alg` a string
+/// (required); `cty` absent, `null` or `json` (any case); `jku`, `kid`, `x5u`, `typ` strings;
+/// `x5t` and `x5t#S256` base64url thumbprints of 20 and 32 bytes (or longer UTF-8 text).
+/// Other fields are skipped.
+fn header_ok(text: &str) -> bool {
+    use crate::json::JsonError;
+    let bad = || <JsonError as serde::de::Error>::custom("bad header");
+    let (mut alg, mut seen) = (false, Vec::new());
+    let read = crate::json::from_str_with(text, |r| {
+        r.object(&mut |r, key| {
+            const KNOWN: [&str; 8] = ["alg", "cty", "jku", "kid", "x5u", "typ", "x5t", "x5t#S256"];
+            if KNOWN.contains(&key) {
+                if seen.iter().any(|k: &String| k == key) {
+                    return Err(bad());
+                }
+                seen.push(key.to_owned());
+            }
+            match key {
+                "alg" => {
+                    r.text()?;
+                    alg = true;
+                }
+                "cty" if !r.null()? => {
+                    if !r.text()?.eq_ignore_ascii_case("json") {
+                        return Err(bad());
+                    }
+                }
+                "jku" | "kid" | "x5u" | "typ" if !r.null()? => drop(r.text()?),
+                "x5t" | "x5t#S256" if !r.null()? => {
+                    let n = if key == "x5t" { 20 } else { 32 };
+                    if !thumbprint_ok(&r.text()?, n) {
+                        return Err(bad());
+                    }
+                }
+                "cty" | "jku" | "kid" | "x5u" | "typ" | "x5t" | "x5t#S256" => {}
+                _ => r.skip_value()?,
+            }
+            Ok(())
+        })
+    });
+    read.is_ok() && alg
+}
+
+/// A thumbprint as jwt-compact reads one: base64url (up to two `=` trimmed) of `n` bytes, or
+/// of more bytes that are UTF-8 text.
+fn thumbprint_ok(value: &str, n: usize) -> bool {
+    let value = value.strip_suffix('=').unwrap_or(value);
+    let value = value.strip_suffix('=').unwrap_or(value);
+    let len = value.len() * 3 / 4;
+    match URL_SAFE_NO_PAD.decode(value) {
+        Ok(bytes) if len == n => bytes.len() == n,
+        Ok(bytes) if len > n => String::from_utf8(bytes).is_ok(),
+        _ => false,
+    }
+}
+
 /// Checks a token's shape as a JWT library's parser does before it reads the claims: three
 /// segments, a base64url header that is a JSON object naming its `alg` (a string), a
 /// base64url payload and signature (unpadded). Nothing is verified (the server verifies); the payload is read by
@@ -52,9 +108,8 @@ pub fn check_shape(token: &str) -> Result<(), JwtError> {
     let header = URL_SAFE_NO_PAD
         .decode(header)
         .map_err(|_| JwtError::Header)?;
-    match std::str::from_utf8(&header).map(crate::json::from_str::<Map<String, Json>>) {
-        Ok(Ok(h)) if h.get("alg").is_some_and(Json::is_string) => {}
-        _ => return Err(JwtError::Header),
+    if !std::str::from_utf8(&header).is_ok_and(header_ok) {
+        return Err(JwtError::Header);
     }
     URL_SAFE_NO_PAD
         .decode(payload)
@@ -209,6 +264,26 @@ mod tests {
     fn shape_check_agrees_with_jwt_compact() {
         let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
         let headers = [
+            r#"{"alg":"RS256","cty":"xml"}"#,
+            r#"{"alg":"RS256","cty":"JSON","x":[1]}"#,
+            r#"{"alg":"RS256","cty":5}"#,
+            r#"{"alg":"RS256","cty":"cbor"}"#,
+            r#"{"alg":"RS256","cty":null,"kid":null}"#,
+            r#"{"alg":"RS256","kid":5}"#,
+            r#"{"alg":"RS256","typ":true}"#,
+            r#"{"alg":"RS256","jku":[]}"#,
+            r#"{"alg":"RS256","x5u":{}}"#,
+            r#"{"alg":"RS256","x5t":"AAAA"}"#,
+            r#"{"alg":"RS256","x5t":"AAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#"{"alg":"RS256","x5t":"AAAAAAAAAAAAAAAAAAAAAAAAAAA="}"#,
+            r#"{"alg":"RS256","x5t":"aGVsbG8gd29ybGQgaGVsbG8gd29ybGQgaGVsbG8"}"#,
+            r#"{"alg":"RS256","x5t":"_____________________________________w"}"#,
+            r#"{"alg":"RS256","x5t#S256":5}"#,
+            r#"{"alg":"RS256","x5t#S256":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}"#,
+            r#"{"alg":"RS256","alg":"HS256"}"#,
+            r#"{"alg":5,"alg":"HS256"}"#,
+            r#"{"alg":"RS256","kid":"a","kid":"b"}"#,
+            r#"{"\u0061lg":"RS256"}"#,
             r#"{"alg":"RS256"}"#,
             r#"{"alg":"RS256","kid":"k","typ":"JWT"}"#,
             r#"{"alg":"none"}"#,

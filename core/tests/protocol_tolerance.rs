@@ -158,6 +158,38 @@ fn a_transition_with_a_key_given_twice_is_applied() {
     );
 }
 
+/// A result the client cannot decode (a lone surrogate, nesting deeper than any reader goes)
+/// fails for that query alone, when it is read: the rest of the Transition is applied, as with
+/// serde_json's skipping. The first reader of the new JSON code refused the whole frame.
+#[test]
+fn an_undecodable_result_fails_its_query_not_the_transition() {
+    let mut net = Net::connected();
+    let a = net.client.subscribe("m:a", &args(json!({})));
+    let b = net.client.subscribe("m:b", &args(json!({})));
+    let c = net.client.subscribe("m:c", &args(json!({})));
+    net.take_sent();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let frame = format!(
+        r#"{{"type":"Transition","startVersion":{START0},"future":"\ud800",
+            "endVersion":{{"querySet":2,"identity":0,"ts":"BQAAAAAAAAA="}},
+            "modifications":[{{"type":"QueryUpdated","queryId":{},"value":"\ud800"}},
+                {{"type":"QueryUpdated","queryId":{},"value":{deep}}},
+                {{"type":"QueryUpdated","queryId":{},"value":7}}]}}"#,
+        a.0, b.0, c.0
+    );
+    net.deliver_text(&frame);
+    assert_eq!(violations(&mut net), Vec::<String>::new());
+    assert_eq!(
+        net.client.query_result(c).and_then(QueryResult::value),
+        Some(&Value::Float64(7.0))
+    );
+    // Each holds its text; reading it is the error (as for any malformed result).
+    for q in [a, b] {
+        let result = net.client.query_result(q);
+        assert!(result.is_some_and(|r| r.value().is_none()), "{result:?}");
+    }
+}
+
 /// `QueryUpdated` without a `value` is a `null` result; `QueryFailed` without an
 /// `errorMessage` an error with an empty message; no `logLines` is none (the official client
 /// reads the first two that way; it throws on the third, we do not).

@@ -183,7 +183,9 @@ impl<'de> Deserializer<'de> {
         }
     }
 
-    /// Skips a string, checking it; `self.pos` is at its opening quote. Nothing is copied.
+    /// Skips a string, checking it as serde_json's skipping does; `self.pos` is at its opening
+    /// quote. Nothing is copied. A `\u` escape needs four hex digits, nothing more: a lone
+    /// surrogate is an error only where the string is read.
     fn skip_string(&mut self) -> Result<(), JsonError> {
         self.pos += 1;
         loop {
@@ -200,7 +202,17 @@ impl<'de> Deserializer<'de> {
                 }
                 b'\\' => {
                     self.pos += 1;
-                    self.escape()?;
+                    match self.bytes().get(self.pos) {
+                        Some(b'u') => {
+                            self.pos += 1;
+                            self.hex4()?;
+                        }
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 1
+                        }
+                        Some(_) => return Err(self.error("invalid escape")),
+                        None => return Err(self.error("EOF while parsing a string")),
+                    }
                 }
                 _ => return Err(self.error("control character in a string")),
             }
@@ -331,47 +343,73 @@ impl<'de> Deserializer<'de> {
         Ok((negative, int.filter(|_| !float)))
     }
 
-    /// Skips one value, checking it as it goes.
+    /// Skips one value, checking it as it goes. A loop, not a recursion: like serde_json's
+    /// skipping it has no nesting limit (what is skipped is never built).
     fn skip(&mut self) -> Result<(), JsonError> {
-        match self.peek() {
-            Some(b'"') => self.skip_string(),
-            Some(b'[') | Some(b'{') => {
-                let close = if self.bytes()[self.pos] == b'[' {
-                    b']'
-                } else {
-                    b'}'
-                };
-                self.enter()?;
-                let mut first = true;
-                loop {
-                    match self.peek() {
-                        Some(b) if b == close && first => break,
-                        _ if first => {}
-                        Some(b',') => self.pos += 1,
-                        _ => break,
+        // The closing bracket of each container still open.
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            match self.peek() {
+                Some(b'"') => self.skip_string()?,
+                Some(b'[') => {
+                    self.pos += 1;
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b']');
+                        continue;
                     }
-                    first = false;
-                    if close == b'}' {
-                        if self.peek() != Some(b'"') {
-                            return Err(self.error("key must be a string"));
-                        }
-                        self.skip_string()?;
-                        self.colon()?;
-                    }
-                    self.skip()?;
                 }
-                self.depth -= 1;
-                self.close(close)
+                Some(b'{') => {
+                    self.pos += 1;
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b'}');
+                        self.skip_key()?;
+                        continue;
+                    }
+                }
+                // Syntax only, as serde_json's skipping does: a raw value's number is
+                // converted (and found out of range, say) when it is decoded.
+                Some(b'-' | b'0'..=b'9') => drop(self.number_text()?),
+                Some(b'n') => self.literal("null")?,
+                Some(b't') => self.literal("true")?,
+                Some(b'f') => self.literal("false")?,
+                Some(_) => return Err(self.error("expected a JSON value")),
+                None => return Err(self.error("EOF while parsing a value")),
             }
-            // Syntax only, as serde_json's skipping does: a raw value's number is converted
-            // (and found out of range, say) when it is decoded.
-            Some(b'-' | b'0'..=b'9') => self.number_text().map(drop),
-            Some(b'n') => self.literal("null"),
-            Some(b't') => self.literal("true"),
-            Some(b'f') => self.literal("false"),
-            Some(_) => Err(self.error("expected a JSON value")),
-            None => Err(self.error("EOF while parsing a value")),
+            // A value is complete: close what it completes, or go on to the next element.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Ok(());
+                };
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if close == b'}' {
+                            self.skip_key()?;
+                        }
+                        break;
+                    }
+                    Some(b) if b == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    _ if close == b']' => return Err(self.error("expected `,` or `]`")),
+                    _ => return Err(self.error("expected `,` or `}`")),
+                }
+            }
         }
+    }
+
+    /// Skips an object's key and its colon.
+    fn skip_key(&mut self) -> Result<(), JsonError> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("key must be a string"));
+        }
+        self.skip_string()?;
+        self.colon()
     }
 
     /// Pull reading, for the one hot message (a Transition) read without serde's generated
@@ -591,9 +629,56 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         visitor.visit_unit()
     }
 
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.wide(visitor, true)
+    }
+
+    /// An `f32` rounded once from the text (through `f64` it would round twice), as
+    /// serde_json reads it; too large for an `f32` is an error.
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return de::Deserializer::deserialize_any(self, visitor);
+        }
+        let start = self.pos;
+        self.number_text()?;
+        match super::float::parse_f32(&self.text[start..self.pos]) {
+            Some(f) => visitor.visit_f32(f).map_err(|e: JsonError| e.or_at(start)),
+            None => Err(JsonError::at("number out of range", start)),
+        }
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.wide(visitor, false)
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bool i8 i16 i32 i64 u8 u16 u32 u64 f64 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+    }
+}
+
+impl<'de> Deserializer<'de> {
+    /// An `i128` or `u128`: an integer's digits read whole, as serde_json reads them (`-0` is 0);
+    /// anything else as `deserialize_any` gives it.
+    fn wide<V: Visitor<'de>>(&mut self, visitor: V, signed: bool) -> Result<V::Value, JsonError> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return de::Deserializer::deserialize_any(self, visitor);
+        }
+        let start = self.pos;
+        self.number_text()?;
+        let text = &self.text[start..self.pos];
+        if text.contains(['.', 'e', 'E']) {
+            self.pos = start;
+            return de::Deserializer::deserialize_any(self, visitor);
+        }
+        let value = if signed {
+            text.parse::<i128>().ok().map(|n| visitor.visit_i128(n))
+        } else {
+            text.parse::<u128>().ok().map(|n| visitor.visit_u128(n))
+        };
+        value
+            .unwrap_or_else(|| Err(JsonError::at("number out of range", start)))
+            .map_err(|e| e.or_at(start))
     }
 }
 
@@ -657,16 +742,22 @@ impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
 struct Key<'a, 'de>(&'a mut Deserializer<'de>);
 
 impl<'de> Key<'_, 'de> {
-    fn integer<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+    /// A key read as a number or `true`/`false`, as serde_json reads such keys: the key's
+    /// text (without escapes) is the value's JSON text.
+    fn scalar<V: Visitor<'de>>(
+        self,
+        visitor: V,
+        read: fn(&mut Deserializer<'de>, V) -> Result<V::Value, JsonError>,
+    ) -> Result<V::Value, JsonError> {
         let at = self.0.pos;
-        let text = match self.0.string()? {
-            Str::Borrowed(s) => s.to_owned(),
-            Str::Owned(s) => s,
-        };
-        match (text.parse::<u64>(), text.parse::<i64>()) {
-            (Ok(n), _) => visitor.visit_u64(n),
-            (_, Ok(n)) => visitor.visit_i64(n),
-            _ => Err(JsonError::at("expected an integer key", at)),
+        match self.0.string()? {
+            Str::Borrowed(text) => {
+                let mut inner = Deserializer::new(text);
+                let value = read(&mut inner, visitor).map_err(|e| e.or_at(at))?;
+                inner.end().map_err(|_| JsonError::at("invalid key", at))?;
+                Ok(value)
+            }
+            Str::Owned(_) => Err(JsonError::at("invalid key", at)),
         }
     }
 }
@@ -689,35 +780,62 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
         visitor.visit_newtype_struct(self)
     }
 
-    serde::forward_to_deserialize_any! {
-        bool i128 u128 f32 f64 char str string bytes byte_buf option unit unit_struct seq
-        tuple tuple_struct map struct enum identifier ignored_any
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, JsonError> {
+        visitor.visit_enum(Variant {
+            de: self.0,
+            content: false,
+        })
     }
 
-    // Integer keys (`BTreeMap<u32, _>`) are read from the key's text, as serde_json does.
+    serde::forward_to_deserialize_any! {
+        char str string bytes byte_buf option unit unit_struct seq tuple tuple_struct map
+        struct identifier ignored_any
+    }
+
+    // Integer, float and bool keys (`BTreeMap<u32, _>`) are read from the key's text.
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
+    }
     fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.integer(visitor)
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
+    }
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_f32(d, v))
+    }
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
+    }
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.scalar(visitor, |d, v| d.wide(v, true))
+    }
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.scalar(visitor, |d, v| d.wide(v, false))
     }
 }
 

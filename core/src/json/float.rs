@@ -25,6 +25,17 @@ const POW10: [f64; 23] = [
 /// Parses JSON number text (already checked against the grammar). `None` when the value is
 /// too large for an `f64`.
 pub(crate) fn parse(text: &str) -> Option<f64> {
+    parse_as(text, F64).map(f64::from_bits)
+}
+
+/// Parses JSON number text as an `f32`, rounded once (not through `f64`). `None` when the value
+/// is too large for an `f32`.
+pub(crate) fn parse_f32(text: &str) -> Option<f32> {
+    parse_as(text, F32).map(|bits| f32::from_bits(bits as u32))
+}
+
+/// The bits of the value of `f` nearest `text`, with its sign.
+fn parse_as(text: &str, f: Format) -> Option<u64> {
     // One pass without allocating: up to 19 significant digits in a u64 and the power of ten.
     // Longer numbers (rare) take the general path below.
     let bytes = text.as_bytes();
@@ -37,7 +48,7 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
             b'0'..=b'9' => {
                 if d != 0 || b != b'0' {
                     if count == 19 {
-                        return parse_general(text);
+                        return parse_general(text, f);
                     }
                     d = d * 10 + u64::from(b - b'0');
                     count += 1;
@@ -54,21 +65,24 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
     if i < bytes.len() {
         exp10 = exp10.saturating_add(exponent_of(&text[i + 1..]));
     }
-    let sign = |f: f64| if negative { -f } else { f };
+    let sign = sign_bit(negative, f);
     if d == 0 {
-        return Some(sign(0.0));
+        return Some(sign);
     }
-    let value = if d <= 1 << 53 && (-22..=22).contains(&exp10) {
+    let value = if f.bits == 53 && d <= 1 << 53 && (-22..=22).contains(&exp10) {
         let p = POW10[exp10.unsigned_abs() as usize];
-        Some(if exp10 >= 0 {
-            d as f64 * p
-        } else {
-            d as f64 / p
-        })
+        Some(
+            if exp10 >= 0 {
+                d as f64 * p
+            } else {
+                d as f64 / p
+            }
+            .to_bits(),
+        )
     } else if (-21..=19).contains(&exp10) {
         let d = u128::from(d);
         if exp10 >= 0 {
-            assemble(d * 10u128.pow(exp10 as u32), 0, false)
+            assemble(d * 10u128.pow(exp10 as u32), 0, false, f)
         } else {
             let m = (-exp10) as u32;
             let p = 10u128.pow(m);
@@ -78,20 +92,25 @@ pub(crate) fn parse(text: &str) -> Option<f64> {
             let k = 56 + bit_len128(p) as i32 - bit_len128(d) as i32;
             if k >= m as i32 {
                 let (q, r) = div_rem_small(d << (k - m as i32), 5u64.pow(m));
-                assemble(q, -k, r != 0)
+                assemble(q, -k, r != 0, f)
             } else {
                 let (x, p) = if k >= 0 { (d << k, p) } else { (d, p << -k) };
-                assemble(x / p, -k, x % p != 0)
+                assemble(x / p, -k, x % p != 0, f)
             }
         }
     } else {
-        return parse_general(text);
+        return parse_general(text, f);
     };
-    value.map(sign)
+    value.map(|v| v | sign)
+}
+
+/// The sign bit of `f`, set when `negative`.
+fn sign_bit(negative: bool, f: Format) -> u64 {
+    u64::from(negative) << (f.width - 1)
 }
 
 /// Any number, through its digit string.
-fn parse_general(text: &str) -> Option<f64> {
+fn parse_general(text: &str, f: Format) -> Option<u64> {
     let (negative, text) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
@@ -115,9 +134,9 @@ fn parse_general(text: &str) -> Option<f64> {
     while digits.last() == Some(&0) {
         digits.pop();
     }
-    let sign = |f: f64| if negative { -f } else { f };
+    let sign = sign_bit(negative, f);
     if digits.is_empty() || point < -330 {
-        return Some(sign(0.0));
+        return Some(sign);
     }
     if point > 310 {
         return None;
@@ -126,8 +145,7 @@ fn parse_general(text: &str) -> Option<f64> {
     digits.truncate(MAX_DIGITS);
     // value = D * 10^exp10, D the digits as an integer.
     let exp10 = point - digits.len() as i64;
-    let value = big(&digits, exp10, truncated);
-    value.map(sign)
+    big(&digits, exp10, truncated, f).map(|v| v | sign)
 }
 
 /// The exponent after `e`, saturated far beyond any double's range.
@@ -168,25 +186,51 @@ fn bit_len128(x: u128) -> u32 {
     128 - x.leading_zeros()
 }
 
-/// Rounds `q * 2^exp2` (plus a little more when `sticky`) to the nearest double, ties to even.
-/// `q` must carry at least two bits below the double's precision whenever `sticky` is set.
-fn assemble(q: u128, exp2: i32, sticky: bool) -> Option<f64> {
+/// An IEEE binary format: significand bits (with the hidden one) and the normal exponents.
+#[derive(Clone, Copy)]
+pub(crate) struct Format {
+    width: u32,
+    bits: i32,
+    min_exp: i32,
+    max_exp: i32,
+}
+
+/// `f64`.
+pub(crate) const F64: Format = Format {
+    width: 64,
+    bits: 53,
+    min_exp: -1022,
+    max_exp: 1023,
+};
+
+/// `f32`.
+pub(crate) const F32: Format = Format {
+    width: 32,
+    bits: 24,
+    min_exp: -126,
+    max_exp: 127,
+};
+
+/// Rounds `q * 2^exp2` (plus a little more when `sticky`) to the nearest value of `f`, ties
+/// to even; returns its bits. `q` must carry at least two bits below `f`'s precision whenever
+/// `sticky` is set.
+fn assemble(q: u128, exp2: i32, sticky: bool, f: Format) -> Option<u64> {
     if q == 0 {
-        return Some(0.0);
+        return Some(0);
     }
     let bits = bit_len128(q) as i32;
-    // The exponent of the leading bit, and how many bits the double keeps from it.
+    // The exponent of the leading bit, and how many bits the format keeps from it.
     let lead = exp2 + bits - 1;
-    let keep = if lead >= -1022 {
-        53
+    let keep = if lead >= f.min_exp {
+        f.bits
     } else {
-        53 - (-1022 - lead)
+        f.bits - (f.min_exp - lead)
     };
     let drop = bits - keep;
     let (mut m, mut e) = (q, exp2);
     if drop > 0 {
         if drop > 128 {
-            return Some(0.0);
+            return Some(0);
         }
         let rest = if drop == 128 {
             q
@@ -200,27 +244,28 @@ fn assemble(q: u128, exp2: i32, sticky: bool) -> Option<f64> {
             m += 1;
         }
         if m == 0 {
-            return Some(0.0);
+            return Some(0);
         }
     }
-    // value = m * 2^e exactly, m at most 2^53.
+    // value = m * 2^e exactly, m at most 2^bits.
     let mut bits = bit_len128(m) as i32;
-    if bits > 53 {
+    if bits > f.bits {
         m >>= 1;
         e += 1;
-        bits = 53;
+        bits = f.bits;
     }
     let lead = e + bits - 1;
-    if lead > 1023 {
+    if lead > f.max_exp {
         return None;
     }
     let m = m as u64;
-    Some(if lead >= -1022 {
-        let m53 = m << (53 - bits);
-        f64::from_bits((((lead + 1023) as u64) << 52) | (m53 & ((1 << 52) - 1)))
+    let fraction = f.bits - 1;
+    Some(if lead >= f.min_exp {
+        let full = m << (f.bits - bits);
+        (((lead + f.max_exp) as u64) << fraction) | (full & ((1 << fraction) - 1))
     } else {
-        // Subnormal: the field holds m * 2^(e + 1074), an integer by the choice of `keep`.
-        f64::from_bits(m << (e + 1074))
+        // Subnormal: the field holds m * 2^(e - lowest), an integer by the choice of `keep`.
+        m << (e - (f.min_exp - fraction))
     })
 }
 
@@ -317,7 +362,7 @@ impl Big {
 }
 
 /// `D * 10^exp10` for any size, through big integers.
-fn big(digits: &[u8], exp10: i64, truncated: bool) -> Option<f64> {
+fn big(digits: &[u8], exp10: i64, truncated: bool, f: Format) -> Option<u64> {
     let mut d = Big(vec![0]);
     for chunk in digits.chunks(9) {
         let v = chunk.iter().fold(0u32, |n, &x| n * 10 + u32::from(x));
@@ -332,7 +377,7 @@ fn big(digits: &[u8], exp10: i64, truncated: bool) -> Option<f64> {
             .rev()
             .fold(0u128, |q, i| q << 1 | u128::from(d.bit(i)));
         let sticky = truncated || (0..low).any(|i| d.bit(i));
-        return assemble(q, low as i32, sticky);
+        return assemble(q, low as i32, sticky, f);
     }
     let mut p = Big(vec![1]);
     p.pow10((-exp10) as u32);
@@ -353,7 +398,7 @@ fn big(digits: &[u8], exp10: i64, truncated: bool) -> Option<f64> {
         }
         p.shr1();
     }
-    assemble(q, -k, truncated || !d.is_zero())
+    assemble(q, -k, truncated || !d.is_zero(), f)
 }
 
 #[cfg(test)]
@@ -364,6 +409,9 @@ mod tests {
         let ours = parse(text);
         let std = text.parse::<f64>().ok().filter(|f| f.is_finite());
         assert_eq!(ours.map(f64::to_bits), std.map(f64::to_bits), "{text}");
+        let ours = super::parse_f32(text);
+        let std = text.parse::<f32>().ok().filter(|f| f.is_finite());
+        assert_eq!(ours.map(f32::to_bits), std.map(f32::to_bits), "f32 {text}");
     }
 
     #[test]
@@ -416,6 +464,16 @@ mod tests {
             "1.00000000000000011102230246251565404236316680908203125",
             "1.00000000000000011102230246251565404236316680908203124",
             "1.00000000000000011102230246251565404236316680908203126",
+            "3.4028235e38",
+            "3.4028236e38",
+            "3.40282357e38",
+            "1.00000005960464477539062500001",
+            "7.006492321624086e-46",
+            "1e-45",
+            "1.4e-45",
+            "0.1",
+            "16777217",
+            "16777216.5",
         ] {
             check(text);
         }

@@ -236,7 +236,27 @@ mod tests {
     fn nesting_is_limited_not_a_stack_overflow() {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         assert!(from_str::<Json>(&deep).is_err());
-        assert!(from_str::<serde::de::IgnoredAny>(&deep).is_err());
+        // Skipping builds nothing and has no limit, as in serde_json (a Transition's
+        // result may nest as deep as its query returns; it is read where it is decoded).
+        use serde::de::IgnoredAny;
+        assert!(from_str::<IgnoredAny>(&deep).is_ok());
+        assert!(serde_json::from_str::<IgnoredAny>(&deep).is_ok());
+        assert!(from_str::<IgnoredAny>(&deep[..deep.len() - 1]).is_err());
+        assert!(from_str::<IgnoredAny>(&format!("{}1,]]", "[".repeat(1000))).is_err());
+        // Skipped strings check escapes as serde_json's skipping does: four hex digits.
+        for text in [
+            r#""\ud800""#,
+            r#"["\udc00x"]"#,
+            r#""\u12""#,
+            r#""\q""#,
+            r#"{"a":"\ud83d\ude00"}"#,
+        ] {
+            assert_eq!(
+                from_str::<IgnoredAny>(text).is_ok(),
+                serde_json::from_str::<IgnoredAny>(text).is_ok(),
+                "{text}"
+            );
+        }
         let ok = format!("{}{}", "[".repeat(127), "]".repeat(127));
         assert!(from_str::<Json>(&ok).is_ok());
         same(&ok);
@@ -358,6 +378,135 @@ mod tests {
         let wrong = from_str::<Doc>(r#"{"name": 5}"#).unwrap_err();
         assert!(wrong.offset().is_some(), "{wrong}");
         assert!(try_to_string(&std::collections::BTreeMap::from([((1, 2), 3)])).is_err());
+    }
+
+    /// Map keys, 128-bit integers and `f32` as serde_json reads and writes them.
+    #[test]
+    fn keys_wide_integers_and_f32_like_serde_json() {
+        use std::collections::BTreeMap;
+        #[derive(Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        enum Color {
+            Red,
+            Blue,
+        }
+        fn agree<T>(text: &str)
+        where
+            T: for<'de> serde::Deserialize<'de> + serde::Serialize + PartialEq + std::fmt::Debug,
+        {
+            let (ours, theirs) = (
+                from_str::<T>(text).ok(),
+                serde_json::from_str::<T>(text).ok(),
+            );
+            assert_eq!(ours, theirs, "{text} as {}", std::any::type_name::<T>());
+            if let Some(v) = ours {
+                assert_eq!(
+                    try_to_string(&v).ok(),
+                    serde_json::to_string(&v).ok(),
+                    "{text}"
+                );
+            }
+        }
+        for key in [
+            "1",
+            "+1",
+            "01",
+            "-0",
+            "-01",
+            "-1",
+            "\\u0031",
+            "1.5",
+            "1e2",
+            "x",
+            "",
+            "256",
+            "18446744073709551616",
+        ] {
+            let text = format!(r#"{{"{key}":1}}"#);
+            agree::<BTreeMap<u8, u8>>(&text);
+            agree::<BTreeMap<i64, u8>>(&text);
+            agree::<BTreeMap<u128, u8>>(&text);
+            agree::<BTreeMap<i128, u8>>(&text);
+            agree::<BTreeMap<String, u8>>(&text);
+        }
+        agree::<BTreeMap<Color, u8>>(r#"{"Red":1,"Blue":2}"#);
+        agree::<BTreeMap<Color, u8>>(r#"{"Green":1}"#);
+        agree::<BTreeMap<bool, u8>>(r#"{"true":1,"false":2}"#);
+        agree::<BTreeMap<bool, u8>>(r#"{"1":1}"#);
+        for n in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "18446744073709551616",
+            "-9223372036854775809",
+            "170141183460469231731687303715884105727",
+            "340282366920938463463374607431768211455",
+            "340282366920938463463374607431768211456",
+            "1.0",
+            "1e3",
+            "\"1\"",
+        ] {
+            agree::<i128>(n);
+            agree::<u128>(n);
+            agree::<Vec<i128>>(&format!("[{n}]"));
+        }
+        assert_eq!(
+            to_string(&u128::MAX),
+            serde_json::to_string(&u128::MAX).unwrap()
+        );
+        assert_eq!(
+            to_string(&i128::MIN),
+            serde_json::to_string(&i128::MIN).unwrap()
+        );
+        for n in [
+            "0.1",
+            "3.4028235e38",
+            "3.4028236e38",
+            "1.00000005960464477539062500001",
+            "7.006492321624086e-46",
+            "1e-45",
+            "16777217",
+            "-0",
+            "5",
+            "1e39",
+        ] {
+            agree::<f32>(n);
+        }
+        let mut bits = 0x1234_5678u32;
+        for _ in 0..20_000 {
+            bits ^= bits << 13;
+            bits ^= bits >> 17;
+            bits ^= bits << 5;
+            let f = f32::from_bits(bits);
+            let (ours, theirs) = (to_string(&f), serde_json::to_string(&f).unwrap());
+            if f.is_finite() {
+                assert_eq!(
+                    from_str::<f32>(&ours).unwrap().to_bits(),
+                    f.to_bits(),
+                    "{ours}"
+                );
+                assert_eq!(ours.len(), theirs.len(), "{ours} {theirs}");
+                assert_eq!(ours.contains('e'), theirs.contains('e'), "{ours} {theirs}");
+            } else {
+                assert_eq!(ours, theirs);
+            }
+        }
+        // Keys serde_json writes quoted: bools, floats, 128-bit integers, options.
+        for v in [
+            try_to_string(&BTreeMap::from([(true, 1)])),
+            try_to_string(&BTreeMap::from([(u128::MAX, 1)])),
+            try_to_string(&BTreeMap::from([(Some(3), 1)])),
+        ] {
+            assert!(v.is_ok(), "{v:?}");
+        }
+        assert_eq!(
+            to_string(&BTreeMap::from([(true, 1)])),
+            serde_json::to_string(&BTreeMap::from([(true, 1)])).unwrap()
+        );
+        assert_eq!(
+            to_string(&BTreeMap::from([(Some(3), 1)])),
+            serde_json::to_string(&BTreeMap::from([(Some(3), 1)])).unwrap()
+        );
     }
 
     #[test]

@@ -52,13 +52,34 @@ fn write_f64(out: &mut String, f: f64) {
         out.push_str("null");
         return;
     }
-    // The shortest digits that read back as `f` (the standard library's `Display`, which
-    // never writes an exponent), placed as serde_json places them: plain for decimal
-    // exponents -5 to 15, with `.0` on whole numbers; otherwise scientific with a signed
-    // exponent, `1e+16`, `8.84e-309`. No `LowerExp`: its precision path is 6 KB of wasm.
     let start = out.len();
     let _ = write!(out, "{f}");
-    let digits = &out.as_bytes()[start + usize::from(f.is_sign_negative())..];
+    place(out, start, f.is_sign_negative(), f == 0.0, -5..=15);
+}
+
+fn write_f32(out: &mut String, f: f32) {
+    if !f.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    let start = out.len();
+    let _ = write!(out, "{f}");
+    place(out, start, f.is_sign_negative(), f == 0.0, -6..=12);
+}
+
+/// `out[start..]` holds the shortest digits that read back as the float (the standard
+/// library's `Display`, which never writes an exponent); places them as serde_json does:
+/// plain for decimal exponents in `plain`, with `.0` on whole numbers; otherwise scientific
+/// with a signed exponent, `1e+16`, `8.84e-309`. No `LowerExp`: its precision path is 6 KB of
+/// wasm.
+fn place(
+    out: &mut String,
+    start: usize,
+    negative: bool,
+    zero: bool,
+    plain: std::ops::RangeInclusive<i64>,
+) {
+    let digits = &out.as_bytes()[start + usize::from(negative)..];
     let point = digits.iter().position(|&b| b == b'.');
     let (int, frac) = match point {
         Some(p) => (&digits[..p], &digits[p + 1..]),
@@ -70,7 +91,7 @@ fn write_f64(out: &mut String, f: f64) {
         0 => -1 - zeros(frac) as i64,
         n => n as i64 - 1,
     };
-    if f == 0.0 || (-5..=15).contains(&exponent) {
+    if zero || plain.contains(&exponent) {
         if point.is_none() {
             out.push_str(".0");
         }
@@ -88,7 +109,7 @@ fn write_f64(out: &mut String, f: f64) {
         .collect();
     let significant = significant.trim_end_matches('0');
     out.truncate(start);
-    if f.is_sign_negative() {
+    if negative {
         out.push('-');
     }
     out.push_str(&significant[..1]);
@@ -195,8 +216,15 @@ impl<'a> ser::Serializer for Serializer<'a> {
     fn serialize_u64(self, v: u64) -> Result<(), JsonError> {
         self.display(v)
     }
+    fn serialize_i128(self, v: i128) -> Result<(), JsonError> {
+        self.display(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), JsonError> {
+        self.display(v)
+    }
     fn serialize_f32(self, v: f32) -> Result<(), JsonError> {
-        self.serialize_f64(f64::from(v))
+        write_f32(self.out, v);
+        Ok(())
     }
     fn serialize_f64(self, v: f64) -> Result<(), JsonError> {
         write_f64(self.out, v);
@@ -445,6 +473,36 @@ impl ser::Serializer for KeySerializer<'_> {
     fn serialize_u64(self, v: u64) -> Result<(), JsonError> {
         self.quoted(v)
     }
+    fn serialize_i128(self, v: i128) -> Result<(), JsonError> {
+        self.quoted(v)
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), JsonError> {
+        self.quoted(v)
+    }
+    fn serialize_bool(self, v: bool) -> Result<(), JsonError> {
+        self.quoted(v)
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), JsonError> {
+        if !v.is_finite() {
+            return Err(JsonError::at("float key must be finite", 0));
+        }
+        self.out.push('"');
+        write_f32(self.out, v);
+        self.out.push('"');
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), JsonError> {
+        if !v.is_finite() {
+            return Err(JsonError::at("float key must be finite", 0));
+        }
+        self.out.push('"');
+        write_f64(self.out, v);
+        self.out.push('"');
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), JsonError> {
+        value.serialize(self)
+    }
     fn serialize_unit_variant(
         self,
         _name: &'static str,
@@ -460,22 +518,10 @@ impl ser::Serializer for KeySerializer<'_> {
     ) -> Result<(), JsonError> {
         value.serialize(self)
     }
-    fn serialize_bool(self, _v: bool) -> Result<(), JsonError> {
-        Err(key_error())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<(), JsonError> {
-        Err(key_error())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<(), JsonError> {
-        Err(key_error())
-    }
     fn serialize_bytes(self, _v: &[u8]) -> Result<(), JsonError> {
         Err(key_error())
     }
     fn serialize_none(self) -> Result<(), JsonError> {
-        Err(key_error())
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<(), JsonError> {
         Err(key_error())
     }
     fn serialize_unit(self) -> Result<(), JsonError> {
