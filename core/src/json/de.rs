@@ -133,6 +133,20 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// Between a container's items: `true` when another item follows (its comma consumed),
+    /// `false` at `close` (not consumed). Trailing commas are errors.
+    fn next_item(&mut self, first: &mut bool, close: u8) -> Result<bool, JsonError> {
+        match self.peek() {
+            Some(b) if b == close => return Ok(false),
+            Some(b',') if !*first => self.pos += 1,
+            _ if *first => {}
+            _ if close == b']' => return Err(self.error("expected `,` or `]`")),
+            _ => return Err(self.error("expected `,` or `}`")),
+        }
+        *first = false;
+        Ok(true)
+    }
+
     fn enter(&mut self) -> Result<(), JsonError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -424,14 +438,7 @@ impl<'de> Deserializer<'de> {
         }
         self.enter()?;
         let mut first = true;
-        loop {
-            match self.peek() {
-                Some(b'}') => break,
-                Some(b',') if !first => self.pos += 1,
-                _ if first => {}
-                _ => return Err(self.error("expected `,` or `}`")),
-            }
-            first = false;
+        while self.next_item(&mut first, b'}')? {
             if self.peek() != Some(b'"') {
                 return Err(self.error("key must be a string"));
             }
@@ -456,14 +463,7 @@ impl<'de> Deserializer<'de> {
         }
         self.enter()?;
         let mut first = true;
-        loop {
-            match self.peek() {
-                Some(b']') => break,
-                Some(b',') if !first => self.pos += 1,
-                _ if first => {}
-                _ => return Err(self.error("expected `,` or `]`")),
-            }
-            first = false;
+        while self.next_item(&mut first, b']')? {
             item(self)?;
         }
         self.depth -= 1;
@@ -695,13 +695,9 @@ impl<'de> de::SeqAccess<'de> for Elements<'_, 'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, JsonError> {
-        match self.de.peek() {
-            Some(b']') => return Ok(None),
-            Some(b',') if !self.first => self.de.pos += 1,
-            _ if self.first => {}
-            _ => return Err(self.de.error("expected `,` or `]`")),
+        if !self.de.next_item(&mut self.first, b']')? {
+            return Ok(None);
         }
-        self.first = false;
         seed.deserialize(&mut *self.de).map(Some)
     }
 }
@@ -719,13 +715,9 @@ impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, JsonError> {
-        match self.de.peek() {
-            Some(b'}') => return Ok(None),
-            Some(b',') if !self.first => self.de.pos += 1,
-            _ if self.first => {}
-            _ => return Err(self.de.error("expected `,` or `}`")),
+        if !self.de.next_item(&mut self.first, b'}')? {
+            return Ok(None);
         }
-        self.first = false;
         if self.de.peek() != Some(b'"') {
             return Err(self.de.error("key must be a string"));
         }
@@ -736,6 +728,15 @@ impl<'de> de::MapAccess<'de> for Entries<'_, 'de> {
         self.de.colon()?;
         seed.deserialize(&mut *self.de)
     }
+}
+
+/// Key methods that read the key's text as the value's JSON text.
+macro_rules! scalar_keys {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+            self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
+        }
+    )*};
 }
 
 /// An object's key: a string, whatever type reads it.
@@ -798,38 +799,20 @@ impl<'de> de::Deserializer<'de> for Key<'_, 'de> {
     }
 
     // Integer, float and bool keys (`BTreeMap<u32, _>`) are read from the key's text.
-    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_i8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_i16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_i32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_i64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_u8<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_u16<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_u32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
-    fn deserialize_u64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
-    }
+    scalar_keys!(
+        deserialize_bool,
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64,
+        deserialize_f64
+    );
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
         self.scalar(visitor, |d, v| de::Deserializer::deserialize_f32(d, v))
-    }
-    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        self.scalar(visitor, |d, v| de::Deserializer::deserialize_any(d, v))
     }
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
         self.scalar(visitor, |d, v| d.wide(v, true))

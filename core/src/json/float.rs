@@ -493,13 +493,7 @@ mod tests {
 
     #[test]
     fn long_division_by_a_power_of_five_is_exact() {
-        let mut s = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
+        let mut next = crate::json::xorshift(0x9e37_79b9_7f4a_7c15u64);
         for _ in 0..100_000 {
             let p = 10u128.pow((next() % 22) as u32) << (next() % 40);
             let x = ((u128::from(next()) << 64 | u128::from(next())) >> 2) >> (next() % 64);
@@ -515,13 +509,7 @@ mod tests {
 
     #[test]
     fn random_numbers_read_as_the_standard_library_reads_them() {
-        let mut s = 0x853c_49e6_748f_ea9bu64;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        };
+        let mut next = crate::json::xorshift(0x853c_49e6_748f_ea9bu64);
         // Fewer unoptimised (the checks are the same; `cargo test --release` runs them all).
         let rounds = if cfg!(debug_assertions) {
             40_000

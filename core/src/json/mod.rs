@@ -132,6 +132,17 @@ pub fn try_to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, JsonErr
     Ok(out)
 }
 
+/// A small deterministic generator for the tests' random inputs (xorshift64).
+#[cfg(test)]
+pub(crate) fn xorshift(mut s: u64) -> impl FnMut() -> u64 {
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,7 +291,7 @@ mod tests {
         assert_eq!(to_string(&f64::NAN), "null");
         assert_eq!(to_string(&1e21), "1e+21");
         assert_eq!(from_str::<f64>(&to_string(&5e-324)).unwrap(), 5e-324);
-        let mut bits = 0x2545_f491_4f6c_dd1du64;
+        let mut next = xorshift(0x2545_f491_4f6c_dd1d);
         for f in [
             0.0,
             -0.0,
@@ -295,12 +306,8 @@ mod tests {
             5e-324,
         ]
         .into_iter()
-        .chain((0..20_000).map(|_| {
-            bits ^= bits << 13;
-            bits ^= bits >> 7;
-            bits ^= bits << 17;
-            f64::from_bits(bits)
-        })) {
+        .chain((0..20_000).map(|_| f64::from_bits(next())))
+        {
             // The same digits and form, except that where two shortest digit strings both read
             // back as `f`, the standard library and serde_json may pick different last digits.
             let (ours, theirs) = (to_string(&f), serde_json::to_string(&f).unwrap());
@@ -472,12 +479,9 @@ mod tests {
         ] {
             agree::<f32>(n);
         }
-        let mut bits = 0x1234_5678u32;
+        let mut next = xorshift(0x1234_5678);
         for _ in 0..20_000 {
-            bits ^= bits << 13;
-            bits ^= bits >> 17;
-            bits ^= bits << 5;
-            let f = f32::from_bits(bits);
+            let f = f32::from_bits(next() as u32);
             let (ours, theirs) = (to_string(&f), serde_json::to_string(&f).unwrap());
             if f.is_finite() {
                 assert_eq!(
@@ -512,13 +516,7 @@ mod tests {
     #[test]
     fn random_documents_read_and_write_like_serde_json() {
         // A small deterministic generator: every kind of value, odd strings, deep nesting.
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
         fn gen(next: &mut dyn FnMut() -> u64, depth: u32) -> Json {
             let pick = next() % if depth > 5 { 6 } else { 8 };
             match pick {

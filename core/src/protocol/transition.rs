@@ -338,13 +338,8 @@ mod tests {
     /// unknown keys.
     #[test]
     fn fast_path_reads_every_transition_the_full_parser_reads() {
-        let mut s = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |n: u64| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s % n
-        };
+        let mut random = crate::json::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = move |n: u64| random() % n;
         let pick = |next: &mut dyn FnMut(u64) -> u64, xs: &[&str]| -> String {
             xs[next(xs.len() as u64) as usize].to_owned()
         };
