@@ -16,6 +16,11 @@
 /// Significant digits kept; the rest only mark the value as a little larger.
 const MAX_DIGITS: usize = 800;
 
+/// The bit length of 10^0 ..= 10^21.
+const POW10_BITS: [u8; 22] = [
+    1, 4, 7, 10, 14, 17, 20, 24, 27, 30, 34, 37, 40, 44, 47, 50, 54, 57, 60, 64, 67, 70,
+];
+
 /// Exact doubles 10^0 ..= 10^22.
 const POW10: [f64; 23] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
@@ -85,15 +90,15 @@ fn parse_as(text: &str, f: Format) -> Option<u64> {
             assemble(d * 10u128.pow(exp10 as u32), 0, false, f)
         } else {
             let m = (-exp10) as u32;
-            let p = 10u128.pow(m);
             // q = d * 2^k / 10^m with 56 or 57 bits, exactly, and whether a remainder is left;
             // as d * 2^(k - m) / 5^m, a division by a u64 (in wasm a 128-bit division is a
-            // slow library call).
-            let k = 56 + bit_len128(p) as i32 - bit_len128(d) as i32;
+            // slow library call, and so is 10^m's 128-bit multiplication).
+            let k = 56 + i32::from(POW10_BITS[m as usize]) - bit_len128(d) as i32;
             if k >= m as i32 {
                 let (q, r) = div_rem_small(d << (k - m as i32), 5u64.pow(m));
                 assemble(q, -k, r != 0, f)
             } else {
+                let p = 10u128.pow(m);
                 let (x, p) = if k >= 0 { (d << k, p) } else { (d, p << -k) };
                 assemble(x / p, -k, x % p != 0, f)
             }
@@ -489,6 +494,17 @@ mod tests {
         check(&long);
         check(&format!("{}e-800", "9".repeat(1000)));
         check(&format!("0.{}5e-300", "0".repeat(20)));
+    }
+
+    #[test]
+    fn power_of_ten_bit_lengths() {
+        for (m, &bits) in super::POW10_BITS.iter().enumerate() {
+            assert_eq!(
+                u32::from(bits),
+                super::bit_len128(10u128.pow(m as u32)),
+                "10^{m}"
+            );
+        }
     }
 
     #[test]
