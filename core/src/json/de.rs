@@ -316,6 +316,17 @@ impl<'de> Deserializer<'de> {
         }
     }
 
+    /// The next value's text and where it starts, checked, when it is a number (`None`
+    /// otherwise, nothing consumed).
+    fn number_slice(&mut self) -> Result<Option<(usize, &'de str)>, JsonError> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Ok(None);
+        }
+        let start = self.pos;
+        self.number_text()?;
+        Ok(Some((start, &self.text[start..self.pos])))
+    }
+
     /// Checks a number's text (nothing is converted: skipping a value needs only this).
     /// Returns its sign and, for an integer that fits, its magnitude.
     fn number_text(&mut self) -> Result<(bool, Option<u64>), JsonError> {
@@ -639,12 +650,10 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     /// An `f32` rounded once from the text (through `f64` it would round twice), as
     /// serde_json reads it; too large for an `f32` is an error.
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+        let Some((start, text)) = self.number_slice()? else {
             return de::Deserializer::deserialize_any(self, visitor);
-        }
-        let start = self.pos;
-        self.number_text()?;
-        match super::float::parse_f32(&self.text[start..self.pos]) {
+        };
+        match super::float::parse_f32(text) {
             Some(f) => visitor.visit_f32(f).map_err(|e: JsonError| e.or_at(start)),
             None => Err(JsonError::at("number out of range", start)),
         }
@@ -664,12 +673,9 @@ impl<'de> Deserializer<'de> {
     /// An `i128` or `u128`: an integer's digits read whole, as serde_json reads them (`-0` is 0);
     /// anything else as `deserialize_any` gives it.
     fn wide<V: Visitor<'de>>(&mut self, visitor: V, signed: bool) -> Result<V::Value, JsonError> {
-        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+        let Some((start, text)) = self.number_slice()? else {
             return de::Deserializer::deserialize_any(self, visitor);
-        }
-        let start = self.pos;
-        self.number_text()?;
-        let text = &self.text[start..self.pos];
+        };
         if text.contains(['.', 'e', 'E']) {
             self.pos = start;
             return de::Deserializer::deserialize_any(self, visitor);
