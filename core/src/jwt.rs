@@ -4,9 +4,8 @@
 //! the reader expects. A claim of another type is dropped alone and named in
 //! `ClaimReader::dropped`; `null` counts as absent. One odd claim (`"permissions": null`,
 //! `"role": 5`) therefore never costs the others (`exp`, `iat`, `sid`).
+use crate::base64;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use serde_json::{Map, Value as Json};
 
 /// Why a token's payload could not be read at all.
@@ -79,7 +78,7 @@ fn thumbprint_ok(value: &str, n: usize) -> bool {
     let value = value.strip_suffix('=').unwrap_or(value);
     let value = value.strip_suffix('=').unwrap_or(value);
     let len = value.len() * 3 / 4;
-    match URL_SAFE_NO_PAD.decode(value) {
+    match base64::decode_url(value) {
         Ok(bytes) if len == n => bytes.len() == n,
         Ok(bytes) if len > n => String::from_utf8(bytes).is_ok(),
         _ => false,
@@ -105,17 +104,12 @@ pub fn check_shape(token: &str) -> Result<(), JwtError> {
     else {
         return Err(JwtError::Shape);
     };
-    let header = URL_SAFE_NO_PAD
-        .decode(header)
-        .map_err(|_| JwtError::Header)?;
+    let header = base64::decode_url(header).map_err(|_| JwtError::Header)?;
     if !std::str::from_utf8(&header).is_ok_and(header_ok) {
         return Err(JwtError::Header);
     }
-    URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| JwtError::Base64)?;
-    URL_SAFE_NO_PAD
-        .decode(signature)
+    base64::decode_url(payload).map_err(|_| JwtError::Base64)?;
+    base64::decode_url(signature)
         .map(drop)
         .map_err(|_| JwtError::Signature)
 }
@@ -165,9 +159,8 @@ impl ClaimReader {
         else {
             return Err(JwtError::Shape);
         };
-        let bytes = URL_SAFE_NO_PAD
-            .decode(payload.trim_end_matches('='))
-            .map_err(|_| JwtError::Base64)?;
+        let bytes =
+            base64::decode_url(payload.trim_end_matches('=')).map_err(|_| JwtError::Base64)?;
         match std::str::from_utf8(&bytes).map(crate::json::from_str) {
             Ok(Ok(Json::Object(payload))) => Ok(ClaimReader {
                 payload,
@@ -254,7 +247,7 @@ mod tests {
     use super::*;
 
     fn token(payload: &[u8]) -> String {
-        format!("h.{}.s", URL_SAFE_NO_PAD.encode(payload))
+        format!("h.{}.s", base64::encode_url(payload))
     }
 
     /// `check_shape` accepts exactly the tokens jwt-compact's `UntrustedToken::new` parses, on
@@ -262,7 +255,7 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn shape_check_agrees_with_jwt_compact() {
-        let b64 = |s: &str| URL_SAFE_NO_PAD.encode(s);
+        let b64 = |s: &str| base64::encode_url(s.as_bytes());
         let headers = [
             r#"{"alg":"RS256","cty":"xml"}"#,
             r#"{"alg":"RS256","cty":"JSON","x":[1]}"#,

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod authkit;
+mod base64;
 pub mod convex_auth;
 pub mod json;
 pub mod jwt;

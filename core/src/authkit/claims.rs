@@ -117,12 +117,11 @@ impl Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    use base64::Engine;
+    use crate::base64;
 
     fn with(payload: &[u8]) -> String {
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256"}"#);
-        format!("{header}.{}.c2ln", URL_SAFE_NO_PAD.encode(payload))
+        let header = base64::encode_url(br#"{"alg":"RS256"}"#);
+        format!("{header}.{}.c2ln", base64::encode_url(payload))
     }
 
     #[test]

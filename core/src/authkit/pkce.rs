@@ -1,17 +1,16 @@
 //! PKCE S256, as authkit-js does it.
+use crate::base64;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 /// The verifier from 96 random bytes: base64url without padding, always 128 characters.
 pub fn verifier(random: &[u8; 96]) -> String {
-    URL_SAFE_NO_PAD.encode(random)
+    base64::encode_url(random)
 }
 
 /// The challenge: base64url(SHA-256(verifier)), 43 characters.
 pub fn challenge(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+    base64::encode_url(&Sha256::digest(verifier.as_bytes()))
 }
 
 #[cfg(test)]

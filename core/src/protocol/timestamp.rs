@@ -1,5 +1,4 @@
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
+use crate::base64;
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
 /// A Convex timestamp: nanoseconds since the Unix epoch, at most `i64::MAX`.
@@ -12,12 +11,12 @@ pub struct Ts(pub u64);
 impl Ts {
     /// Encodes as the wire string.
     pub fn encode(self) -> String {
-        STANDARD.encode(self.0.to_le_bytes())
+        base64::encode(&self.0.to_le_bytes())
     }
 
     /// Decodes the wire string; `None` when it is not base64 of 8 bytes or exceeds `i64::MAX`.
     pub fn decode(text: &str) -> Option<Ts> {
-        let bytes = STANDARD.decode(text).ok()?;
+        let bytes = base64::decode(text).ok()?;
         let arr: [u8; 8] = bytes.as_slice().try_into().ok()?;
         let v = u64::from_le_bytes(arr);
         (v <= i64::MAX as u64).then_some(Ts(v))

@@ -4,9 +4,8 @@
 //! Plain JSON for null, booleans, strings, arrays, objects and ordinary floats; wrappers for the
 //! rest: `{"$integer": base64(8 LE bytes)}`, `{"$float": base64(8 LE bytes)}` for NaN, the
 //! infinities and -0, and `{"$bytes": base64}`. Every plain JSON number decodes to a float64.
+use crate::base64;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
@@ -24,10 +23,10 @@ impl Value {
         match self {
             Value::Null => Json::Null,
             Value::Boolean(b) => Json::Bool(*b),
-            Value::Int64(i) => wrapper("$integer", STANDARD.encode(i.to_le_bytes())),
+            Value::Int64(i) => wrapper("$integer", base64::encode(&i.to_le_bytes())),
             Value::Float64(f) => float_to_json(*f),
             Value::String(s) => Json::String(s.clone()),
-            Value::Bytes(b) => wrapper("$bytes", STANDARD.encode(b)),
+            Value::Bytes(b) => wrapper("$bytes", base64::encode(b)),
             Value::Array(items) => Json::Array(items.iter().map(Value::to_json).collect()),
             Value::Object(fields) => {
                 // Inserted one by one, already in order: collecting would sort them again
@@ -112,7 +111,7 @@ fn wrapper(key: &str, content: String) -> Json {
 fn float_to_json(f: f64) -> Json {
     let negative_zero = f == 0.0 && f.is_sign_negative();
     if !f.is_finite() || negative_zero {
-        return wrapper("$float", STANDARD.encode(f.to_le_bytes()));
+        return wrapper("$float", base64::encode(&f.to_le_bytes()));
     }
     if f.fract() == 0.0 && f.abs() < MAX_SAFE {
         // Exact: |f| < 2^53 fits in i64 without rounding.
@@ -153,12 +152,12 @@ fn content_text<'a>(
 }
 
 fn decode_eight(wrapper: &'static str, inner: WrapperContent) -> Result<[u8; 8], ValueError> {
-    let bytes = STANDARD
-        .decode(content_text(wrapper, inner)?)
-        .map_err(|e| ValueError::MalformedWrapper {
+    let bytes = base64::decode(content_text(wrapper, inner)?).map_err(|e| {
+        ValueError::MalformedWrapper {
             wrapper,
             reason: e.to_string(),
-        })?;
+        }
+    })?;
     bytes
         .as_slice()
         .try_into()
@@ -192,8 +191,7 @@ pub(crate) fn decode_wrapper_content(
                 })
             }
         }
-        "$bytes" => STANDARD
-            .decode(content_text("$bytes", inner)?)
+        "$bytes" => base64::decode(content_text("$bytes", inner)?)
             .map(Value::Bytes)
             .map_err(|e| ValueError::MalformedWrapper {
                 wrapper: "$bytes",
@@ -256,11 +254,11 @@ impl Serialize for Encoded<&Value> {
         match self.0 {
             Value::Null => s.serialize_unit(),
             Value::Boolean(b) => s.serialize_bool(*b),
-            Value::Int64(i) => Wrapped("$integer", &STANDARD.encode(i.to_le_bytes())).serialize(s),
+            Value::Int64(i) => Wrapped("$integer", &base64::encode(&i.to_le_bytes())).serialize(s),
             Value::Float64(f) => {
                 let f = *f;
                 if !f.is_finite() || (f == 0.0 && f.is_sign_negative()) {
-                    Wrapped("$float", &STANDARD.encode(f.to_le_bytes())).serialize(s)
+                    Wrapped("$float", &base64::encode(&f.to_le_bytes())).serialize(s)
                 } else if f.fract() == 0.0 && f.abs() < MAX_SAFE {
                     s.serialize_i64(f as i64)
                 } else {
@@ -268,7 +266,7 @@ impl Serialize for Encoded<&Value> {
                 }
             }
             Value::String(v) => s.serialize_str(v),
-            Value::Bytes(b) => Wrapped("$bytes", &STANDARD.encode(b)).serialize(s),
+            Value::Bytes(b) => Wrapped("$bytes", &base64::encode(b)).serialize(s),
             Value::Array(items) => {
                 let mut seq = s.serialize_seq(Some(items.len()))?;
                 for item in items {
