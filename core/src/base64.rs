@@ -160,10 +160,7 @@ fn decode_in(text: &str, form: Form) -> Result<Vec<u8>, Base64Error> {
     }
     let whole = morsels * 6 / 8;
     if n & (!0u32 >> (whole * 8)) != 0 {
-        return Err(Base64Error::LastSymbol(
-            body + morsels - 1,
-            last_symbol,
-        ));
+        return Err(Base64Error::LastSymbol(body + morsels - 1, last_symbol));
     }
     out.extend_from_slice(&n.to_be_bytes()[..whole]);
     Ok(out)

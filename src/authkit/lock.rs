@@ -159,9 +159,11 @@ const STAMP_MS: u32 = 1_000;
 const STALE_MS: u64 = 5_000;
 
 /// The stamp a holder writes: who holds it, and a beat that changes with every re-stamp.
+/// JSON `{"beat":…,"id":…,"time":…}`; `id` is a UUID (nothing to escape), `time` in ms.
 fn stamp(id: &str, beat: u64) -> String {
-    convex_yew_core::json::to_string(
-        &serde_json::json!({"id": id, "time": js_sys::Date::now(), "beat": beat}),
+    format!(
+        r#"{{"beat":{beat},"id":"{id}","time":{}}}"#,
+        js_sys::Date::now()
     )
 }
 

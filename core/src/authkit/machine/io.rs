@@ -41,6 +41,22 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// A JSON object of string fields, written in the given order (a request body).
+pub(crate) struct Fields<'a>(pub(crate) &'a [(&'a str, &'a str)]);
+
+impl Fields<'_> {
+    /// The object as JSON text.
+    pub(crate) fn to_json(&self) -> String {
+        crate::json::to_string(self)
+    }
+}
+
+impl serde::Serialize for Fields<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// Which Web Storage area.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum StorageArea {

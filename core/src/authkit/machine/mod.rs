@@ -13,8 +13,7 @@ mod phase;
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use serde_json::json;
-
+use io::Fields;
 pub use io::{OpId, PageLoad, Secret, SessionEvent, SessionIo, StorageArea, TokenString, WaiterId};
 use op::{fail_switches, Op, OpKind, QueuedSwitch, Step, TokenWaiter, Waiters};
 use phase::{Ending, Live, Phase, Refresh, MIN_REFRESH_INTERVAL};
@@ -262,12 +261,13 @@ impl AuthKitSession {
             self.phase = Phase::ExchangingCode {
                 fallback_restore: page.has_stored_session,
             };
-            let body = json!({
-                "code": cb.code,
-                "client_id": self.config.client_id,
-                "grant_type": "authorization_code",
-                "code_verifier": verifier.expose(),
-            });
+            let body = Fields(&[
+                ("client_id", &self.config.client_id),
+                ("code", &cb.code),
+                ("code_verifier", verifier.expose()),
+                ("grant_type", "authorization_code"),
+            ])
+            .to_json();
             let request = self.send(body);
             self.op = Some(Op {
                 kind: OpKind::CodeExchange { state: cb.state },
@@ -510,12 +510,13 @@ impl AuthKitSession {
         });
     }
 
-    fn send(&mut self, body: serde_json::Value) -> OpId {
+    /// POSTs `body` (JSON) to the authenticate endpoint.
+    fn send(&mut self, body: String) -> OpId {
         let request = self.new_id();
         self.io.push_back(SessionIo::Authenticate {
             request,
             url: format!("{}/user_management/authenticate", self.config.base_url()),
-            body: Secret::new(crate::json::to_string(&body)),
+            body: Secret::new(body),
             with_cookies: !self.config.dev_mode,
             deadline: self.now.saturating_add(self.timeouts.request),
         });
@@ -525,10 +526,6 @@ impl AuthKitSession {
     /// Sends the refresh under `lock`, presenting `refresh_token`. `stored`: what storage held
     /// (dev mode), the value the rotated token is compare-and-set over.
     fn send_refresh(&mut self, lock: OpId, refresh_token: Option<Secret>, stored: Option<Secret>) {
-        let mut body = json!({"client_id": self.config.client_id, "grant_type": "refresh_token"});
-        if let Some(rt) = &refresh_token {
-            body["refresh_token"] = json!(rt.expose());
-        }
         let switching = match &self.op {
             Some(Op {
                 kind: OpKind::Switch { organization },
@@ -537,12 +534,20 @@ impl AuthKitSession {
             _ => None,
         };
         let current = self.phase.live().and_then(|l| l.claims.org_id.clone());
-        if let Some(org) = switching
+        let organization = switching
             .or(current)
-            .or_else(|| self.stored_organization.clone())
-        {
-            body["organization_id"] = json!(org);
+            .or_else(|| self.stored_organization.clone());
+        let mut fields = vec![
+            ("client_id", self.config.client_id.as_str()),
+            ("grant_type", "refresh_token"),
+        ];
+        if let Some(org) = &organization {
+            fields.push(("organization_id", org));
         }
+        if let Some(rt) = &refresh_token {
+            fields.push(("refresh_token", rt.expose()));
+        }
+        let body = Fields(&fields).to_json();
         let request = self.send(body);
         let presented = stored.filter(|_| self.config.dev_mode);
         self.set_step(Step::Requesting {
