@@ -427,6 +427,31 @@ fn a_failed_mutation_resolves_at_once_with_its_error_data() {
     assert!(data.is_some());
 }
 
+/// A failure whose result is not a string (a hostile or newer server) still settles, with the
+/// result's JSON text as the message.
+#[test]
+fn a_failed_mutation_with_a_result_that_is_not_a_string_reports_its_json() {
+    let mut net = Net::connected();
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
+    net.pump();
+    net.deliver(ServerMessage::MutationResponse {
+        request_id: m.0,
+        success: false,
+        result: json!({"b": [1, 2.5, null], "a": "x\"y"}),
+        ts: None,
+        log_lines: vec![],
+        error_data: None,
+    });
+    let message = net.take_events().into_iter().find_map(|e| match e {
+        Event::MutationSettled {
+            request,
+            result: Err(FunctionError::Failed { message, .. }),
+        } if request == m => Some(message),
+        _ => None,
+    });
+    assert_eq!(message.as_deref(), Some(r#"{"b":[1,2.5,null],"a":"x\"y"}"#));
+}
+
 #[test]
 fn stray_and_duplicate_responses_are_ignored() {
     let mut net = Net::connected();

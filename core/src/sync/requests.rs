@@ -181,7 +181,7 @@ impl Requests {
             Err(FunctionError::Failed {
                 message: result
                     .as_str()
-                    .map_or_else(|| result.to_string(), str::to_owned),
+                    .map_or_else(|| crate::json::to_string(&result), str::to_owned),
                 data: error_data.and_then(|d| Value::from_json(&d).ok()),
             })
         };
