@@ -61,7 +61,7 @@ pub async fn backend_refresh(rt: &str) -> serde_json::Value {
         .send()
         .await
         .unwrap();
-    json!({"status": response.status(), "body": response.json::<serde_json::Value>().await.unwrap_or_default()})
+    json!({"status": response.status(), "body": serde_json::from_str::<serde_json::Value>(&response.text().await.unwrap_or_default()).unwrap_or_default()})
 }
 
 /// Lands on the callback page with a real code for `email`, as after the hosted sign-in.

@@ -57,7 +57,8 @@ pub async fn post(path: &str, body: serde_json::Value) -> serde_json::Value {
         .send()
         .await
         .expect("backend reachable");
-    response.json().await.unwrap_or(serde_json::Value::Null)
+    let text = response.text().await.unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
 }
 
 /// A fresh access token for a seeded user, minted by the test controls.
