@@ -82,7 +82,7 @@ pub use yew::{
 };
 
 // The core's items an app uses directly.
-pub use convex_yew_core::authkit::urls::SignInOptions;
+pub use convex_yew_core::authkit::urls::{SignInOptions, SignInState};
 pub use convex_yew_core::authkit::{
     AuthKitConfig, AuthKitError, AuthSnapshot, Claims, RefreshError, Secret, SessionTimeouts, User,
 };

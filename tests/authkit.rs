@@ -68,7 +68,11 @@ async fn the_callback_exchanges_the_code_and_cleans_the_url() {
     assert_eq!(snap.permissions, vec!["numbers:read", "numbers:write"]);
     assert_eq!(snap.feature_flags, vec!["beta-ui"]);
     let redirect = state.borrow().clone().expect("the redirect callback ran");
-    assert_eq!(redirect.state, Some(json!({"returnTo": "/numbers"})));
+    let returned = redirect.state.as_ref().expect("the state came back");
+    assert_eq!(
+        returned.get::<serde_json::Value>().unwrap(),
+        json!({"returnTo": "/numbers"})
+    );
     // The authentication result comes with it, as authkit-js passes it: the session, the
     // access token (redacted in Debug) and its decoded payload.
     assert_eq!(redirect.snapshot, snap);

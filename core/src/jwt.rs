@@ -123,8 +123,9 @@ pub struct TimingClaims {
     pub exp: Option<f64>,
     /// Issuer.
     pub iss: Option<String>,
-    /// Audience: a string or an array of strings, as the token has it.
-    pub aud: Option<serde_json::Value>,
+    /// Audience: the token's `aud` string as one element, or its array of strings (empty when
+    /// absent, `null`, or of another type).
+    pub aud: Vec<String>,
 }
 
 /// Reads a JWT's timing claims, claim by claim (see the module docs). `None` when the token
@@ -135,47 +136,68 @@ pub fn decode_claims(token: &str) -> Option<TimingClaims> {
         iat: r.number("iat"),
         exp: r.number("exp"),
         iss: r.string("iss"),
-        aud: r.raw("aud"),
+        aud: r
+            .typed("aud", |raw| {
+                crate::json::from_str::<String>(raw)
+                    .map(|one| vec![one])
+                    .or_else(|_| crate::json::from_str::<Vec<String>>(raw))
+                    .ok()
+            })
+            .unwrap_or_default(),
     })
 }
 
 /// A token's payload as a JSON object, decoded without verification (the server verifies).
+///
+/// # Errors
+/// [`JwtError`] when the token is not three segments or its payload is not base64url text of
+/// a JSON object.
 pub fn payload(token: &str) -> Result<Map<String, Json>, JwtError> {
-    ClaimReader::new(token).map(|r| r.payload)
+    match crate::json::from_str(&payload_text(token)?) {
+        Ok(Json::Object(payload)) => Ok(payload),
+        _ => Err(JwtError::NotAnObject),
+    }
 }
 
-/// A token's payload, taken claim by claim.
+/// The payload segment's text (base64url-decoded UTF-8).
+fn payload_text(token: &str) -> Result<String, JwtError> {
+    let mut parts = token.split('.');
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(JwtError::Shape);
+    };
+    let bytes = base64::decode_url(payload.trim_end_matches('=')).map_err(|_| JwtError::Base64)?;
+    String::from_utf8(bytes).map_err(|_| JwtError::NotAnObject)
+}
+
+/// A JSON object, taken field by field: each field's text is kept as it stands (checked JSON)
+/// and read with the type the caller expects when it is taken. A key given twice counts once,
+/// with its last value (as `JSON.parse` reads it).
 pub(crate) struct ClaimReader {
-    payload: Map<String, Json>,
+    text: String,
+    /// Each key and the byte range of its value in `text`.
+    fields: Vec<(String, std::ops::Range<usize>)>,
     dropped: Vec<&'static str>,
 }
 
 impl ClaimReader {
     /// Decodes the payload segment (base64url JSON object).
     pub(crate) fn new(token: &str) -> Result<ClaimReader, JwtError> {
-        let mut parts = token.split('.');
-        let (Some(_header), Some(payload), Some(_signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(JwtError::Shape);
-        };
-        let bytes =
-            base64::decode_url(payload.trim_end_matches('=')).map_err(|_| JwtError::Base64)?;
-        match std::str::from_utf8(&bytes).map(crate::json::from_str) {
-            Ok(Ok(Json::Object(payload))) => Ok(ClaimReader {
-                payload,
-                dropped: Vec::new(),
-            }),
-            _ => Err(JwtError::NotAnObject),
-        }
+        ClaimReader::from_text(payload_text(token)?).map_err(|_| JwtError::NotAnObject)
     }
 
-    /// Reads any JSON object field by field the same way (the AuthKit response's user, say).
-    pub(crate) fn from_object(payload: Map<String, Json>) -> ClaimReader {
-        ClaimReader {
-            payload,
+    /// Reads any JSON object text field by field the same way (an AuthKit response, say).
+    ///
+    /// # Errors
+    /// The [`JsonError`](crate::json::JsonError) when `text` is not a JSON object.
+    pub(crate) fn from_text(text: String) -> Result<ClaimReader, crate::json::JsonError> {
+        let fields = crate::json::object_fields(&text)?;
+        Ok(ClaimReader {
+            text,
+            fields,
             dropped: Vec::new(),
-        }
+        })
     }
 
     /// The claims that were present with a type the reader did not expect, in reading order.
@@ -183,14 +205,22 @@ impl ClaimReader {
         &self.dropped
     }
 
-    /// A claim as it is (any JSON but `null`).
-    pub(crate) fn raw(&mut self, name: &'static str) -> Option<Json> {
-        self.payload.remove(name).filter(|v| !v.is_null())
+    /// A claim's JSON text as it stands (any JSON but `null`); taken once.
+    fn raw(&mut self, name: &str) -> Option<&str> {
+        let mut last = None;
+        self.fields.retain(|(key, range)| {
+            if key == name {
+                last = Some(range.clone());
+            }
+            key != name
+        });
+        let raw = &self.text[last?];
+        (raw != "null").then_some(raw)
     }
 
-    fn typed<T>(&mut self, name: &'static str, f: impl FnOnce(Json) -> Option<T>) -> Option<T> {
-        let value = self.raw(name)?;
-        let typed = f(value);
+    /// A claim read by `f` from its JSON text; `None` from `f` drops it (see [`dropped`](Self::dropped)).
+    fn typed<T>(&mut self, name: &'static str, f: impl FnOnce(&str) -> Option<T>) -> Option<T> {
+        let typed = f(self.raw(name)?);
         if typed.is_none() {
             self.dropped.push(name);
         }
@@ -199,45 +229,36 @@ impl ClaimReader {
 
     /// A string claim.
     pub(crate) fn string(&mut self, name: &'static str) -> Option<String> {
-        self.typed(name, |v| match v {
-            Json::String(s) => Some(s),
-            _ => None,
-        })
+        self.typed(name, |raw| crate::json::from_str(raw).ok())
     }
 
     /// A boolean claim.
     pub(crate) fn boolean(&mut self, name: &'static str) -> Option<bool> {
-        self.typed(name, |v| v.as_bool())
+        self.typed(name, |raw| crate::json::from_str(raw).ok())
     }
 
     /// A finite numeric claim (a JSON number: NumericDate claims are never strings).
     pub(crate) fn number(&mut self, name: &'static str) -> Option<f64> {
-        self.typed(name, |v| v.as_f64().filter(|n| n.is_finite()))
+        self.typed(name, |raw| {
+            crate::json::from_str::<f64>(raw)
+                .ok()
+                .filter(|n| n.is_finite())
+        })
     }
 
     /// An array-of-strings claim (one element of another type drops the claim).
     pub(crate) fn strings(&mut self, name: &'static str) -> Option<Vec<String>> {
-        self.typed(name, |v| match v {
-            Json::Array(items) => items
-                .into_iter()
-                .map(|i| match i {
-                    Json::String(s) => Some(s),
-                    _ => None,
-                })
-                .collect(),
-            _ => None,
-        })
+        self.typed(name, |raw| crate::json::from_str(raw).ok())
     }
 
-    /// An object claim, read by `f` (`None` from `f` drops it).
+    /// An object claim, read field by field by `f` (`None` from `f` drops it).
     pub(crate) fn object<T>(
         &mut self,
         name: &'static str,
-        f: impl FnOnce(Map<String, Json>) -> Option<T>,
+        f: impl FnOnce(ClaimReader) -> Option<T>,
     ) -> Option<T> {
-        self.typed(name, |v| match v {
-            Json::Object(o) => f(o),
-            _ => None,
+        self.typed(name, |raw| {
+            ClaimReader::from_text(raw.to_owned()).ok().and_then(f)
         })
     }
 }
@@ -330,6 +351,27 @@ mod tests {
         assert_eq!(decode_claims(&token(b"nope")), None);
     }
 
+    /// A key given twice counts with its last value (as `JSON.parse` and serde_json read it),
+    /// and a number no f64 holds costs only its own claim.
+    #[test]
+    fn duplicate_and_huge_claims() {
+        let mut r = ClaimReader::new(&token(
+            br#"{"sid":5,"sid":"s2","exp":1e400,"iat":100,"aud":"a","org_id":"o","org_id":null}"#,
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.string("sid").as_deref(), Some("s2"));
+        assert_eq!(r.number("exp"), None);
+        assert_eq!(r.number("iat"), Some(100.0));
+        assert_eq!(r.string("org_id"), None);
+        assert_eq!(r.dropped(), ["exp"]);
+        let c = decode_claims(&token(br#"{"aud":"a"}"#)).unwrap();
+        assert_eq!(c.aud, ["a"]);
+        let c = decode_claims(&token(br#"{"aud":[1]}"#)).unwrap();
+        assert!(c.aud.is_empty());
+        assert!(ClaimReader::new(&token(br#"{"a":1} x"#)).is_err());
+        assert!(ClaimReader::new(&token(br#"{"a":}"#)).is_err());
+    }
+
     #[test]
     fn an_odd_claim_is_dropped_alone() {
         let c = decode_claims(&token(
@@ -337,7 +379,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!((c.iat, c.exp, c.iss), (Some(100.0), Some(400.0), None));
-        assert_eq!(c.aud, Some(serde_json::json!(["a"])));
+        assert_eq!(c.aud, ["a"]);
         let mut r = ClaimReader::new(&token(
             br#"{"exp":"soon","iat":true,"sid":null,"roles":["a",5],"sub":"u"}"#,
         ))

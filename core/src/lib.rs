@@ -26,6 +26,7 @@ pub mod json;
 pub mod jwt;
 pub mod pagination;
 pub mod protocol;
+mod sha256;
 pub mod sorted_map;
 pub mod sync;
 pub mod time;
@@ -45,8 +46,8 @@ pub mod codegen_support {
 /// as the client keeps them (not decoded yet). Not part of the API.
 #[doc(hidden)]
 pub fn bench_transition_results(text: &str) -> Vec<value::ResultValue> {
-    match protocol::transition::parse(text) {
-        Ok(protocol::transition::Incoming::Transition(t)) => t
+    match protocol::incoming::parse(text) {
+        Ok(protocol::incoming::Incoming::Transition(t)) => t
             .changes
             .into_iter()
             .filter_map(|c| match c {

@@ -2,18 +2,18 @@
 
 use std::rc::Rc;
 
-use convex_yew_core::authkit::urls::SignInOptions;
+use convex_yew_core::authkit::urls::{SignInOptions, SignInState};
 use convex_yew_core::authkit::{
     AuthKitConfig, AuthSnapshot, Claims, RefreshError, Secret, SessionTimeouts,
 };
-use serde_json::Value as Json;
 
 /// What `on_redirect_callback` receives after a successful sign-in: the app's state and the
 /// authentication result, as authkit-js passes `{ state, ...authenticationResponse }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RedirectParams {
-    /// The `state` passed to `sign_in` (untrusted: check any return URL is same-origin).
-    pub state: Option<Json>,
+    /// The `state` passed to `sign_in` (untrusted: check any return URL is same-origin); read
+    /// it with [`SignInState::get`].
+    pub state: Option<SignInState>,
     /// The session after sign-in (user, organization, role, permissions, impersonator).
     pub snapshot: AuthSnapshot,
     /// The new access token. `Debug` redacts it; never log [`Secret::expose`].

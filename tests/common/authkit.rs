@@ -73,7 +73,9 @@ pub async fn signed_in(email: &str, options: AuthKitOptions) -> AuthKitClient {
     let url = probe
         .sign_in_url(
             &SignInOptions {
-                state: Some(json!({"returnTo": "/numbers"})),
+                state: Some(
+                    convex_yew::SignInState::new(&json!({"returnTo": "/numbers"})).unwrap(),
+                ),
                 ..Default::default()
             },
             false,

@@ -84,12 +84,9 @@ impl Claims {
             permissions: r.strings("permissions").unwrap_or_default(),
             feature_flags: r.strings("feature_flags").unwrap_or_default(),
             act: r.object("act", |mut o| {
-                let sub = match o.remove("sub") {
-                    Some(serde_json::Value::String(s)) => Some(s),
-                    None | Some(serde_json::Value::Null) => None,
-                    Some(_) => return None,
-                };
-                Some(Actor { sub })
+                let sub = o.string("sub");
+                // A `sub` of another type drops the whole `act` claim.
+                o.dropped().is_empty().then_some(Actor { sub })
             }),
             iat: r.number("iat"),
             exp: r.number("exp"),
@@ -108,7 +105,8 @@ impl Claims {
         // Capped at a year: no claim can overflow the clock arithmetic.
         let secs = (exp - iat).min(365.0 * 24.0 * 3600.0);
         Ok(SessionTiming {
-            lifetime: std::time::Duration::from_secs_f64(secs),
+            // Whole milliseconds (the clock's unit); `as` saturates, so no panic path.
+            lifetime: std::time::Duration::from_millis((secs * 1000.0) as u64),
             sid,
         })
     }

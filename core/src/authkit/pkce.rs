@@ -1,7 +1,5 @@
 //! PKCE S256, as authkit-js does it.
-use crate::base64;
-
-use sha2::{Digest, Sha256};
+use crate::{base64, sha256};
 
 /// The verifier from 96 random bytes: base64url without padding, always 128 characters.
 pub fn verifier(random: &[u8; 96]) -> String {
@@ -10,7 +8,7 @@ pub fn verifier(random: &[u8; 96]) -> String {
 
 /// The challenge: base64url(SHA-256(verifier)), 43 characters.
 pub fn challenge(verifier: &str) -> String {
-    base64::encode_url(&Sha256::digest(verifier.as_bytes()))
+    base64::encode_url(&sha256::digest(verifier.as_bytes()))
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! The authenticate response, expiry on the local clock, refresh decisions and failure classes.
 
 use serde::Deserialize;
-use serde_json::Value as Json;
 
 use super::claims::ClaimsError;
 use crate::jwt::ClaimReader;
@@ -93,12 +92,13 @@ impl AuthResponse {
     /// type is dropped alone (read field by field, as the token's claims are).
     pub fn parse(body: &str) -> Result<AuthResponse, RefreshError> {
         let malformed = |what: &str| RefreshError::Malformed(what.to_owned());
-        let object = match crate::json::from_str(body) {
-            Ok(Json::Object(object)) => object,
-            Ok(_) => return Err(malformed("the response is not a JSON object")),
+        let mut r = match ClaimReader::from_text(body.to_owned()) {
+            Ok(r) => r,
+            Err(_) if crate::json::from_str::<serde::de::IgnoredAny>(body).is_ok() => {
+                return Err(malformed("the response is not a JSON object"))
+            }
             Err(e) => return Err(RefreshError::Malformed(e.to_string())),
         };
-        let mut r = ClaimReader::from_object(object);
         let user = r
             .object("user", User::read)
             .ok_or_else(|| malformed("the response has no user with a string `id` and `email`"))?;
@@ -106,8 +106,7 @@ impl AuthResponse {
             .string("access_token")
             .ok_or_else(|| malformed("the response has no string `access_token`"))?;
         let refresh_token = r.string("refresh_token");
-        let impersonator = r.object("impersonator", |o| {
-            let mut r = ClaimReader::from_object(o);
+        let impersonator = r.object("impersonator", |mut r| {
             Some(Impersonator {
                 email: r.string("email")?,
                 reason: r.string("reason"),
@@ -135,8 +134,7 @@ impl AuthResponse {
 
 impl User {
     /// The API's user object, field by field (`None` without a string `id` and `email`).
-    fn read(object: serde_json::Map<String, Json>) -> Option<User> {
-        let mut r = ClaimReader::from_object(object);
+    fn read(mut r: ClaimReader) -> Option<User> {
         Some(User {
             id: r.string("id")?,
             email: r.string("email")?,
@@ -223,13 +221,8 @@ impl RefreshError {
     /// Classifies a non-2xx answer, as authkit-js does (the body's `error` and
     /// `error_description` are kept when it is JSON).
     pub fn from_status(status: u16, body: &str) -> RefreshError {
-        let json: Option<Json> = crate::json::from_str(body).ok();
-        let field = |k: &str| {
-            json.as_ref()
-                .and_then(|j| j.get(k))
-                .and_then(Json::as_str)
-                .map(str::to_owned)
-        };
+        let mut json = ClaimReader::from_text(body.to_owned()).ok();
+        let mut field = |k: &'static str| json.as_mut().and_then(|j| j.string(k));
         let error = field("error").or_else(|| field("code"));
         if matches!(status, 408 | 429 | 500 | 502 | 503 | 504) {
             RefreshError::Transient { status, error }

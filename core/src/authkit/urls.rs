@@ -1,14 +1,73 @@
 //! The authorize and logout URLs, and the callback page.
 
-use serde_json::Value as Json;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use super::config::AuthKitConfig;
+use crate::json::JsonError;
+
+/// The app's `state` through a sign-in: any JSON value, carried to the authorize page and back
+/// to the callback page as JSON text (authkit-js's `state`, any JSON-serialisable value). It
+/// comes back untrusted: check a return URL in it is same-origin before using it.
+///
+/// ```
+/// use convex_yew_core::authkit::urls::SignInState;
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Return { to: String }
+/// let state = SignInState::new(&Return { to: "/docs".into() }).unwrap();
+/// assert_eq!(state.as_json(), r#"{"to":"/docs"}"#);
+/// assert_eq!(state.get::<Return>().unwrap(), Return { to: "/docs".into() });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInState(String);
+
+impl SignInState {
+    /// `value` as JSON text.
+    ///
+    /// # Errors
+    /// [`JsonError`] when `value` has no JSON form (a map with non-string keys, say).
+    pub fn new<T: Serialize + ?Sized>(value: &T) -> Result<SignInState, JsonError> {
+        crate::json::try_to_string(value).map(SignInState)
+    }
+
+    /// The state read as `T` (your own type, or `serde_json::Value` for any JSON).
+    ///
+    /// # Errors
+    /// [`JsonError`] when the state does not have `T`'s shape.
+    pub fn get<T: DeserializeOwned>(&self) -> Result<T, JsonError> {
+        crate::json::from_str(&self.0)
+    }
+
+    /// The JSON text.
+    pub fn as_json(&self) -> &str {
+        &self.0
+    }
+
+    /// JSON text from a callback page; `None` when it is not JSON.
+    fn from_json(text: &str) -> Option<SignInState> {
+        crate::json::from_str::<serde::de::IgnoredAny>(text)
+            .ok()
+            .map(|_| SignInState(text.to_owned()))
+    }
+
+    /// JavaScript's truthiness of the value: authkit-js sends only a truthy `state`.
+    fn truthy(&self) -> bool {
+        match self.0.as_bytes().first() {
+            Some(b'n' | b'f') => false,
+            Some(b'"') => self.0 != r#""""#,
+            Some(b'-' | b'0'..=b'9') => {
+                crate::json::from_str::<f64>(&self.0).is_ok_and(|f| f != 0.0)
+            }
+            _ => true,
+        }
+    }
+}
 
 /// Options of `sign_in` / `sign_up`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SignInOptions {
-    /// Any value; comes back to the app after the redirect (JSON round trip; untrusted).
-    pub state: Option<Json>,
+    /// Any JSON value; comes back to the app after the redirect (untrusted).
+    pub state: Option<SignInState>,
     /// Pre-fills the email field.
     pub login_hint: Option<String>,
     /// Signs into this organization.
@@ -122,8 +181,8 @@ pub fn authorize_url(
             options
                 .state
                 .as_ref()
-                .filter(|s| truthy(s))
-                .map(crate::json::to_string)
+                .filter(|s| s.truthy())
+                .map(|s| s.0.clone())
                 .unwrap_or_default(),
         ),
     ];
@@ -134,16 +193,6 @@ pub fn authorize_url(
         config.base_url(),
         join(&pairs)
     )
-}
-
-fn truthy(v: &Json) -> bool {
-    match v {
-        Json::Null => false,
-        Json::Bool(b) => *b,
-        Json::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Json::String(s) => !s.is_empty(),
-        _ => true,
-    }
 }
 
 /// The logout URL for a session; `return_to` only when given.
@@ -171,8 +220,8 @@ pub fn path_of(url: &str) -> &str {
 pub struct Callback {
     /// The one-time code.
     pub code: String,
-    /// The app's state, parsed from JSON (absent when missing or not JSON).
-    pub state: Option<Json>,
+    /// The app's state (absent when missing or not JSON).
+    pub state: Option<SignInState>,
 }
 
 /// A page is a callback when it has `?code=` and its path is the redirect URI's path (with or
@@ -194,7 +243,7 @@ pub fn callback(config: &AuthKitConfig, pathname: &str, search: &str) -> Option<
     let state = q
         .iter()
         .find(|(k, _)| k == "state")
-        .and_then(|(_, v)| crate::json::from_str(v).ok());
+        .and_then(|(_, v)| SignInState::from_json(v));
     Some(Callback { code, state })
 }
 
@@ -222,6 +271,10 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn state(v: serde_json::Value) -> Option<SignInState> {
+        Some(SignInState::new(&v).unwrap())
+    }
+
     fn config() -> AuthKitConfig {
         AuthKitConfig {
             client_id: "client_01ABC".into(),
@@ -237,7 +290,7 @@ mod tests {
     #[test]
     fn authorize_url_matches_authkit_js() {
         let opts = SignInOptions {
-            state: Some(json!({"returnTo": "/docs"})),
+            state: state(json!({"returnTo": "/docs"})),
             ..Default::default()
         };
         let url = authorize_url(&config(), &opts, "q1w2", true);
@@ -249,7 +302,7 @@ mod tests {
             &config(),
             &SignInOptions {
                 login_hint: Some("a b@c".into()),
-                state: Some(json!(false)),
+                state: state(json!(false)),
                 ..Default::default()
             },
             "x",
@@ -262,7 +315,7 @@ mod tests {
     #[test]
     fn authorize_url_keys_are_sorted_with_every_option() {
         let every = SignInOptions {
-            state: Some(json!("s")),
+            state: state(json!("s")),
             login_hint: Some("l".into()),
             organization_id: Some("o".into()),
             invitation_token: Some("i".into()),
@@ -285,7 +338,11 @@ mod tests {
         let c = config();
         let cb = callback(&c, "/callback/", "?code=abc&state=%7B%22x%22%3A1%7D&keep=1").unwrap();
         assert_eq!(cb.code, "abc");
-        assert_eq!(cb.state, Some(json!({"x": 1})));
+        assert_eq!(cb.state, state(json!({"x": 1})));
+        assert_eq!(
+            cb.state.unwrap().get::<serde_json::Value>().unwrap(),
+            json!({"x": 1})
+        );
         assert_eq!(callback(&c, "/other", "?code=abc"), None);
         assert_eq!(callback(&c, "/callback", "?state=1"), None);
         assert_eq!(
@@ -298,6 +355,32 @@ mod tests {
         assert_eq!(clean_search("?code=abc"), "");
         assert_eq!(path_of("http://127.0.0.1:8080"), "/");
         assert_eq!(form_decode("%zz%4"), "%zz%4");
+    }
+
+    /// A state is sent only when JavaScript would find it truthy, as authkit-js does.
+    #[test]
+    fn only_a_truthy_state_is_sent() {
+        for (value, sent) in [
+            (json!(null), false),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(-0.0), false),
+            (json!(0.0), false),
+            (json!(""), false),
+            (json!(true), true),
+            (json!(1), true),
+            (json!(-0.5), true),
+            (json!("0"), true),
+            (json!([]), true),
+            (json!({}), true),
+        ] {
+            let options = SignInOptions {
+                state: state(value.clone()),
+                ..Default::default()
+            };
+            let url = authorize_url(&config(), &options, "c", false);
+            assert_eq!(url.contains("&state="), sent, "{value}: {url}");
+        }
     }
 
     #[test]

@@ -112,6 +112,23 @@ pub(crate) fn from_str_with<'de, T>(
     Ok(value)
 }
 
+/// An object's keys, each with the byte range of its value's text in `text` (checked as
+/// skipping checks it), in order; only whitespace may follow the object.
+pub(crate) fn object_fields(
+    text: &str,
+) -> Result<Vec<(String, std::ops::Range<usize>)>, JsonError> {
+    let mut fields = Vec::new();
+    let mut d = de::Deserializer::new(text);
+    d.object(&mut |r, key| {
+        let raw = r.raw()?;
+        let start = raw.as_ptr() as usize - text.as_ptr() as usize;
+        fields.push((key.to_owned(), start..start + raw.len()));
+        Ok(())
+    })?;
+    d.end()?;
+    Ok(fields)
+}
+
 /// Writes `value` as compact JSON text. A value serde cannot write as JSON (a map with a
 /// non-string key, a serializer error of its own) writes as far as it got; use
 /// [`try_to_string`] to see the error.

@@ -6,6 +6,7 @@
 
 mod client_message;
 mod error;
+pub(crate) mod incoming;
 mod server_message;
 mod server_parse;
 mod timestamp;

@@ -722,7 +722,8 @@ fn after_secs(now: Instant, secs: f64) -> Instant {
     } else if secs >= MAX_REFRESH_DELAY.as_secs_f64() {
         MAX_REFRESH_DELAY
     } else {
-        Duration::from_secs_f64(secs)
+        // Whole milliseconds (the clock's unit); `as` saturates, so no panic path is built in.
+        Duration::from_millis((secs * 1000.0) as u64)
     };
     now.saturating_add(capped)
 }

@@ -7,8 +7,9 @@ use super::backoff::CloseCause;
 use super::io::RequestId;
 use super::requests::{Answered, RequestKind, Response};
 use super::{Event, SocketId, SyncClient};
-use crate::protocol::transition::{self, Incoming, Transition};
-use crate::protocol::{ProtocolError, ServerMessage};
+use crate::protocol::incoming::{self, Incoming};
+use crate::protocol::transition::Transition;
+use crate::protocol::ProtocolError;
 use crate::sorted_map::SortedMap;
 use crate::time::Instant;
 
@@ -20,12 +21,12 @@ impl SyncClient {
             return;
         }
         self.socket.heard(now);
-        let msg = match transition::parse(text) {
+        let msg = match incoming::parse(text) {
             Ok(Incoming::Transition(t)) => {
                 self.interrupt_chunks();
                 return self.apply_transition(t);
             }
-            Ok(Incoming::Other(m)) => m,
+            Ok(m) => m,
             Err(ProtocolError::Unrecognized(what)) => {
                 // A frame this version does not know (a newer server's message type): the
                 // official client drops it and keeps the socket and any pending chunks.
@@ -38,16 +39,13 @@ impl SyncClient {
         };
         // A Ping between the chunks of a Transition is harmless (the official client handles
         // it before its chunk check); anything else ends the partial Transition.
-        if !matches!(
-            msg,
-            ServerMessage::TransitionChunk { .. } | ServerMessage::Ping
-        ) {
+        if !matches!(msg, Incoming::Chunk { .. } | Incoming::Ping) {
             self.interrupt_chunks();
         }
         match msg {
-            // Transitions take the fast path above.
-            ServerMessage::Transition { .. } | ServerMessage::Ping => {}
-            ServerMessage::TransitionChunk {
+            // Transitions returned above.
+            Incoming::Transition(_) | Incoming::Ping => {}
+            Incoming::Chunk {
                 chunk,
                 part_number,
                 total_parts,
@@ -57,49 +55,31 @@ impl SyncClient {
                 .push(chunk, part_number, total_parts, transition_id)
             {
                 Ok(None) => {}
-                Ok(Some(whole)) => match transition::parse(&whole) {
+                Ok(Some(whole)) => match incoming::parse(&whole) {
                     Ok(Incoming::Transition(t)) => self.apply_transition(t),
                     _ => self.protocol_violation("reassembled chunks are not a Transition".into()),
                 },
                 Err(e) => self.protocol_violation(e.to_string()),
             },
-            ServerMessage::MutationResponse {
-                request_id,
-                success,
-                result,
-                ts,
-                log_lines,
-                error_data,
-            } => self.on_response(Response {
-                kind: RequestKind::Mutation,
-                id: RequestId(request_id),
-                success,
-                result,
-                ts,
-                log_lines,
-                error_data,
+            Incoming::Reply(r) => self.on_response(Response {
+                kind: if r.action {
+                    RequestKind::Action
+                } else {
+                    RequestKind::Mutation
+                },
+                id: RequestId(r.request_id),
+                success: r.success,
+                result: r.result,
+                ts: r.ts,
+                log_lines: r.log_lines,
+                error_data: r.error_data,
             }),
-            ServerMessage::ActionResponse {
-                request_id,
-                success,
-                result,
-                log_lines,
-                error_data,
-            } => self.on_response(Response {
-                kind: RequestKind::Action,
-                id: RequestId(request_id),
-                success,
-                result,
-                ts: None,
-                log_lines,
-                error_data,
-            }),
-            ServerMessage::AuthError {
+            Incoming::AuthError {
                 error,
                 base_version,
                 auth_update_attempted,
             } => self.on_auth_error(error, base_version, auth_update_attempted),
-            ServerMessage::FatalError { error } => {
+            Incoming::FatalError(error) => {
                 let reason: String = format!("FatalError: {error}").chars().take(123).collect();
                 self.events
                     .push_back(Event::ProtocolViolation(reason.clone()));

@@ -1,12 +1,10 @@
 //! The queries the client wants: deduplicated by (canonical path, args), reference counted.
 
-use serde_json::Value as Json;
-
 use crate::protocol::transition::Journal;
 use crate::protocol::udf_path::canonicalize;
 use crate::sorted_map::SortedMap;
+use crate::value::args_to_text;
 use crate::value::ResultValue;
-use crate::value::{args_to_text, args_to_wire};
 use crate::value::{Object, Value};
 
 /// Identifies one subscribed query (the protocol's `queryId`). Ids are never reused.
@@ -16,7 +14,8 @@ pub struct QueryId(pub u32);
 #[derive(Debug)]
 pub(crate) struct LocalQuery {
     pub(crate) path: String,
-    pub(crate) args: Json,
+    /// The encoded argument array (`[{...}]`) as the wire carries it.
+    pub(crate) args: String,
     pub(crate) subscribers: u32,
     pub(crate) journal: Option<String>,
     /// The log lines of the current result.
@@ -35,19 +34,23 @@ pub(crate) struct QuerySet {
 /// are sorted in `Object`, so equal arguments give equal tokens. Written directly, with no JSON
 /// tree: a page mounting 500 subscriptions computes a few tokens for each.
 fn token(path: &str, args: &Object) -> String {
-    let args = args_to_text(args);
+    token_with(path, &args_to_text(args))
+}
+
+/// [`token`] from the arguments' wire text.
+fn token_with(path: &str, args: &str) -> String {
     let mut token = String::with_capacity(path.len() + 1 + args.len());
     token.push_str(path);
     token.push('\u{0}');
-    token.push_str(&args);
+    token.push_str(args);
     token
 }
 
-/// The arguments object of a query, from the one-element array the wire carries.
-pub(crate) fn args_from_wire(wire: &Json) -> Option<Object> {
-    match wire {
-        Json::Array(items) if items.len() == 1 => match Value::from_json(&items[0]) {
-            Ok(Value::Object(o)) => Some(o),
+/// The arguments object of a query, from the one-element array's text the wire carries.
+pub(crate) fn args_from_wire(wire: &str) -> Option<Object> {
+    match Value::from_json_str(wire) {
+        Ok(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
+            Some(Value::Object(o)) => Some(o),
             _ => None,
         },
         _ => None,
@@ -68,7 +71,8 @@ impl QuerySet {
     /// Adds a subscriber; returns the id and whether the query is new.
     pub(crate) fn subscribe(&mut self, path: &str, args: &Object) -> (QueryId, bool) {
         let path = canonicalize(path);
-        let token = token(&path, args);
+        let wire = args_to_text(args);
+        let token = token_with(&path, &wire);
         if let Some(&id) = self.by_token.get(&token) {
             if let Some((_, q)) = self.queries.get_mut(&id) {
                 q.subscribers += 1;
@@ -84,7 +88,7 @@ impl QuerySet {
                 token,
                 LocalQuery {
                     path,
-                    args: args_to_wire(args),
+                    args: wire,
                     subscribers: 1,
                     journal: None,
                     logs: Vec::new(),

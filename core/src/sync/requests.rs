@@ -59,13 +59,14 @@ pub(crate) struct Response {
     pub(crate) kind: RequestKind,
     pub(crate) id: RequestId,
     pub(crate) success: bool,
-    /// The result (on success) or the error message (on failure).
-    pub(crate) result: serde_json::Value,
+    /// The result's JSON text: the encoded value (on success) or the error message (on
+    /// failure, usually a JSON string).
+    pub(crate) result: String,
     /// The commit timestamp of a successful mutation.
     pub(crate) ts: Option<Ts>,
     pub(crate) log_lines: Vec<String>,
-    /// A `ConvexError`'s data.
-    pub(crate) error_data: Option<serde_json::Value>,
+    /// A `ConvexError`'s data as JSON text.
+    pub(crate) error_data: Option<String>,
 }
 
 /// What a response did to its request.
@@ -176,13 +177,13 @@ impl Requests {
             logs.push((source, log_lines));
         }
         let outcome = if success {
-            Value::from_json_owned(result).map_err(FunctionError::MalformedResult)
+            Value::from_json_str(&result).map_err(FunctionError::MalformedResult)
         } else {
             Err(FunctionError::Failed {
-                message: result
-                    .as_str()
-                    .map_or_else(|| crate::json::to_string(&result), str::to_owned),
-                data: error_data.and_then(|d| Value::from_json(&d).ok()),
+                // A message that is not a JSON string (a newer or odd server) reads as its
+                // JSON text.
+                message: crate::json::from_str(&result).unwrap_or(result),
+                data: error_data.and_then(|d| Value::from_json_str(&d).ok()),
             })
         };
         match (kind, outcome, ts) {

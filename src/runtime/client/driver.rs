@@ -244,13 +244,10 @@ fn dispatch(me: &mut Inner, event: Event, callbacks: &mut Vec<Box<dyn FnOnce()>>
         } => {
             let claims = token_claims
                 .map(|c| {
-                    let aud = c
-                        .aud
-                        .map_or("none".into(), |a| convex_yew_core::json::to_string(&a));
                     format!(
-                        " The rejected token has iss={:?}, aud={aud}, exp={:?}; check them \
+                        " The rejected token has iss={:?}, aud={:?}, exp={:?}; check them \
                          against your auth.config.ts providers.",
-                        c.iss, c.exp
+                        c.iss, c.aud, c.exp
                     )
                 })
                 .unwrap_or_default();

@@ -63,7 +63,7 @@ impl AuthKitSession {
 
     fn finish_code_exchange(
         &mut self,
-        state: Option<serde_json::Value>,
+        state: Option<crate::authkit::urls::SignInState>,
         waiters: Waiters,
         result: Result<(AuthResponse, TokenRead), RefreshError>,
     ) -> Vec<TokenWaiter> {

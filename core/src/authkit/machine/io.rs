@@ -1,8 +1,6 @@
 //! What the AuthKit session machine asks of its driver ([`SessionIo`]), what it tells the app
 //! ([`SessionEvent`]), the ids that tie answers to requests, and what a page load tells it.
 
-use serde_json::Value as Json;
-
 use super::super::errors::AuthKitError;
 use super::super::session::RefreshError;
 use crate::time::Instant;
@@ -201,7 +199,7 @@ pub enum SessionEvent {
     /// Sign-in completed on the callback page, with the `state` passed to `sign_in`.
     SignedIn {
         /// The app's state (untrusted).
-        state: Option<Json>,
+        state: Option<crate::authkit::urls::SignInState>,
         /// The new access token (redacted in `Debug`).
         access_token: Secret,
     },

@@ -14,7 +14,9 @@ pub(crate) enum OpKind {
     /// A refresh into another organization.
     Switch { organization: String },
     /// The sign-in callback's code exchange, with the app's state.
-    CodeExchange { state: Option<serde_json::Value> },
+    CodeExchange {
+        state: Option<crate::authkit::urls::SignInState>,
+    },
 }
 
 /// Where the call is. Each step names the id whose answer it waits for, so an answer to

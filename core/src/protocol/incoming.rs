@@ -1,0 +1,677 @@
+//! A server frame as the client reads it, without a JSON tree.
+//!
+//! A Transition takes the one-pass reader in [`transition`](super::transition). Every other
+//! frame (and a Transition that reader does not take: a key given twice) is read field by
+//! field: the frame's keys and the text of their values first (a key given twice counts
+//! once, with its last value, as `JSON.parse` reads it), then each field with the type it
+//! must have. Results and `ConvexError` data stay JSON text until someone reads them.
+//!
+//! The rules are [`ServerMessage::parse`](super::ServerMessage::parse)'s, the parser tools
+//! use: the tests read random frames with both and compare.
+
+use std::ops::Range;
+
+use super::error::ProtocolError;
+use super::server_message::StateVersion;
+use super::timestamp::Ts;
+use super::transition::{self, Change, Journal, Transition};
+use crate::json::JsonError;
+use crate::value::{ResultValue, Value};
+
+/// A server frame as the client reads it.
+#[derive(Debug)]
+pub(crate) enum Incoming {
+    /// A whole Transition.
+    Transition(Transition),
+    /// One slice of a Transition too large for one frame.
+    Chunk {
+        chunk: String,
+        part_number: u32,
+        total_parts: u32,
+        transition_id: String,
+    },
+    /// A `MutationResponse` or an `ActionResponse`.
+    Reply(Reply),
+    /// The identity was rejected.
+    AuthError {
+        error: String,
+        base_version: Option<u32>,
+        auth_update_attempted: Option<bool>,
+    },
+    /// A deterministic client error.
+    FatalError(String),
+    /// Keep-alive.
+    Ping,
+}
+
+/// A `MutationResponse` (with `ts`) or an `ActionResponse`.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) action: bool,
+    pub(crate) request_id: u32,
+    pub(crate) success: bool,
+    /// The result's JSON text: the encoded value on success, the error message (usually a
+    /// JSON string) on failure.
+    pub(crate) result: String,
+    pub(crate) ts: Option<Ts>,
+    pub(crate) log_lines: Vec<String>,
+    /// A `ConvexError`'s data as JSON text (`null` is data too).
+    pub(crate) error_data: Option<String>,
+}
+
+/// Reads one server frame.
+pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
+    if let Some(t) = transition::fast(text) {
+        return t.map(Incoming::Transition);
+    }
+    let unrecognized = ProtocolError::Unrecognized;
+    let mut f = match Fields::read(text) {
+        Ok(f) => f,
+        Err(_) if crate::json::from_str::<serde::de::IgnoredAny>(text).is_ok() => {
+            return Err(unrecognized("not a JSON object".into()));
+        }
+        Err(e) => return Err(unrecognized(e.to_string())),
+    };
+    let Some(kind) = f.take("type").and_then(|t| string(t).ok()) else {
+        return Err(unrecognized("no string `type`".into()));
+    };
+    Ok(match kind.as_str() {
+        "Transition" => Incoming::Transition(whole_transition(&mut f)?),
+        "TransitionChunk" => Incoming::Chunk {
+            chunk: f.string("chunk")?,
+            part_number: f.u32("partNumber")?,
+            total_parts: f.u32("totalParts")?,
+            transition_id: f.string("transitionId")?,
+        },
+        "MutationResponse" | "ActionResponse" => {
+            let action = kind == "ActionResponse";
+            Incoming::Reply(Reply {
+                action,
+                request_id: f.u32("requestId")?,
+                success: f.bool("success")?,
+                result: f.required("result")?.to_owned(),
+                ts: if action { None } else { f.ts("ts")? },
+                log_lines: f.log_lines()?,
+                error_data: f.take("errorData").map(str::to_owned),
+            })
+        }
+        "AuthError" => Incoming::AuthError {
+            error: f.text("error")?,
+            base_version: f.opt(Fields::u32, "baseVersion")?,
+            auth_update_attempted: f.opt(Fields::bool, "authUpdateAttempted")?,
+        },
+        "FatalError" => Incoming::FatalError(f.text("error")?),
+        "Ping" => Incoming::Ping,
+        other => return Err(unrecognized(format!("unknown message type {other:?}"))),
+    })
+}
+
+fn malformed(what: impl Into<String>) -> ProtocolError {
+    ProtocolError::Malformed(what.into())
+}
+
+fn string(raw: &str) -> Result<String, JsonError> {
+    crate::json::from_str_with(raw, |r| r.text())
+}
+
+/// A Transition read field by field (a frame the one-pass reader did not take).
+fn whole_transition(f: &mut Fields<'_>) -> Result<Transition, ProtocolError> {
+    let mut changes = Vec::new();
+    let items = f.take("modifications").unwrap_or("null");
+    crate::json::from_str_with(items, |r| {
+        r.array(&mut |r| {
+            changes.push(r.raw()?);
+            Ok(())
+        })
+    })
+    .map_err(|_| malformed("`modifications` must be an array"))?;
+    let changes = changes
+        .into_iter()
+        .map(modification)
+        .collect::<Result<_, _>>()?;
+    Ok(Transition {
+        start: state_version(f.required("startVersion")?)?,
+        end: state_version(f.required("endVersion")?)?,
+        changes,
+    })
+}
+
+fn state_version(raw: &str) -> Result<StateVersion, ProtocolError> {
+    let mut f = Fields::object(raw, "a StateVersion")?;
+    Ok(StateVersion {
+        query_set: f.u32("querySet")?,
+        identity: f.u32("identity")?,
+        ts: f
+            .ts("ts")?
+            .ok_or_else(|| malformed("StateVersion needs `ts`"))?,
+    })
+}
+
+fn modification(raw: &str) -> Result<Change, ProtocolError> {
+    let mut f = Fields::object(raw, "a modification")?;
+    let kind = f.string("type")?;
+    let query_id = f.u32("queryId")?;
+    match kind.as_str() {
+        "QueryUpdated" => Ok(Change::Updated {
+            query_id,
+            // The official client reads a missing value as `null`.
+            value: ResultValue::from_wire(f.take("value").unwrap_or("null")),
+            log_lines: f.log_lines()?,
+            journal: f.journal()?,
+        }),
+        "QueryFailed" => Ok(Change::Failed {
+            query_id,
+            message: f.text("errorMessage")?,
+            log_lines: f.log_lines()?,
+            journal: f.journal()?,
+            data: f
+                .take("errorData")
+                .and_then(|d| Value::from_json_str(d).ok()),
+        }),
+        "QueryRemoved" => Ok(Change::Removed { query_id }),
+        other => Err(malformed(format!("unknown modification type {other:?}"))),
+    }
+}
+
+/// An object's fields as the text of their values, taken one by one.
+struct Fields<'a> {
+    text: &'a str,
+    fields: Vec<(String, Range<usize>)>,
+}
+
+impl<'a> Fields<'a> {
+    fn read(text: &'a str) -> Result<Fields<'a>, JsonError> {
+        Ok(Fields {
+            text,
+            fields: crate::json::object_fields(text)?,
+        })
+    }
+
+    fn object(raw: &'a str, what: &str) -> Result<Fields<'a>, ProtocolError> {
+        Fields::read(raw).map_err(|_| malformed(format!("{what} must be an object")))
+    }
+
+    /// The value's text, or `None` when the key is absent (its last value when given twice).
+    fn take(&mut self, key: &str) -> Option<&'a str> {
+        let mut last = None;
+        self.fields.retain(|(k, range)| {
+            if k == key {
+                last = Some(range.clone());
+            }
+            k != key
+        });
+        Some(&self.text[last?])
+    }
+
+    /// The value's text, `null` included; absent is an error.
+    fn required(&mut self, key: &str) -> Result<&'a str, ProtocolError> {
+        self.take(key)
+            .ok_or_else(|| malformed(format!("missing `{key}`")))
+    }
+
+    /// `read`, or `None` for an absent or `null` field.
+    fn opt<T>(
+        &mut self,
+        read: fn(&mut Self, &str) -> Result<T, ProtocolError>,
+        key: &str,
+    ) -> Result<Option<T>, ProtocolError> {
+        match self.fields.iter().rev().find(|(k, _)| k == key) {
+            None => Ok(None),
+            Some((_, range)) if &self.text[range.clone()] == "null" => Ok(None),
+            Some(_) => read(self, key).map(Some),
+        }
+    }
+
+    fn u32(&mut self, key: &str) -> Result<u32, ProtocolError> {
+        self.take(key)
+            .and_then(|raw| crate::json::from_str_with(raw, |r| r.u32()).ok())
+            .ok_or_else(|| malformed(format!("`{key}` must be an unsigned 32-bit number")))
+    }
+
+    fn bool(&mut self, key: &str) -> Result<bool, ProtocolError> {
+        self.take(key)
+            .and_then(|raw| crate::json::from_str::<bool>(raw).ok())
+            .ok_or_else(|| malformed(format!("`{key}` must be a boolean")))
+    }
+
+    fn string(&mut self, key: &str) -> Result<String, ProtocolError> {
+        self.take(key)
+            .and_then(|raw| string(raw).ok())
+            .ok_or_else(|| malformed(format!("`{key}` must be a string")))
+    }
+
+    /// A string the official client only prints: absent or `null` reads as empty.
+    fn text(&mut self, key: &str) -> Result<String, ProtocolError> {
+        match self.take(key) {
+            None | Some("null") => Ok(String::new()),
+            Some(raw) => string(raw).map_err(|_| malformed(format!("`{key}` must be a string"))),
+        }
+    }
+
+    /// Absent keeps the journal the client holds; `null` or a string replaces it.
+    fn journal(&mut self) -> Result<Journal, ProtocolError> {
+        match self.take("journal") {
+            None => Ok(Journal::Keep),
+            Some("null") => Ok(Journal::Set(None)),
+            Some(raw) => string(raw)
+                .map(|j| Journal::Set(Some(j)))
+                .map_err(|_| malformed("`journal` must be a string or null")),
+        }
+    }
+
+    fn ts(&mut self, key: &str) -> Result<Option<Ts>, ProtocolError> {
+        match self.take(key) {
+            None | Some("null") => Ok(None),
+            Some(raw) => match string(raw) {
+                Ok(s) => Ts::decode(&s)
+                    .map(Some)
+                    .ok_or_else(|| malformed(format!("`{key}` is not an EncodedTS"))),
+                Err(_) => Err(malformed(format!("`{key}` must be an EncodedTS string"))),
+            },
+        }
+    }
+
+    fn log_lines(&mut self) -> Result<Vec<String>, ProtocolError> {
+        match self.take("logLines") {
+            None | Some("null") => Ok(vec![]),
+            Some(raw) => crate::json::from_str_with(raw, |r| {
+                if raw.starts_with('[') {
+                    transition::strings(r).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .map_err(|_| malformed("`logLines` must hold strings"))?
+            .ok_or_else(|| malformed("`logLines` must be an array")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{ServerMessage, StateModification};
+
+    /// Every frame the full parser reads as a Transition is read as one (the old fast path
+    /// refused a frame with a key given twice, and the client dropped it), with the same
+    /// versions, query ids and kinds; on random frames with nulls, odd types, duplicate and
+    /// unknown keys.
+    #[test]
+    fn fast_path_reads_every_transition_the_full_parser_reads() {
+        let mut random = crate::json::xorshift(0x2545_f491_4f6c_dd1d);
+        let mut next = move |n: u64| random() % n;
+        let pick = |next: &mut dyn FnMut(u64) -> u64, xs: &[&str]| -> String {
+            xs[next(xs.len() as u64) as usize].to_owned()
+        };
+        let version = r#"{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="}"#;
+        let (mut both, mut refused) = (0, 0);
+        for _ in 0..20_000 {
+            let mut changes = Vec::new();
+            for _ in 0..next(4) {
+                let mut fields = vec![
+                    format!(
+                        r#""type":{}"#,
+                        pick(
+                            &mut next,
+                            &[
+                                r#""QueryUpdated""#,
+                                r#""QueryFailed""#,
+                                r#""QueryRemoved""#,
+                                "null",
+                                "5",
+                                r#""Odd""#
+                            ]
+                        )
+                    ),
+                    format!(
+                        r#""queryId":{}"#,
+                        pick(
+                            &mut next,
+                            &[
+                                "0",
+                                "7",
+                                "4294967295",
+                                "4294967296",
+                                "-1",
+                                "1.5",
+                                "null",
+                                r#""3""#
+                            ]
+                        )
+                    ),
+                ];
+                let optional = [
+                    (
+                        r#""value""#,
+                        &[
+                            "null",
+                            "1",
+                            r#"{"a":[1,{"$integer":"AQAAAAAAAAA="}]}"#,
+                            r#""s""#,
+                        ][..],
+                    ),
+                    (r#""errorMessage""#, &["null", r#""boom""#, "5"][..]),
+                    (
+                        r#""logLines""#,
+                        &["null", "[]", r#"["a","b"]"#, "[1]", r#""a""#][..],
+                    ),
+                    (r#""journal""#, &["null", r#""j""#, "5"][..]),
+                    (r#""errorData""#, &["null", r#"{"code":1}"#][..]),
+                    (r#""future""#, &["null", r#"[1,{"x":null}]"#][..]),
+                ];
+                for (key, values) in optional {
+                    for _ in 0..next(3).saturating_sub(0).min(2) {
+                        if next(2) == 0 {
+                            fields.push(format!("{key}:{}", pick(&mut next, values)));
+                        }
+                    }
+                }
+                let i = next(fields.len() as u64) as usize;
+                fields.swap(0, i);
+                changes.push(format!("{{{}}}", fields.join(",")));
+            }
+            let mut top = vec![
+                format!(
+                    r#""type":{}"#,
+                    pick(&mut next, &[r#""Transition""#, r#""Transition""#, "null"])
+                ),
+                format!(
+                    r#""startVersion":{}"#,
+                    pick(
+                        &mut next,
+                        &[
+                            version,
+                            version,
+                            "null",
+                            r#"{"querySet":1,"identity":0}"#,
+                            r#"{"querySet":1,"identity":0,"ts":"%%"}"#
+                        ]
+                    )
+                ),
+                format!(r#""endVersion":{version}"#),
+                format!(r#""modifications":[{}]"#, changes.join(",")),
+            ];
+            if next(3) == 0 {
+                top.push(pick(
+                    &mut next,
+                    &[
+                        r#""clientClockSkew":0"#,
+                        r#""serverTs":{"a":1}"#,
+                        r#""type":"Transition""#,
+                    ],
+                ));
+            }
+            let i = next(top.len() as u64) as usize;
+            top.swap(0, i);
+            let text = format!("{{{}}}", top.join(","));
+            let full = ServerMessage::parse(&text);
+            let fast = parse(&text);
+            if let Ok(ServerMessage::Transition {
+                start_version,
+                end_version,
+                modifications,
+                ..
+            }) = &full
+            {
+                let Ok(Incoming::Transition(t)) = &fast else {
+                    panic!("{text}: the full parser reads a Transition, the fast path {fast:?}");
+                };
+                assert_eq!((t.start, t.end), (*start_version, *end_version), "{text}");
+                let ids = |c: &Change| match c {
+                    Change::Updated { query_id, .. } => (0, *query_id),
+                    Change::Failed { query_id, .. } => (1, *query_id),
+                    Change::Removed { query_id } => (2, *query_id),
+                };
+                let full_ids: Vec<_> = modifications
+                    .iter()
+                    .map(|m| match m {
+                        StateModification::QueryUpdated { query_id, .. } => (0, *query_id),
+                        StateModification::QueryFailed { query_id, .. } => (1, *query_id),
+                        StateModification::QueryRemoved { query_id } => (2, *query_id),
+                    })
+                    .collect();
+                assert_eq!(
+                    t.changes.iter().map(ids).collect::<Vec<_>>(),
+                    full_ids,
+                    "{text}"
+                );
+                both += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        // The generator reaches both outcomes often.
+        assert!(both > 1000 && refused > 1000, "{both} {refused}");
+    }
+
+    #[test]
+    fn null_results_and_errors() {
+        let text = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[
+            {"type":"QueryUpdated","queryId":0,"value":null,"logLines":[],"journal":null},
+            {"type":"QueryUpdated","queryId":1,"value":{"$bytes":"%%"}},
+            {"type":"QueryFailed","queryId":2,"errorMessage":"boom","errorData":null},
+            {"type":"QueryRemoved","queryId":3}]}"#;
+        let Ok(Incoming::Transition(t)) = parse(text) else {
+            panic!()
+        };
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated { value, .. } if value.value() == Ok(&Value::Null)
+        ));
+        assert!(
+            matches!(&t.changes[1], Change::Updated { value, .. } if value.value().is_err()),
+            "a bad value fails only its own readers"
+        );
+        assert!(
+            matches!(
+                &t.changes[2],
+                Change::Failed {
+                    data: Some(Value::Null),
+                    ..
+                }
+            ),
+            "errorData null is a ConvexError payload, as in the official client"
+        );
+        assert!(matches!(&t.changes[3], Change::Removed { query_id: 3 }));
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated {
+                journal: Journal::Set(None),
+                ..
+            }
+        ));
+        assert!(matches!(
+            &t.changes[1],
+            Change::Updated {
+                journal: Journal::Keep,
+                ..
+            }
+        ));
+        // What the official client tolerates: a missing value (null), a missing errorMessage.
+        let missing = r#"{"type":"Transition","startVersion":{"querySet":0,"identity":0,"ts":"AAAAAAAAAAA="},"endVersion":{"querySet":1,"identity":0,"ts":"AQAAAAAAAAA="},"modifications":[{"type":"QueryUpdated","queryId":0},{"type":"QueryFailed","queryId":1}]}"#;
+        let Ok(Incoming::Transition(t)) = parse(missing) else {
+            panic!()
+        };
+        assert!(matches!(
+            &t.changes[0],
+            Change::Updated { value, .. } if value.value() == Ok(&Value::Null)
+        ));
+        assert!(matches!(&t.changes[1], Change::Failed { message, .. } if message.is_empty()));
+        for unknown in ["nope", "[]", "{}", r#"{"type":5}"#, r#"{"type":"Pong"}"#] {
+            assert!(
+                matches!(parse(unknown), Err(ProtocolError::Unrecognized(_))),
+                "{unknown}"
+            );
+        }
+        assert!(matches!(parse(r#"{"type":"Ping"}"#), Ok(Incoming::Ping)));
+    }
+
+    /// Every frame but a Transition is read as `ServerMessage::parse` (the parser tools use)
+    /// reads it: the same outcome (message, malformed, unrecognized) and the same fields, on
+    /// random frames of every type with missing, `null`, odd-typed, duplicate and unknown keys.
+    #[test]
+    fn other_frames_read_as_the_full_parser_reads_them() {
+        let mut random = crate::json::xorshift(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |n: u64| random() % n;
+        let kinds = [
+            r#""MutationResponse""#,
+            r#""ActionResponse""#,
+            r#""TransitionChunk""#,
+            r#""AuthError""#,
+            r#""FatalError""#,
+            r#""Ping""#,
+            r#""Pong""#,
+            "null",
+            "7",
+        ];
+        let fields: [(&str, &[&str]); 14] = [
+            (
+                "requestId",
+                &[
+                    "0",
+                    "7",
+                    "4294967295",
+                    "4294967296",
+                    "-1",
+                    "1.5",
+                    "null",
+                    r#""3""#,
+                ],
+            ),
+            ("success", &["true", "false", "null", "0"]),
+            (
+                "result",
+                &[
+                    "null",
+                    "1",
+                    r#""boom""#,
+                    r#"{"$integer":"AQAAAAAAAAA="}"#,
+                    r#"{"a":[1,2.5]}"#,
+                    r#"{"$bytes":"%%"}"#,
+                ],
+            ),
+            ("ts", &["null", r#""AQAAAAAAAAA=""#, r#""%%""#, "5"]),
+            ("logLines", &["null", "[]", r#"["a","b"]"#, "[1]", r#""a""#]),
+            ("errorData", &["null", r#"{"code":1}"#, "[]"]),
+            ("chunk", &[r#""{\"a\"""#, "null", "5"]),
+            ("partNumber", &["0", "1", "-1", "null"]),
+            ("totalParts", &["2", "0", r#""2""#]),
+            ("transitionId", &[r#""t1""#, "null", "[]"]),
+            ("error", &[r#""bad token""#, "null", "5", r#""""#]),
+            ("baseVersion", &["0", "3", "null", "-2", r#""1""#]),
+            ("authUpdateAttempted", &["true", "false", "null", "1"]),
+            ("future", &["null", r#"[1,{"x":null}]"#]),
+        ];
+        let (mut read, mut refused) = (0, 0);
+        for _ in 0..20_000 {
+            let mut parts = vec![format!(
+                r#""type":{}"#,
+                kinds[next(kinds.len() as u64) as usize]
+            )];
+            for (key, values) in fields {
+                // Absent, once, or (rarely) twice: the last one counts.
+                for _ in 0..[0, 1, 1, 1, 2][next(5) as usize] {
+                    parts.push(format!(
+                        r#""{key}":{}"#,
+                        values[next(values.len() as u64) as usize]
+                    ));
+                }
+            }
+            let i = next(parts.len() as u64) as usize;
+            parts.swap(0, i);
+            let text = format!("{{{}}}", parts.join(","));
+            let full = ServerMessage::parse(&text);
+            let ours = parse(&text);
+            let json = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap();
+            match (&full, &ours) {
+                (Err(ProtocolError::Unrecognized(_)), Err(ProtocolError::Unrecognized(_)))
+                | (Err(ProtocolError::Malformed(_)), Err(ProtocolError::Malformed(_)))
+                | (Ok(ServerMessage::Ping), Ok(Incoming::Ping)) => {}
+                (
+                    Ok(ServerMessage::MutationResponse {
+                        request_id,
+                        success,
+                        result,
+                        ts,
+                        log_lines,
+                        error_data,
+                    }),
+                    Ok(Incoming::Reply(r)),
+                ) => {
+                    assert!(!r.action, "{text}");
+                    assert_eq!(
+                        (r.request_id, r.success, r.ts, &r.log_lines),
+                        (*request_id, *success, *ts, log_lines),
+                        "{text}"
+                    );
+                    assert_eq!(json(&r.result), *result, "{text}");
+                    assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}");
+                }
+                (
+                    Ok(ServerMessage::ActionResponse {
+                        request_id,
+                        success,
+                        result,
+                        log_lines,
+                        error_data,
+                    }),
+                    Ok(Incoming::Reply(r)),
+                ) => {
+                    assert!(r.action && r.ts.is_none(), "{text}");
+                    assert_eq!(
+                        (r.request_id, r.success, &r.log_lines),
+                        (*request_id, *success, log_lines),
+                        "{text}"
+                    );
+                    assert_eq!(json(&r.result), *result, "{text}");
+                    assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}");
+                }
+                (
+                    Ok(ServerMessage::TransitionChunk {
+                        chunk,
+                        part_number,
+                        total_parts,
+                        transition_id,
+                    }),
+                    Ok(Incoming::Chunk {
+                        chunk: c,
+                        part_number: p,
+                        total_parts: t,
+                        transition_id: id,
+                    }),
+                ) => assert_eq!(
+                    (c, p, t, id),
+                    (chunk, part_number, total_parts, transition_id),
+                    "{text}"
+                ),
+                (
+                    Ok(ServerMessage::AuthError {
+                        error,
+                        base_version,
+                        auth_update_attempted,
+                    }),
+                    Ok(Incoming::AuthError {
+                        error: e,
+                        base_version: b,
+                        auth_update_attempted: a,
+                    }),
+                ) => assert_eq!(
+                    (e, b, a),
+                    (error, base_version, auth_update_attempted),
+                    "{text}"
+                ),
+                (Ok(ServerMessage::FatalError { error }), Ok(Incoming::FatalError(e))) => {
+                    assert_eq!(e, error, "{text}")
+                }
+                _ => panic!("{text}: the full parser {full:?}, ours {ours:?}"),
+            }
+            if ours.is_ok() {
+                read += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        // The generator reaches both outcomes often.
+        assert!(read > 1000 && refused > 1000, "{read} {refused}");
+    }
+}
