@@ -47,42 +47,54 @@ impl fmt::Display for Base64Error {
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const URL_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// A byte outside the alphabet in a decoding table.
+const INVALID: u8 = 0xff;
+
+/// Each byte's six bits in `alphabet`, or [`INVALID`].
+const fn table(alphabet: &[u8; 64]) -> [u8; 256] {
+    let mut t = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[alphabet[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+}
+const STANDARD_TABLE: [u8; 256] = table(ALPHABET);
+const URL_TABLE: [u8; 256] = table(URL_ALPHABET);
 
 /// The six bits a symbol stands for, or `None` outside the form's alphabet.
 fn morsel(symbol: u8, form: Form) -> Option<u8> {
-    Some(match (symbol, form) {
-        (b'A'..=b'Z', _) => symbol - b'A',
-        (b'a'..=b'z', _) => symbol - b'a' + 26,
-        (b'0'..=b'9', _) => symbol - b'0' + 52,
-        (b'+', Form::Standard) | (b'-', Form::UrlSafe) => 62,
-        (b'/', Form::Standard) | (b'_', Form::UrlSafe) => 63,
-        _ => return None,
-    })
+    let t = match form {
+        Form::Standard => &STANDARD_TABLE,
+        Form::UrlSafe => &URL_TABLE,
+    };
+    let m = t[usize::from(symbol)];
+    (m != INVALID).then_some(m)
 }
 
 /// Encodes `bytes` in `form`: padded for [`Form::Standard`], unpadded for [`Form::UrlSafe`].
 fn encode_in(bytes: &[u8], form: Form) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    let alphabet = match form {
+        Form::Standard => ALPHABET,
+        Form::UrlSafe => URL_ALPHABET,
+    };
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = (u32::from(chunk[0]) << 16)
             | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
             | u32::from(*chunk.get(2).unwrap_or(&0));
         for i in 0..=chunk.len() {
-            let six = (n >> (18 - 6 * i)) & 63;
-            let symbol = match (ALPHABET[six as usize], form) {
-                (b'+', Form::UrlSafe) => b'-',
-                (b'/', Form::UrlSafe) => b'_',
-                (s, _) => s,
-            };
-            out.push(char::from(symbol));
+            out.push(alphabet[(n >> (18 - 6 * i)) as usize & 63]);
         }
         if form == Form::Standard {
-            for _ in chunk.len()..3 {
-                out.push('=');
-            }
+            out.resize(out.len() + 3 - chunk.len(), b'=');
         }
     }
-    out
+    // Every byte is an ASCII symbol.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Standard base64 with padding, as Convex writes `$bytes`, `$integer`, `$float`.
