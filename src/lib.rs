@@ -87,6 +87,7 @@ pub use convex_yew_core::authkit::{
     AuthKitConfig, AuthKitError, AuthSnapshot, Claims, RefreshError, Secret, SessionTimeouts, User,
 };
 pub use convex_yew_core::convex_auth::ConvexAuthState;
+pub use convex_yew_core::json::JsonError;
 pub use convex_yew_core::pagination::{PaginationStatus, Paginator};
 pub use convex_yew_core::protocol::udf_path::{Action, Mutation, PaginatedQuery, Query};
 pub use convex_yew_core::sync::{ConnectionState, LocalStore, TokenFetch};

@@ -126,13 +126,16 @@ pub struct TimingClaims {
     /// Audience: the token's `aud` string as one element, or its array of strings (empty when
     /// absent, `null`, or of another type).
     pub aud: Vec<String>,
+    /// The claims above that the token has with another type (so a malformed `aud` is told
+    /// apart from a missing one).
+    pub dropped: Vec<&'static str>,
 }
 
 /// Reads a JWT's timing claims, claim by claim (see the module docs). `None` when the token
 /// is not a JWT with a JSON object payload.
 pub fn decode_claims(token: &str) -> Option<TimingClaims> {
     let mut r = ClaimReader::new(token).ok()?;
-    Some(TimingClaims {
+    let mut claims = TimingClaims {
         iat: r.number("iat"),
         exp: r.number("exp"),
         iss: r.string("iss"),
@@ -144,7 +147,10 @@ pub fn decode_claims(token: &str) -> Option<TimingClaims> {
                     .ok()
             })
             .unwrap_or_default(),
-    })
+        dropped: Vec::new(),
+    };
+    claims.dropped = r.dropped().to_vec();
+    Some(claims)
 }
 
 /// A token's payload as a JSON object, decoded without verification (the server verifies).
@@ -368,6 +374,12 @@ mod tests {
         assert_eq!(c.aud, ["a"]);
         let c = decode_claims(&token(br#"{"aud":[1]}"#)).unwrap();
         assert!(c.aud.is_empty());
+        assert_eq!(
+            c.dropped,
+            ["aud"],
+            "a malformed aud is told apart from a missing one"
+        );
+        assert!(decode_claims(&token(b"{}")).unwrap().dropped.is_empty());
         assert!(ClaimReader::new(&token(br#"{"a":1} x"#)).is_err());
         assert!(ClaimReader::new(&token(br#"{"a":}"#)).is_err());
     }

@@ -295,6 +295,35 @@ fn get_all_queries_lists_every_subscription_of_a_function() {
     );
 }
 
+/// Queries are listed with the arguments they were subscribed with, however deep (they are
+/// kept as values, not read back from their wire text, whose reader stops at depth 127).
+#[test]
+fn queries_with_deep_arguments_are_listed_too() {
+    let mut net = Net::connected();
+    let mut deep = Value::Float64(1.0);
+    for _ in 0..130 {
+        deep = Value::Array(vec![deep]);
+    }
+    let deep_args: convex_yew_core::value::Object = [("x".to_string(), deep)].into_iter().collect();
+    net.client.subscribe("numbers:deep", &deep_args);
+    let now = net.now;
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    net.client.mutation_with_optimistic_update(
+        "numbers:add",
+        &args(json!({"value": 1})),
+        now,
+        Box::new(move |store: &mut LocalStore<'_>| {
+            *record.borrow_mut() = store
+                .all("numbers:deep")
+                .into_iter()
+                .map(|(a, _)| a)
+                .collect();
+        }),
+    );
+    assert_eq!(seen.take(), vec![deep_args]);
+}
+
 #[test]
 fn invalid_arguments_apply_no_update() {
     let (mut net, q) = loaded();

@@ -112,6 +112,28 @@ fn frames_that_are_not_messages_are_dropped_without_a_reset() {
     assert!(net.socket.is_some());
 }
 
+/// Frames no JSON tree can hold (a lone surrogate, a number past f64, nesting past 127) are
+/// unreadable, so dropped like any frame that is not JSON: a FatalError or AuthError whose
+/// text is a lone surrogate used to read as malformed and close the socket.
+#[test]
+fn frames_no_json_tree_holds_are_dropped_without_a_reset() {
+    let mut net = Net::connected();
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    for frame in [
+        r#"{"type":"FatalError","error":"\udc00"}"#.to_string(),
+        r#"{"type":"AuthError","error":"\ud800","baseVersion":0}"#.to_string(),
+        r#"{"type":"MutationResponse","requestId":1e400,"success":true,"result":null}"#.to_string(),
+        format!(r#"{{"type":"Ping","future":{deep}}}"#),
+    ] {
+        net.deliver_text(&frame);
+        // At most the one-time notice that such a frame was ignored; never a reset.
+        for v in violations(&mut net) {
+            assert!(v.starts_with("ignored a server frame"), "{frame}: {v}");
+        }
+        assert!(net.socket.is_some() && net.closes.is_empty(), "{frame}");
+    }
+}
+
 /// Fields the official client does not read are ignored wherever they appear, whatever
 /// their type (`clientClockSkew` and `serverTs` included).
 #[test]

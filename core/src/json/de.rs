@@ -530,6 +530,18 @@ impl<'de> Deserializer<'de> {
         self.skip()
     }
 
+    /// Pull reading: one value read in full and dropped, as a JSON tree reads it: strings
+    /// decoded (a lone surrogate is an error), numbers converted (`1e400` is an error).
+    pub(crate) fn check_value(&mut self) -> Result<(), JsonError> {
+        match self.peek() {
+            Some(b'{') => self.object(&mut |r, _| r.check_value()),
+            Some(b'[') => self.array(&mut |r| r.check_value()),
+            Some(b'"') => self.string().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            _ => self.skip(),
+        }
+    }
+
     fn colon(&mut self) -> Result<(), JsonError> {
         if self.peek() != Some(b':') {
             return Err(self.error("expected `:`"));

@@ -112,6 +112,13 @@ pub(crate) fn from_str_with<'de, T>(
     Ok(value)
 }
 
+/// Checks that `text` is one JSON document as a JSON tree reads it, keeping nothing: every
+/// string decoded (a lone surrogate is an error), every number converted (`1e400` is an
+/// error), nesting at most 127 deep. Skipping checks less (it is serde_json's `IgnoredAny`).
+pub(crate) fn validate(text: &str) -> Result<(), JsonError> {
+    from_str_with(text, |d| d.check_value())
+}
+
 /// An object's keys, each with the byte range of its value's text in `text` (checked as
 /// skipping checks it), in order; only whitespace may follow the object.
 pub(crate) fn object_fields(
@@ -171,6 +178,12 @@ mod tests {
         let ours = from_str::<Json>(text).ok();
         let theirs = serde_json::from_str::<Json>(text).ok();
         assert_eq!(ours, theirs, "{text:?}");
+        // The frame check reads exactly what builds a tree.
+        assert_eq!(
+            validate(text).is_ok(),
+            theirs.is_some(),
+            "validate {text:?}"
+        );
     }
 
     #[test]

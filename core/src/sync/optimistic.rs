@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::io::RequestId;
-use super::query_set::{args_from_wire, token_of, QueryId, QueryResult, QuerySet};
+use super::query_set::{token_of, QueryId, QueryResult, QuerySet};
 use crate::protocol::udf_path::{canonicalize, Query};
 use crate::sorted_map::SortedMap;
 use crate::value::{from_value, to_args, to_value, Object, Value, ValueError};
@@ -211,10 +211,8 @@ impl LocalStore<'_> {
             if q.path != path || self.overlay.contains_key(token) {
                 continue;
             }
-            if let Some(args) = args_from_wire(&q.args) {
-                let value = self.results.get(&id).and_then(QueryResult::value);
-                found.insert(token, (args, value));
-            }
+            let value = self.results.get(&id).and_then(QueryResult::value);
+            found.insert(token, (q.args.clone(), value));
         }
         for (token, o) in self.overlay.iter() {
             if o.path == path {

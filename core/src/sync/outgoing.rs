@@ -4,6 +4,7 @@
 //! The frames are written as text around the parts that need escaping (the same JSON as
 //! `ClientMessage::to_text`, which the tests check), so the client never builds a JSON tree.
 
+use super::query_set::wire_args;
 use super::{Io, SyncClient};
 use crate::json::to_string as json;
 use crate::protocol::{AuthTokenType, Ts};
@@ -48,11 +49,11 @@ impl SyncClient {
         {
             let mut modifications = Vec::with_capacity(added.len() + removed.len());
             for q in added {
-                if let Some(local) = self.queries.get(q) {
+                if let (Some(local), Some(token)) = (self.queries.get(q), self.queries.token(q)) {
                     modifications.push(add_text(
                         q.0,
                         &local.path,
-                        &local.args,
+                        wire_args(token),
                         local.journal.as_deref(),
                     ));
                 }

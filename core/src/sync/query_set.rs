@@ -14,8 +14,8 @@ pub struct QueryId(pub u32);
 #[derive(Debug)]
 pub(crate) struct LocalQuery {
     pub(crate) path: String,
-    /// The encoded argument array (`[{...}]`) as the wire carries it.
-    pub(crate) args: String,
+    /// The arguments (optimistic updates list a function's queries with them).
+    pub(crate) args: Object,
     pub(crate) subscribers: u32,
     pub(crate) journal: Option<String>,
     /// The log lines of the current result.
@@ -34,27 +34,17 @@ pub(crate) struct QuerySet {
 /// are sorted in `Object`, so equal arguments give equal tokens. Written directly, with no JSON
 /// tree: a page mounting 500 subscriptions computes a few tokens for each.
 fn token(path: &str, args: &Object) -> String {
-    token_with(path, &args_to_text(args))
-}
-
-/// [`token`] from the arguments' wire text.
-fn token_with(path: &str, args: &str) -> String {
+    let args = args_to_text(args);
     let mut token = String::with_capacity(path.len() + 1 + args.len());
     token.push_str(path);
     token.push('\u{0}');
-    token.push_str(args);
+    token.push_str(&args);
     token
 }
 
-/// The arguments object of a query, from the one-element array's text the wire carries.
-pub(crate) fn args_from_wire(wire: &str) -> Option<Object> {
-    match Value::from_json_str(wire) {
-        Ok(Value::Array(mut items)) if items.len() == 1 => match items.pop() {
-            Some(Value::Object(o)) => Some(o),
-            _ => None,
-        },
-        _ => None,
-    }
+/// The encoded argument array (`[{...}]`) a token ends with (see [`token`]).
+pub(crate) fn wire_args(token: &str) -> &str {
+    token.split_once('\u{0}').map_or("[{}]", |(_, args)| args)
 }
 
 /// The token of a (path, args) pair as the caller wrote them (the path is canonicalised).
@@ -71,8 +61,7 @@ impl QuerySet {
     /// Adds a subscriber; returns the id and whether the query is new.
     pub(crate) fn subscribe(&mut self, path: &str, args: &Object) -> (QueryId, bool) {
         let path = canonicalize(path);
-        let wire = args_to_text(args);
-        let token = token_with(&path, &wire);
+        let token = token(&path, args);
         if let Some(&id) = self.by_token.get(&token) {
             if let Some((_, q)) = self.queries.get_mut(&id) {
                 q.subscribers += 1;
@@ -88,7 +77,7 @@ impl QuerySet {
                 token,
                 LocalQuery {
                     path,
-                    args: wire,
+                    args: args.clone(),
                     subscribers: 1,
                     journal: None,
                     logs: Vec::new(),
