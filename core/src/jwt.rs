@@ -141,10 +141,9 @@ pub fn decode_claims(token: &str) -> Option<TimingClaims> {
         iss: r.string("iss"),
         aud: r
             .typed("aud", |raw| {
-                crate::json::from_str::<String>(raw)
+                crate::json::read_string(raw)
                     .map(|one| vec![one])
-                    .or_else(|_| crate::json::from_str::<Vec<String>>(raw))
-                    .ok()
+                    .or_else(|| crate::json::read_strings(raw))
             })
             .unwrap_or_default(),
         dropped: Vec::new(),
@@ -235,26 +234,24 @@ impl ClaimReader {
 
     /// A string claim.
     pub(crate) fn string(&mut self, name: &'static str) -> Option<String> {
-        self.typed(name, |raw| crate::json::from_str(raw).ok())
+        self.typed(name, crate::json::read_string)
     }
 
     /// A boolean claim.
     pub(crate) fn boolean(&mut self, name: &'static str) -> Option<bool> {
-        self.typed(name, |raw| crate::json::from_str(raw).ok())
+        self.typed(name, crate::json::read_bool)
     }
 
     /// A finite numeric claim (a JSON number: NumericDate claims are never strings).
     pub(crate) fn number(&mut self, name: &'static str) -> Option<f64> {
         self.typed(name, |raw| {
-            crate::json::from_str::<f64>(raw)
-                .ok()
-                .filter(|n| n.is_finite())
+            crate::json::read_f64(raw).filter(|n| n.is_finite())
         })
     }
 
     /// An array-of-strings claim (one element of another type drops the claim).
     pub(crate) fn strings(&mut self, name: &'static str) -> Option<Vec<String>> {
-        self.typed(name, |raw| crate::json::from_str(raw).ok())
+        self.typed(name, crate::json::read_strings)
     }
 
     /// An object claim, read field by field by `f` (`None` from `f` drops it).

@@ -94,7 +94,7 @@ impl AuthResponse {
         let malformed = |what: &str| RefreshError::Malformed(what.to_owned());
         let mut r = match ClaimReader::from_text(body.to_owned()) {
             Ok(r) => r,
-            Err(_) if crate::json::from_str::<serde::de::IgnoredAny>(body).is_ok() => {
+            Err(_) if crate::json::validate(body).is_ok() => {
                 return Err(malformed("the response is not a JSON object"))
             }
             Err(e) => return Err(RefreshError::Malformed(e.to_string())),

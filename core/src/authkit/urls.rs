@@ -45,9 +45,9 @@ impl SignInState {
 
     /// JSON text from a callback page; `None` when it is not JSON.
     fn from_json(text: &str) -> Option<SignInState> {
-        crate::json::from_str::<serde::de::IgnoredAny>(text)
+        crate::json::validate(text)
             .ok()
-            .map(|_| SignInState(text.to_owned()))
+            .map(|()| SignInState(text.to_owned()))
     }
 
     /// JavaScript's truthiness of the value: authkit-js sends only a truthy `state`.
@@ -55,9 +55,7 @@ impl SignInState {
         match self.0.as_bytes().first() {
             Some(b'n' | b'f') => false,
             Some(b'"') => self.0 != r#""""#,
-            Some(b'-' | b'0'..=b'9') => {
-                crate::json::from_str::<f64>(&self.0).is_ok_and(|f| f != 0.0)
-            }
+            Some(b'-' | b'0'..=b'9') => crate::json::read_f64(&self.0).is_some_and(|f| f != 0.0),
             _ => true,
         }
     }

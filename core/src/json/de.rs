@@ -517,6 +517,18 @@ impl<'de> Deserializer<'de> {
         .ok_or_else(|| JsonError::at("expected an integer from 0 to 4294967295", at))
     }
 
+    /// Pull reading: a number as an `f64` (integers converted as serde converts them).
+    pub(crate) fn f64(&mut self) -> Result<f64, JsonError> {
+        if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {
+            return Err(self.error("expected a number"));
+        }
+        Ok(match self.number()? {
+            Number::U64(n) => n as f64,
+            Number::I64(n) => n as f64,
+            Number::F64(f) => f,
+        })
+    }
+
     /// Pull reading: one value's text as it stands, checked.
     pub(crate) fn raw(&mut self) -> Result<&'de str, JsonError> {
         self.peek();

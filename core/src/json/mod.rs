@@ -119,6 +119,38 @@ pub(crate) fn validate(text: &str) -> Result<(), JsonError> {
     from_str_with(text, |d| d.check_value())
 }
 
+/// A JSON string's value (`None` for anything else), read without serde's generated code.
+pub(crate) fn read_string(text: &str) -> Option<String> {
+    from_str_with(text, |d| d.text()).ok()
+}
+
+/// A JSON number as an `f64` (`None` for anything else or one out of range).
+pub(crate) fn read_f64(text: &str) -> Option<f64> {
+    from_str_with(text, |d| d.f64()).ok()
+}
+
+/// A JSON boolean (`None` for anything else).
+pub(crate) fn read_bool(text: &str) -> Option<bool> {
+    match text.trim_matches([' ', '\t', '\n', '\r']) {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
+}
+
+/// A JSON array of strings (`None` for anything else, or one element of another type).
+pub(crate) fn read_strings(text: &str) -> Option<Vec<String>> {
+    from_str_with(text, |d| {
+        let mut items = Vec::new();
+        d.array(&mut |d| {
+            items.push(d.text()?);
+            Ok(())
+        })?;
+        Ok(items)
+    })
+    .ok()
+}
+
 /// An object's keys, each with the byte range of its value's text in `text` (checked as
 /// skipping checks it), in order; only whitespace may follow the object.
 pub(crate) fn object_fields(
@@ -178,6 +210,23 @@ mod tests {
         let ours = from_str::<Json>(text).ok();
         let theirs = serde_json::from_str::<Json>(text).ok();
         assert_eq!(ours, theirs, "{text:?}");
+        // The readers without serde read what serde_json's typed reads read.
+        assert_eq!(
+            read_string(text),
+            serde_json::from_str(text).ok(),
+            "{text:?}"
+        );
+        assert_eq!(
+            read_f64(text).map(f64::to_bits),
+            serde_json::from_str::<f64>(text).ok().map(f64::to_bits),
+            "{text:?}"
+        );
+        assert_eq!(read_bool(text), serde_json::from_str(text).ok(), "{text:?}");
+        assert_eq!(
+            read_strings(text),
+            serde_json::from_str(text).ok(),
+            "{text:?}"
+        );
         // The frame check reads exactly what builds a tree.
         assert_eq!(
             validate(text).is_ok(),

@@ -112,8 +112,8 @@ fn malformed(what: impl Into<String>) -> ProtocolError {
     ProtocolError::Malformed(what.into())
 }
 
-fn string(raw: &str) -> Result<String, JsonError> {
-    crate::json::from_str_with(raw, |r| r.text())
+fn string(raw: &str) -> Result<String, ()> {
+    crate::json::read_string(raw).ok_or(())
 }
 
 /// A Transition read field by field (a frame the one-pass reader did not take).
@@ -232,7 +232,7 @@ impl<'a> Fields<'a> {
 
     fn bool(&mut self, key: &str) -> Result<bool, ProtocolError> {
         self.take(key)
-            .and_then(|raw| crate::json::from_str::<bool>(raw).ok())
+            .and_then(crate::json::read_bool)
             .ok_or_else(|| malformed(format!("`{key}` must be a boolean")))
     }
 

@@ -182,7 +182,7 @@ impl Requests {
             Err(FunctionError::Failed {
                 // A message that is not a JSON string (a newer or odd server) reads as its
                 // JSON text.
-                message: crate::json::from_str(&result).unwrap_or(result),
+                message: crate::json::read_string(&result).unwrap_or(result),
                 data: error_data.and_then(|d| Value::from_json_str(&d).ok()),
             })
         };
