@@ -517,6 +517,16 @@ impl<'de> Deserializer<'de> {
         .ok_or_else(|| JsonError::at("expected an integer from 0 to 4294967295", at))
     }
 
+    /// Pull reading: an array of strings.
+    pub(crate) fn strings(&mut self) -> Result<Vec<String>, JsonError> {
+        let mut items = Vec::new();
+        self.array(&mut |d| {
+            items.push(d.text()?);
+            Ok(())
+        })?;
+        Ok(items)
+    }
+
     /// Pull reading: a number as an `f64` (integers converted as serde converts them).
     pub(crate) fn f64(&mut self) -> Result<f64, JsonError> {
         if !matches!(self.peek(), Some(b'-' | b'0'..=b'9')) {

@@ -140,15 +140,7 @@ pub(crate) fn read_bool(text: &str) -> Option<bool> {
 
 /// A JSON array of strings (`None` for anything else, or one element of another type).
 pub(crate) fn read_strings(text: &str) -> Option<Vec<String>> {
-    from_str_with(text, |d| {
-        let mut items = Vec::new();
-        d.array(&mut |d| {
-            items.push(d.text()?);
-            Ok(())
-        })?;
-        Ok(items)
-    })
-    .ok()
+    from_str_with(text, |d| d.strings()).ok()
 }
 
 /// An object's keys, each with the byte range of its value's text in `text` (checked as

@@ -278,7 +278,7 @@ impl<'a> Fields<'a> {
             None | Some("null") => Ok(vec![]),
             Some(raw) => crate::json::from_str_with(raw, |r| {
                 if raw.starts_with('[') {
-                    transition::strings(r).map(Some)
+                    r.strings().map(Some)
                 } else {
                     Ok(None)
                 }

@@ -97,15 +97,6 @@ fn nullable<'a, T>(
     }
 }
 
-pub(super) fn strings(r: &mut Reader<'_>) -> Result<Vec<String>, JsonError> {
-    let mut lines = Vec::new();
-    r.array(&mut |r| {
-        lines.push(r.text()?);
-        Ok(())
-    })?;
-    Ok(lines)
-}
-
 fn state_version(r: &mut Reader<'_>) -> Result<StateVersion, JsonError> {
     let (mut query_set, mut identity, mut ts, mut keys) = (None, None, None, 0);
     r.object(&mut |r, key| {
@@ -163,7 +154,7 @@ fn change<'a>(r: &mut Reader<'a>) -> Result<RawChange<'a>, JsonError> {
             }
             "logLines" => {
                 seen(&mut keys, 4)?;
-                c.log_lines = nullable(r, strings)?;
+                c.log_lines = nullable(r, |r| r.strings())?;
             }
             "journal" => {
                 seen(&mut keys, 5)?;

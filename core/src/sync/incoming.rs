@@ -4,10 +4,9 @@
 
 use super::auth::Effect;
 use super::backoff::CloseCause;
-use super::io::RequestId;
-use super::requests::{Answered, RequestKind, Response};
+use super::requests::{Answered, RequestKind};
 use super::{Event, SocketId, SyncClient};
-use crate::protocol::incoming::{self, Incoming};
+use crate::protocol::incoming::{self, Incoming, Reply};
 use crate::protocol::transition::Transition;
 use crate::protocol::ProtocolError;
 use crate::sorted_map::SortedMap;
@@ -61,19 +60,7 @@ impl SyncClient {
                 },
                 Err(e) => self.protocol_violation(e.to_string()),
             },
-            Incoming::Reply(r) => self.on_response(Response {
-                kind: if r.action {
-                    RequestKind::Action
-                } else {
-                    RequestKind::Mutation
-                },
-                id: RequestId(r.request_id),
-                success: r.success,
-                result: r.result,
-                ts: r.ts,
-                log_lines: r.log_lines,
-                error_data: r.error_data,
-            }),
+            Incoming::Reply(r) => self.on_response(r),
             Incoming::AuthError {
                 error,
                 base_version,
@@ -173,7 +160,7 @@ impl SyncClient {
         }
     }
 
-    pub(super) fn on_response(&mut self, response: Response) {
+    pub(super) fn on_response(&mut self, response: Reply) {
         let mut logs = Vec::new();
         let answered = self.requests.on_response(response, &mut logs);
         for (source, lines) in logs {

@@ -1,6 +1,7 @@
 //! Mutations and actions in flight.
 
 use super::io::{FunctionError, LogSource, RequestId};
+use crate::protocol::incoming::Reply;
 use crate::protocol::Ts;
 use crate::sorted_map::SortedMap;
 use crate::time::Instant;
@@ -52,21 +53,6 @@ impl Request {
             id.0, self.args
         )
     }
-}
-
-/// A `MutationResponse` or `ActionResponse`, as the server sent it.
-pub(crate) struct Response {
-    pub(crate) kind: RequestKind,
-    pub(crate) id: RequestId,
-    pub(crate) success: bool,
-    /// The result's JSON text: the encoded value (on success) or the error message (on
-    /// failure, usually a JSON string).
-    pub(crate) result: String,
-    /// The commit timestamp of a successful mutation.
-    pub(crate) ts: Option<Ts>,
-    pub(crate) log_lines: Vec<String>,
-    /// A `ConvexError`'s data as JSON text.
-    pub(crate) error_data: Option<String>,
 }
 
 /// What a response did to its request.
@@ -152,18 +138,24 @@ impl Requests {
     /// belong to.
     pub(crate) fn on_response(
         &mut self,
-        response: Response,
+        response: Reply,
         logs: &mut Vec<(LogSource, Vec<String>)>,
     ) -> Option<Answered> {
-        let Response {
-            kind,
-            id,
+        let Reply {
+            action,
+            request_id,
             success,
             result,
             ts,
             log_lines,
             error_data,
         } = response;
+        let kind = if action {
+            RequestKind::Action
+        } else {
+            RequestKind::Mutation
+        };
+        let id = RequestId(request_id);
         let r = self.map.get_mut(&id)?;
         if r.kind != kind || r.status != Status::Requested {
             return None;
