@@ -134,6 +134,40 @@ fn frames_no_json_tree_holds_are_dropped_without_a_reset() {
     }
 }
 
+/// A reply whose result or error data no JSON tree holds (too deep, `1e400`) settles its
+/// request with an error; the full parser's rule (drop the frame) would leave it waiting
+/// forever, and a mutation's optimistic update with it.
+#[test]
+fn a_reply_with_an_undecodable_result_settles_its_request() {
+    use convex_yew_core::sync::FunctionError;
+    let mut net = Net::connected();
+    let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let a = net.client.action("m:act", &args(json!({})), net.now);
+    let m = net.client.mutation("m:add", &args(json!({})), net.now);
+    net.pump();
+    net.deliver_text(&format!(
+        r#"{{"type":"ActionResponse","requestId":{},"success":true,"result":{deep}}}"#,
+        a.0
+    ));
+    net.deliver_text(&format!(
+        r#"{{"type":"MutationResponse","requestId":{},"success":false,"result":"boom","errorData":1e400}}"#,
+        m.0
+    ));
+    let events = net.take_events();
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::ActionSettled { request, result: Err(FunctionError::MalformedResult(_)) } if *request == a)),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(e,
+            Event::MutationSettled { request, result: Err(FunctionError::Failed { message, data: None }) }
+                if *request == m && message == "boom")),
+        "{events:?}"
+    );
+    assert!(net.socket.is_some() && net.closes.is_empty());
+}
+
 /// Fields the official client does not read are ignored wherever they appear, whatever
 /// their type (`clientClockSkew` and `serverTs` included).
 #[test]

@@ -452,6 +452,34 @@ fn a_failed_mutation_with_a_result_that_is_not_a_string_reports_its_json() {
     assert_eq!(message.as_deref(), Some(r#"{"b":[1,2.5,null],"a":"x\"y"}"#));
 }
 
+/// A function path may hold a NUL (nothing refuses one); the ModifyQuerySet frame stays
+/// JSON and keeps every query's arguments.
+#[test]
+fn a_path_with_a_nul_keeps_the_query_set_frame_whole() {
+    let mut net = Net::connected();
+    net.client.subscribe("a\u{0}b:c", &args(json!({"x": 1})));
+    net.client.subscribe("m:ok", &args(json!({"y": 2})));
+    let added: Vec<_> = net
+        .take_sent()
+        .into_iter()
+        .flat_map(|m| match m {
+            ClientMessage::ModifyQuerySet { modifications, .. } => modifications,
+            _ => vec![],
+        })
+        .filter_map(|q| match q {
+            QuerySetModification::Add { udf_path, args, .. } => Some((udf_path, args)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added,
+        vec![
+            ("a\u{0}b:c".to_string(), json!([{"x": 1}])),
+            ("m:ok".to_string(), json!([{"y": 2}]))
+        ]
+    );
+}
+
 #[test]
 fn stray_and_duplicate_responses_are_ignored() {
     let mut net = Net::connected();

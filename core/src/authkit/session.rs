@@ -173,7 +173,8 @@ fn detail(prefix: &str, text: &Option<String>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshError {
-    /// 408, 429 or 5xx: the session is kept and the call can be retried.
+    /// 408, 429, 500, 502, 503 or 504 (authkit-js's retryable set; other 5xx are terminal):
+    /// the session is kept and the call can be retried.
     #[error(
         "AuthKit is unavailable (HTTP {status}{}); the session is kept",
         detail(", ", error)

@@ -43,8 +43,10 @@ impl SignInState {
         &self.0
     }
 
-    /// JSON text from a callback page; `None` when it is not JSON.
+    /// JSON text from a callback page, without the whitespace around it; `None` when it is
+    /// not JSON.
     fn from_json(text: &str) -> Option<SignInState> {
+        let text = text.trim_matches([' ', '\t', '\n', '\r']);
         crate::json::validate(text)
             .ok()
             .map(|()| SignInState(text.to_owned()))
@@ -349,6 +351,14 @@ mod tests {
                 .state,
             None
         );
+        // Whitespace around the state is not part of it: " 0" is 0, falsy, so not sent again.
+        let spaced = callback(&c, "/callback", "?code=abc&state=%200%0A").unwrap();
+        assert_eq!(spaced.state.as_ref().map(SignInState::as_json), Some("0"));
+        let again = SignInOptions {
+            state: spaced.state,
+            ..Default::default()
+        };
+        assert!(!authorize_url(&c, &again, "x", false).contains("state="));
         assert_eq!(clean_search("?code=abc&state=x&keep=1"), "?keep=1");
         assert_eq!(clean_search("?code=abc"), "");
         assert_eq!(path_of("http://127.0.0.1:8080"), "/");

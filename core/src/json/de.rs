@@ -59,7 +59,7 @@ const MAX_DEPTH: u32 = 127;
 pub(crate) struct Deserializer<'de> {
     text: &'de str,
     pos: usize,
-    depth: u32,
+    pub(super) depth: u32,
 }
 
 /// A string as read: borrowed from the text when it had no escapes.

@@ -116,7 +116,16 @@ pub(crate) fn from_str_with<'de, T>(
 /// string decoded (a lone surrogate is an error), every number converted (`1e400` is an
 /// error), nesting at most 127 deep. Skipping checks less (it is serde_json's `IgnoredAny`).
 pub(crate) fn validate(text: &str) -> Result<(), JsonError> {
-    from_str_with(text, |d| d.check_value())
+    validate_at(text, 0)
+}
+
+/// [`validate`] for a value found `depth` levels inside a document (an object's field is one
+/// level in): the nesting limit counts from the document's root, as a JSON tree counts it.
+pub(crate) fn validate_at(text: &str, depth: u32) -> Result<(), JsonError> {
+    let mut d = de::Deserializer::new(text);
+    d.depth = depth;
+    d.check_value()?;
+    d.end()
 }
 
 /// A JSON string's value (`None` for anything else), read without serde's generated code.

@@ -7,10 +7,11 @@
 //! must have. Results and `ConvexError` data stay JSON text until someone reads them.
 //!
 //! The rules are [`ServerMessage::parse`](super::ServerMessage::parse)'s, the parser tools
-//! use: the tests read random frames with both and compare. The one exception is the
-//! one-pass Transition reader's: it checks what it skips as serde_json skips (a lone
-//! surrogate or `1e400` in a query's result fails that query when it is read, as in
-//! convex-js, instead of the whole frame).
+//! use (the tests read random frames with both and compare), with one exception: values kept
+//! as text for later (a query's `value` and `errorData`, a reply's `result` and `errorData`)
+//! are checked only as skipping checks them. A lone surrogate, `1e400` or nesting past 128
+//! levels there fails only that query or request when it is decoded (as convex-js would read
+//! it), where the full parser drops the whole frame and leaves the request waiting forever.
 
 use std::ops::Range;
 
@@ -68,15 +69,28 @@ pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
         return t.map(Incoming::Transition);
     }
     let unrecognized = ProtocolError::Unrecognized;
-    // JSON as a JSON tree reads it (the full parser's rule: a lone surrogate, a number no f64
-    // holds or nesting past 127 anywhere makes the frame unreadable, never malformed).
-    crate::json::validate(text).map_err(|e| unrecognized(e.to_string()))?;
-    let Ok(mut f) = Fields::read(text) else {
-        return Err(unrecognized("not a JSON object".into()));
+    let mut f = match Fields::read(text) {
+        Ok(f) => f,
+        Err(_) if crate::json::validate(text).is_ok() => {
+            return Err(unrecognized("not a JSON object".into()))
+        }
+        Err(e) => return Err(unrecognized(e.to_string())),
     };
-    let Some(kind) = f.take("type").and_then(|t| string(t).ok()) else {
+    let Some(kind) = f.peek("type").and_then(|t| string(t).ok()) else {
+        f.check(&[]).map_err(|e| unrecognized(e.to_string()))?;
         return Err(unrecognized("no string `type`".into()));
     };
+    // JSON as a JSON tree reads it (the full parser's rule: a lone surrogate, a number no f64
+    // holds or nesting past 128 levels makes the frame unreadable, never malformed), except
+    // in the values kept as text for later: a reply's `result` and `errorData` fail only
+    // their request when they are decoded, as a query's value fails only its query.
+    let kept: &[&str] = match kind.as_str() {
+        "MutationResponse" | "ActionResponse" => &["result", "errorData"],
+        "Transition" => &["modifications"],
+        _ => &[],
+    };
+    f.check(kept).map_err(|e| unrecognized(e.to_string()))?;
+    f.take("type");
     Ok(match kind.as_str() {
         "Transition" => Incoming::Transition(whole_transition(&mut f)?),
         "TransitionChunk" => Incoming::Chunk {
@@ -150,7 +164,19 @@ fn state_version(raw: &str) -> Result<StateVersion, ProtocolError> {
 }
 
 fn modification(raw: &str) -> Result<Change, ProtocolError> {
-    let mut f = Fields::object(raw, "a modification")?;
+    let mut f = match Fields::read(raw) {
+        Ok(f) => f,
+        // An element no JSON tree holds makes the frame unreadable; any other non-object is
+        // a malformed Transition.
+        Err(e) if crate::json::validate_at(raw, 2).is_err() => {
+            return Err(ProtocolError::Unrecognized(e.to_string()))
+        }
+        Err(_) => return Err(malformed("a modification must be an object")),
+    };
+    // A modification sits three levels in (frame, `modifications`, the array); its value and
+    // error data are kept as text, as the one-pass reader keeps them.
+    f.check_at(&["value", "errorData"], 3)
+        .map_err(|e| ProtocolError::Unrecognized(e.to_string()))?;
     let kind = f.string("type")?;
     let query_id = f.u32("queryId")?;
     match kind.as_str() {
@@ -191,6 +217,34 @@ impl<'a> Fields<'a> {
 
     fn object(raw: &'a str, what: &str) -> Result<Fields<'a>, ProtocolError> {
         Fields::read(raw).map_err(|_| malformed(format!("{what} must be an object")))
+    }
+
+    /// The value's text without taking it (its last value when given twice).
+    fn peek(&self, key: &str) -> Option<&'a str> {
+        let text = self.text;
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, range)| &text[range.clone()])
+    }
+
+    /// Checks every value but those of `kept` as a JSON tree reads it (see [`validate`]),
+    /// for an object at the document's root.
+    ///
+    /// [`validate`]: crate::json::validate
+    fn check(&self, kept: &[&str]) -> Result<(), JsonError> {
+        self.check_at(kept, 1)
+    }
+
+    /// [`check`](Self::check) for an object whose values are `depth` levels in.
+    fn check_at(&self, kept: &[&str], depth: u32) -> Result<(), JsonError> {
+        for (key, range) in &self.fields {
+            if !kept.contains(&key.as_str()) {
+                crate::json::validate_at(&self.text[range.clone()], depth)?;
+            }
+        }
+        Ok(())
     }
 
     /// The value's text, or `None` when the key is absent (its last value when given twice).
@@ -560,7 +614,7 @@ mod tests {
             ),
             ("ts", &["null", r#""AQAAAAAAAAA=""#, r#""%%""#, "5"]),
             ("logLines", &["null", "[]", r#"["a","b"]"#, "[1]", r#""a""#]),
-            ("errorData", &["null", r#"{"code":1}"#, "[]"]),
+            ("errorData", &["null", r#"{"code":1}"#, "[]", "1e400", deep]),
             ("chunk", &[r#""{\"a\"""#, "null", "5"]),
             ("partNumber", &["0", "1", "-1", "null"]),
             ("totalParts", &["2", "0", r#""2""#]),
@@ -573,26 +627,43 @@ mod tests {
             ("authUpdateAttempted", &["true", "false", "null", "1"]),
             ("future", &["null", r#"[1,{"x":null}]"#, "1e400", deep]),
         ];
+        // A reply's `result` and `errorData` are kept as text: a value no tree holds there
+        // fails only the request when decoded. The full parser reads the frame with such a
+        // value replaced by "odd"; ours must keep the value's text as it stands.
+        let odd = |key: &str, value: &str| {
+            matches!(key, "result" | "errorData")
+                && serde_json::from_str::<serde_json::Value>(value).is_err()
+        };
         let (mut read, mut refused) = (0, 0);
         for _ in 0..20_000 {
-            let mut parts = vec![format!(
-                r#""type":{}"#,
-                kinds[next(kinds.len() as u64) as usize]
-            )];
+            let kind = kinds[next(kinds.len() as u64) as usize];
+            let reply = kind.ends_with(r#"Response""#);
+            let mut parts = vec![(format!(r#""type":{kind}"#), format!(r#""type":{kind}"#))];
             for (key, values) in fields {
                 // Absent, once, or (rarely) twice: the last one counts.
                 for _ in 0..[0, 1, 1, 1, 2][next(5) as usize] {
-                    parts.push(format!(
-                        r#""{key}":{}"#,
-                        values[next(values.len() as u64) as usize]
-                    ));
+                    let value = values[next(values.len() as u64) as usize];
+                    let tame = if reply && odd(key, value) {
+                        r#""odd""#
+                    } else {
+                        value
+                    };
+                    parts.push((format!(r#""{key}":{value}"#), format!(r#""{key}":{tame}"#)));
                 }
             }
             let i = next(parts.len() as u64) as usize;
             parts.swap(0, i);
-            let text = format!("{{{}}}", parts.join(","));
-            let full = ServerMessage::parse(&text);
+            let (texts, tames): (Vec<String>, Vec<String>) = parts.into_iter().unzip();
+            let text = format!("{{{}}}", texts.join(","));
+            let full = ServerMessage::parse(&format!("{{{}}}", tames.join(",")));
             let ours = parse(&text);
+            // The last `result` / `errorData` the frame gives, when it is one no tree holds.
+            let last_odd = |key: &str| {
+                let fields = crate::json::object_fields(&text).ok()?;
+                let (_, range) = fields.iter().rev().find(|(k, _)| k == key)?;
+                let raw = &text[range.clone()];
+                odd(key, raw).then(|| raw.to_owned())
+            };
             let json = |raw: &str| serde_json::from_str::<serde_json::Value>(raw).unwrap();
             match (&full, &ours) {
                 (Err(ProtocolError::Unrecognized(_)), Err(ProtocolError::Unrecognized(_)))
@@ -615,8 +686,16 @@ mod tests {
                         (*request_id, *success, *ts, log_lines),
                         "{text}"
                     );
-                    assert_eq!(json(&r.result), *result, "{text}");
-                    assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}");
+                    match last_odd("result") {
+                        Some(raw) => assert_eq!(r.result, raw, "{text}"),
+                        None => assert_eq!(json(&r.result), *result, "{text}"),
+                    }
+                    match last_odd("errorData") {
+                        Some(raw) => assert_eq!(r.error_data.as_deref(), Some(&*raw), "{text}"),
+                        None => {
+                            assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}")
+                        }
+                    }
                 }
                 (
                     Ok(ServerMessage::ActionResponse {
@@ -634,8 +713,16 @@ mod tests {
                         (*request_id, *success, log_lines),
                         "{text}"
                     );
-                    assert_eq!(json(&r.result), *result, "{text}");
-                    assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}");
+                    match last_odd("result") {
+                        Some(raw) => assert_eq!(r.result, raw, "{text}"),
+                        None => assert_eq!(json(&r.result), *result, "{text}"),
+                    }
+                    match last_odd("errorData") {
+                        Some(raw) => assert_eq!(r.error_data.as_deref(), Some(&*raw), "{text}"),
+                        None => {
+                            assert_eq!(r.error_data.as_deref().map(json), *error_data, "{text}")
+                        }
+                    }
                 }
                 (
                     Ok(ServerMessage::TransitionChunk {

@@ -42,9 +42,10 @@ fn token(path: &str, args: &Object) -> String {
     token
 }
 
-/// The encoded argument array (`[{...}]`) a token ends with (see [`token`]).
+/// The encoded argument array (`[{...}]`) a token ends with (see [`token`]): after the last
+/// NUL, since a path may hold one but JSON text never does (it escapes U+0000).
 pub(crate) fn wire_args(token: &str) -> &str {
-    token.split_once('\u{0}').map_or("[{}]", |(_, args)| args)
+    token.rsplit_once('\u{0}').map_or("[{}]", |(_, args)| args)
 }
 
 /// The token of a (path, args) pair as the caller wrote them (the path is canonicalised).
