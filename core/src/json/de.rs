@@ -7,10 +7,16 @@
 //! a number too large for `f64` is an error; lone surrogates in `\u` escapes, control
 //! characters in strings, trailing commas and trailing text are errors; nesting deeper than
 //! 127 arrays or objects is an error, never a stack overflow.
+//!
+//! [`Deserializer::convex`] reads `convex_encoded_json` instead (see `value::encoded`): a
+//! wrapper object such as `{"$integer": ..}` reaches the visitor as the value it wraps, and
+//! plain numbers as `f64`. That mode is a flag, not a wrapping deserializer, so each typed
+//! target instantiates this reader once.
 
 use serde::de::{self, DeserializeSeed, Visitor};
 
 use super::JsonError;
+use crate::value::{decode_wrapper_content, integral, Value, WrapperContent};
 
 /// Bytes that end a run of plain string content: `"`, `\` and control characters.
 pub(super) static STRING_STOP: [bool; 256] = {
@@ -60,6 +66,8 @@ pub(crate) struct Deserializer<'de> {
     text: &'de str,
     pos: usize,
     pub(super) depth: u32,
+    /// Reads `convex_encoded_json` (see the module docs).
+    convex: bool,
 }
 
 /// A string as read: borrowed from the text when it had no escapes.
@@ -81,7 +89,73 @@ impl<'de> Deserializer<'de> {
             text,
             pos: 0,
             depth: 0,
+            convex: false,
         }
+    }
+
+    /// A reader of `convex_encoded_json`: wrappers arrive as the values they wrap, a plain
+    /// number as an `f64`, and as an `i64` where an integer type asks for an integral one
+    /// within ±2^53.
+    pub(crate) fn convex(text: &'de str) -> Self {
+        Deserializer {
+            convex: true,
+            ..Deserializer::new(text)
+        }
+    }
+
+    /// Convex mode, at a `{`: a wrapper object read whole into the value it holds, or `None`
+    /// with nothing consumed when the object is a document. Only an object whose first key
+    /// starts with `$` is a wrapper; it must have no other key.
+    fn wrapper(&mut self) -> Result<Option<Value>, JsonError> {
+        let start = self.pos;
+        self.pos += 1;
+        // A key starts with `$` only if its first byte is `$` or an escape.
+        let maybe = self.peek() == Some(b'"')
+            && matches!(self.bytes().get(self.pos + 1), Some(b'$' | b'\\'));
+        let key = if maybe { Some(self.string()?) } else { None };
+        let key = match &key {
+            Some(Str::Borrowed(k)) if k.starts_with('$') => *k,
+            Some(Str::Owned(k)) if k.starts_with('$') => k.as_str(),
+            _ => {
+                self.pos = start;
+                return Ok(None);
+            }
+        };
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("recursion limit exceeded"));
+        }
+        self.colon()?;
+        let text;
+        let content = match self.peek() {
+            Some(b'"') => {
+                text = self.string()?;
+                WrapperContent::Str(match &text {
+                    Str::Borrowed(s) => s,
+                    Str::Owned(s) => s,
+                })
+            }
+            Some(b'n') => {
+                self.literal("null")?;
+                WrapperContent::Null
+            }
+            _ => {
+                self.skip()?;
+                WrapperContent::Other
+            }
+        };
+        if self.peek() == Some(b',') {
+            return Err(de::Error::custom(
+                crate::value::ValueError::InvalidFieldName {
+                    name: key.to_owned(),
+                    reason: "starts with '$'",
+                },
+            ));
+        }
+        let value = decode_wrapper_content(key, content).map_err(de::Error::custom)?;
+        self.depth -= 1;
+        self.close(b'}')?;
+        Ok(Some(value))
     }
 
     /// Checks that only whitespace follows the value read.
@@ -573,10 +647,10 @@ impl<'de> Deserializer<'de> {
     }
 }
 
-impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
-    type Error = JsonError;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+impl<'de> Deserializer<'de> {
+    /// `deserialize_any`, and in Convex mode every integer type's read too (`integer`: an
+    /// integral number within ±2^53 arrives as an `i64`).
+    fn any<V: Visitor<'de>>(&mut self, visitor: V, integer: bool) -> Result<V::Value, JsonError> {
         let at = self.pos;
         let value: Result<V::Value, JsonError> = match self.peek() {
             Some(b'"') => match self.string()? {
@@ -594,18 +668,41 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 self.close(b']')?;
                 Ok(value)
             }
-            Some(b'{') => {
-                self.enter()?;
-                let value = visitor.visit_map(Entries {
-                    de: self,
-                    first: true,
-                });
-                self.depth -= 1;
-                let value = value?;
-                self.close(b'}')?;
-                Ok(value)
-            }
+            Some(b'{') => match if self.convex {
+                self.wrapper()
+            } else {
+                Ok(None)
+            } {
+                Err(e) => Err(e),
+                Ok(Some(Value::Int64(i))) => visitor.visit_i64(i),
+                Ok(Some(Value::Float64(f))) => visitor.visit_f64(f),
+                Ok(Some(Value::Bytes(b))) => visitor.visit_byte_buf(b),
+                Ok(Some(_)) => visitor.visit_unit(),
+                Ok(None) => {
+                    self.enter()?;
+                    let value = visitor.visit_map(Entries {
+                        de: self,
+                        first: true,
+                    });
+                    self.depth -= 1;
+                    let value = value?;
+                    self.close(b'}')?;
+                    Ok(value)
+                }
+            },
             Some(b'-' | b'0'..=b'9') => match self.number()? {
+                // Convex: a JSON number is a float64, whatever its spelling.
+                n if self.convex => {
+                    let f = match n {
+                        Number::U64(n) => n as f64,
+                        Number::I64(n) => n as f64,
+                        Number::F64(f) => f,
+                    };
+                    match integral(f).filter(|_| integer) {
+                        Some(i) => visitor.visit_i64(i),
+                        None => visitor.visit_f64(f),
+                    }
+                }
                 Number::U64(n) => visitor.visit_u64(n),
                 Number::I64(n) => visitor.visit_i64(n),
                 Number::F64(f) => visitor.visit_f64(f),
@@ -628,6 +725,25 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
         // A visitor's own error (a wrong type, a missing field) gets the value's position.
         value.map_err(|e| e.or_at(at))
     }
+}
+
+/// Integer reads: plain JSON reads them as `deserialize_any` does; Convex mode reads an
+/// integral number within ±2^53 as an `i64` (the rule `value::from_value` follows).
+macro_rules! integers {
+    ($($method:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+            let convex = self.convex;
+            self.any(visitor, convex)
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
+    type Error = JsonError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        self.any(visitor, false)
+    }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
         if self.peek() == Some(b'n') {
@@ -637,7 +753,6 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
             visitor.visit_some(self)
         }
     }
-
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
         _name: &'static str,
@@ -678,12 +793,19 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        if self.convex {
+            return self.any(visitor, true);
+        }
         self.wide(visitor, true)
     }
 
     /// An `f32` rounded once from the text (through `f64` it would round twice), as
     /// serde_json reads it; too large for an `f32` is an error.
+    /// In Convex mode an `f32` is the float64 read, narrowed.
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        if self.convex {
+            return self.any(visitor, false);
+        }
         let Some((start, text)) = self.number_slice()? else {
             return de::Deserializer::deserialize_any(self, visitor);
         };
@@ -694,11 +816,25 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
+        if self.convex {
+            return self.any(visitor, true);
+        }
         self.wide(visitor, false)
     }
 
+    integers!(
+        deserialize_i8,
+        deserialize_i16,
+        deserialize_i32,
+        deserialize_i64,
+        deserialize_u8,
+        deserialize_u16,
+        deserialize_u32,
+        deserialize_u64
+    );
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 u8 u16 u32 u64 f64 char str string
+        bool f64 char str string
         bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
     }
 }

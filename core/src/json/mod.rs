@@ -100,14 +100,23 @@ pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, JsonError
     Ok(value)
 }
 
-/// Reads JSON text with a caller's deserializer wrapper (the Convex value reader wraps it to
-/// see `$integer` and friends); only whitespace may follow the value.
+/// Reads JSON text with a caller's pull reader (see [`de::Deserializer::object`]); only
+/// whitespace may follow the value.
 pub(crate) fn from_str_with<'de, T>(
     text: &'de str,
     read: impl FnOnce(&mut de::Deserializer<'de>) -> Result<T, JsonError>,
 ) -> Result<T, JsonError> {
     let mut d = de::Deserializer::new(text);
     let value = read(&mut d)?;
+    d.end()?;
+    Ok(value)
+}
+
+/// Reads `convex_encoded_json` text (the reader's Convex mode: wrappers arrive as the values
+/// they hold, plain numbers as float64s); only whitespace may follow the value.
+pub(crate) fn from_convex_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
+    let mut d = de::Deserializer::convex(text);
+    let value = T::deserialize(&mut d)?;
     d.end()?;
     Ok(value)
 }

@@ -217,7 +217,7 @@ pub enum ValueError {
 }
 
 /// Integral floats within ±2^53 read as integers (both typed decoders use this rule).
-pub(super) fn integral(f: f64) -> Option<i64> {
+pub(crate) fn integral(f: f64) -> Option<i64> {
     (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
