@@ -16,7 +16,6 @@
 use serde::de::{self, DeserializeSeed, Visitor};
 
 use super::JsonError;
-use crate::value::{decode_wrapper_content, integral, Value, WrapperContent};
 
 /// Bytes that end a run of plain string content: `"`, `\` and control characters.
 pub(super) static STRING_STOP: [bool; 256] = {
@@ -66,8 +65,34 @@ pub(crate) struct Deserializer<'de> {
     text: &'de str,
     pos: usize,
     pub(super) depth: u32,
-    /// Reads `convex_encoded_json` (see the module docs).
-    convex: bool,
+    /// Reads `convex_encoded_json` with this wrapper decoder (see the module docs).
+    convex: Option<WrapperReader>,
+}
+
+/// A Convex wrapper object's content: `{"$integer": "..."}` holds a string.
+#[derive(Clone, Copy)]
+pub(crate) enum WrapperContent<'a> {
+    Str(&'a str),
+    Null,
+    Other,
+}
+
+/// What a wrapper object holds, as a visitor receives it.
+pub(crate) enum Wrapped {
+    Int64(i64),
+    Float64(f64),
+    Bytes(Vec<u8>),
+    Null,
+}
+
+/// Decodes a wrapper object from its `$` key and content (the `value` module's rules); the
+/// error is a message.
+pub(crate) type WrapperReader = fn(&str, WrapperContent<'_>) -> Result<Wrapped, String>;
+
+/// An `f64` that is an integer within ±2^53, as an `i64`: the numbers an integer type reads
+/// from a Convex float64.
+pub(crate) fn integral(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
 }
 
 /// A string as read: borrowed from the text when it had no escapes.
@@ -89,16 +114,16 @@ impl<'de> Deserializer<'de> {
             text,
             pos: 0,
             depth: 0,
-            convex: false,
+            convex: None,
         }
     }
 
     /// A reader of `convex_encoded_json`: wrappers arrive as the values they wrap, a plain
     /// number as an `f64`, and as an `i64` where an integer type asks for an integral one
     /// within ±2^53.
-    pub(crate) fn convex(text: &'de str) -> Self {
+    pub(crate) fn convex(text: &'de str, wrappers: WrapperReader) -> Self {
         Deserializer {
-            convex: true,
+            convex: Some(wrappers),
             ..Deserializer::new(text)
         }
     }
@@ -106,7 +131,7 @@ impl<'de> Deserializer<'de> {
     /// Convex mode, at a `{`: a wrapper object read whole into the value it holds, or `None`
     /// with nothing consumed when the object is a document. Only an object whose first key
     /// starts with `$` is a wrapper; it must have no other key.
-    fn wrapper(&mut self) -> Result<Option<Value>, JsonError> {
+    fn wrapper(&mut self, read: WrapperReader) -> Result<Option<Wrapped>, JsonError> {
         let start = self.pos;
         self.pos += 1;
         // A key starts with `$` only if its first byte is `$` or an escape.
@@ -145,14 +170,12 @@ impl<'de> Deserializer<'de> {
             }
         };
         if self.peek() == Some(b',') {
-            return Err(de::Error::custom(
-                crate::value::ValueError::InvalidFieldName {
-                    name: key.to_owned(),
-                    reason: "starts with '$'",
-                },
-            ));
+            // The message `ValueError::InvalidFieldName` gives.
+            return Err(de::Error::custom(format_args!(
+                "invalid field name \"{key}\": starts with '$'"
+            )));
         }
-        let value = decode_wrapper_content(key, content).map_err(de::Error::custom)?;
+        let value = read(key, content).map_err(de::Error::custom)?;
         self.depth -= 1;
         self.close(b'}')?;
         Ok(Some(value))
@@ -668,16 +691,12 @@ impl<'de> Deserializer<'de> {
                 self.close(b']')?;
                 Ok(value)
             }
-            Some(b'{') => match if self.convex {
-                self.wrapper()
-            } else {
-                Ok(None)
-            } {
+            Some(b'{') => match self.convex.map_or(Ok(None), |read| self.wrapper(read)) {
                 Err(e) => Err(e),
-                Ok(Some(Value::Int64(i))) => visitor.visit_i64(i),
-                Ok(Some(Value::Float64(f))) => visitor.visit_f64(f),
-                Ok(Some(Value::Bytes(b))) => visitor.visit_byte_buf(b),
-                Ok(Some(_)) => visitor.visit_unit(),
+                Ok(Some(Wrapped::Int64(i))) => visitor.visit_i64(i),
+                Ok(Some(Wrapped::Float64(f))) => visitor.visit_f64(f),
+                Ok(Some(Wrapped::Bytes(b))) => visitor.visit_byte_buf(b),
+                Ok(Some(Wrapped::Null)) => visitor.visit_unit(),
                 Ok(None) => {
                     self.enter()?;
                     let value = visitor.visit_map(Entries {
@@ -692,7 +711,7 @@ impl<'de> Deserializer<'de> {
             },
             Some(b'-' | b'0'..=b'9') => match self.number()? {
                 // Convex: a JSON number is a float64, whatever its spelling.
-                n if self.convex => {
+                n if self.convex.is_some() => {
                     let f = match n {
                         Number::U64(n) => n as f64,
                         Number::I64(n) => n as f64,
@@ -732,7 +751,7 @@ impl<'de> Deserializer<'de> {
 macro_rules! integers {
     ($($method:ident),*) => {$(
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-            let convex = self.convex;
+            let convex = self.convex.is_some();
             self.any(visitor, convex)
         }
     )*};
@@ -793,7 +812,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        if self.convex {
+        if self.convex.is_some() {
             return self.any(visitor, true);
         }
         self.wide(visitor, true)
@@ -803,7 +822,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     /// serde_json reads it; too large for an `f32` is an error.
     /// In Convex mode an `f32` is the float64 read, narrowed.
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        if self.convex {
+        if self.convex.is_some() {
             return self.any(visitor, false);
         }
         let Some((start, text)) = self.number_slice()? else {
@@ -816,7 +835,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        if self.convex {
+        if self.convex.is_some() {
             return self.any(visitor, true);
         }
         self.wide(visitor, false)

@@ -16,6 +16,7 @@
 //! ```
 
 mod de;
+pub(crate) use de::{integral, Wrapped, WrapperContent, WrapperReader};
 mod float;
 mod ser;
 
@@ -114,8 +115,11 @@ pub(crate) fn from_str_with<'de, T>(
 
 /// Reads `convex_encoded_json` text (the reader's Convex mode: wrappers arrive as the values
 /// they hold, plain numbers as float64s); only whitespace may follow the value.
-pub(crate) fn from_convex_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, JsonError> {
-    let mut d = de::Deserializer::convex(text);
+pub(crate) fn from_convex_str<T: serde::de::DeserializeOwned>(
+    text: &str,
+    wrappers: WrapperReader,
+) -> Result<T, JsonError> {
+    let mut d = de::Deserializer::convex(text, wrappers);
     let value = T::deserialize(&mut d)?;
     d.end()?;
     Ok(value)

@@ -13,7 +13,9 @@
 
 use serde::de::DeserializeOwned;
 
+use super::json::decode_wrapper_content;
 use super::model::{Value, ValueError};
+use crate::json::{Wrapped, WrapperContent};
 
 /// Decodes `convex_encoded_json` text into any `DeserializeOwned` type.
 ///
@@ -26,7 +28,18 @@ use super::model::{Value, ValueError};
 /// assert!(from_encoded_json::<Doc>(r#"{"count":{"$integer":"%%"}}"#).is_err());
 /// ```
 pub fn from_encoded_json<T: DeserializeOwned>(text: &str) -> Result<T, ValueError> {
-    crate::json::from_convex_str(text).map_err(|e| ValueError::Serde(e.to_string()))
+    crate::json::from_convex_str(text, read_wrapper).map_err(|e| ValueError::Serde(e.to_string()))
+}
+
+/// The JSON reader's view of a wrapper object, decoded by the value model's rules.
+fn read_wrapper(key: &str, content: WrapperContent<'_>) -> Result<Wrapped, String> {
+    match decode_wrapper_content(key, content) {
+        Ok(Value::Int64(i)) => Ok(Wrapped::Int64(i)),
+        Ok(Value::Float64(f)) => Ok(Wrapped::Float64(f)),
+        Ok(Value::Bytes(b)) => Ok(Wrapped::Bytes(b)),
+        Ok(_) => Ok(Wrapped::Null),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 impl Value {

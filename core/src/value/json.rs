@@ -10,6 +10,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
 use super::model::{validate_field_name, Object, Value, ValueError};
+use crate::json::WrapperContent;
 
 /// The largest integer a JS `number` holds exactly (2^53).
 const MAX_SAFE: f64 = 9_007_199_254_740_992.0;
@@ -118,14 +119,6 @@ fn float_to_json(f: f64) -> Json {
         return Json::Number(Number::from(f as i64));
     }
     Number::from_f64(f).map_or(Json::Null, Json::Number)
-}
-
-/// What a wrapper object holds: `{"$integer": "..."}` holds a string.
-#[derive(Clone, Copy)]
-pub(crate) enum WrapperContent<'a> {
-    Str(&'a str),
-    Null,
-    Other,
 }
 
 impl<'a> From<&'a Json> for WrapperContent<'a> {

@@ -27,8 +27,6 @@ pub use self::serde::{from_value, to_args, to_value};
 pub use compare::compare_values;
 pub use encoded::from_encoded_json;
 pub use json::{args_to_text, args_to_wire};
-pub(crate) use json::{decode_wrapper_content, WrapperContent};
-pub(crate) use model::integral;
 pub use model::{validate_field_name, validate_object, Object, Value, ValueError};
 pub use result_value::ResultValue;
 pub use typed::{Bytes, Id, TableName};

@@ -216,11 +216,6 @@ pub enum ValueError {
     Serde(String),
 }
 
-/// Integral floats within ±2^53 read as integers (both typed decoders use this rule).
-pub(crate) fn integral(f: f64) -> Option<i64> {
-    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0).then_some(f as i64)
-}
-
 /// Calls `$m!` with every integer method of serde's `Deserializer`: the two typed decoders
 /// (`encoded.rs` and `serde.rs`) read integers by the same rule, over the same list.
 macro_rules! with_integer_methods {

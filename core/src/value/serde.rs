@@ -27,7 +27,8 @@
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
 
-use super::model::{integral, with_integer_methods, Object, Value, ValueError};
+use super::model::{with_integer_methods, Object, Value, ValueError};
+use crate::json::integral;
 
 /// Converts any `Serialize` type into a Convex [`Value`].
 ///
