@@ -7,7 +7,7 @@ use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
 
 /// Why a deployment URL was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeploymentUrlError {
     /// Not `http://` or `https://`.
@@ -27,13 +27,13 @@ pub enum DeploymentUrlError {
 /// threw); the underlying cause (a value that did not encode or decode, a refused URL, a
 /// malformed page) is its `source()`, as in reqwest, so a reporter that walks the chain
 /// prints it once. [`report`] gives the whole chain on one line.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[error(transparent)]
 pub struct ClientError {
     kind: Kind,
 }
 
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 enum Kind {
     #[error("{path}: {message}")]
     Function {
@@ -228,3 +228,5 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     }
     line
 }
+
+debug_as_message!(DeploymentUrlError, ClientError, Kind);

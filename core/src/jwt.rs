@@ -9,7 +9,7 @@ use crate::base64;
 use serde_json::{Map, Value as Json};
 
 /// Why a token's payload could not be read at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwtError {
     /// Not three dot-separated parts.
@@ -265,6 +265,8 @@ impl ClaimReader {
         })
     }
 }
+
+debug_as_message!(JwtError);
 
 #[cfg(test)]
 mod tests {

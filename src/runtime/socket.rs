@@ -24,7 +24,7 @@ pub enum SocketEvent {
 }
 
 /// Why a socket could not be created or written to.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SocketError {
     /// The browser refused the URL.
@@ -108,3 +108,5 @@ pub(crate) fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
         })
         .unwrap_or_else(|| format!("{e:?}"))
 }
+
+debug_as_message!(SocketError);

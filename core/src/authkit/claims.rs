@@ -41,7 +41,7 @@ pub struct Actor {
 }
 
 /// Why a token's claims cannot serve a session.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClaimsError {
     /// Not a JWT with a JSON object payload.
@@ -111,6 +111,8 @@ impl Claims {
         })
     }
 }
+
+debug_as_message!(ClaimsError);
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ pub struct AuthKitConfig {
 }
 
 /// A configuration that cannot work.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No client id.
@@ -103,6 +103,8 @@ pub(crate) const LEGACY_KEYS: (&str, &str) = ("workos:refresh-token", "workos_or
 pub fn default_dev_mode(hostname: &str) -> bool {
     hostname == "localhost" || hostname == "127.0.0.1"
 }
+
+debug_as_message!(ConfigError);
 
 #[cfg(test)]
 mod tests {

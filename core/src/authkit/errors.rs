@@ -10,7 +10,7 @@ use super::session::RefreshError;
 /// refused), and the cases are AuthKit's own and few; Convex errors are many, carry the
 /// server's data, and grow with the server, so they stay behind queries (reqwest's style).
 /// Both name the kind in `Display` and give the cause through `source()`.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthKitError {
     /// The configuration cannot work.
@@ -61,3 +61,5 @@ impl AuthKitError {
         matches!(self, AuthKitError::Refresh(e) if e.is_transient())
     }
 }
+
+debug_as_message!(AuthKitError);

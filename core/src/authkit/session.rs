@@ -170,7 +170,7 @@ fn detail(prefix: &str, text: &Option<String>) -> String {
 }
 
 /// Why a refresh (or code exchange) failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshError {
     /// 408, 429, 500, 502, 503 or 504 (authkit-js's retryable set; other 5xx are terminal):
@@ -273,9 +273,23 @@ pub(crate) fn after_failure(
     }
 }
 
+debug_as_message!(RefreshError);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Error types print their name and message as `Debug` (what an `unwrap` shows), not
+    /// their fields.
+    #[test]
+    fn errors_debug_as_name_and_message() {
+        let e = RefreshError::from_status(400, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(format!("{e:?}"), format!("RefreshError({e})"));
+        let v = crate::value::ValueError::UnsupportedWrapper("$x".into());
+        assert_eq!(format!("{v:?}"), format!("ValueError({v})"));
+        let a = crate::authkit::AuthKitError::Refresh(e.clone());
+        assert_eq!(format!("{a:?}"), format!("AuthKitError({a})"));
+    }
 
     #[test]
     fn classification_and_decisions() {

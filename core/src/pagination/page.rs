@@ -125,7 +125,7 @@ pub(crate) fn is_invalid_cursor(message: &str, data: Option<&Value>) -> bool {
 }
 
 /// Why a paginated view cannot be shown.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PaginationError {
     /// A page query threw.
@@ -140,3 +140,5 @@ pub enum PaginationError {
     #[error("the query did not return a page: {0}")]
     MalformedPage(String),
 }
+
+debug_as_message!(PaginationError);

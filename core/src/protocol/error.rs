@@ -1,7 +1,7 @@
 //! [`ProtocolError`]: a server frame the client could not understand.
 
 /// A server frame that could not be understood.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ProtocolError {
     /// A known message whose fields do not fit the protocol.
@@ -13,3 +13,5 @@ pub enum ProtocolError {
     #[error("unrecognized server message: {0}")]
     Unrecognized(String),
 }
+
+debug_as_message!(ProtocolError);

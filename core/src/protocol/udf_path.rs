@@ -22,7 +22,7 @@ pub fn canonicalize(path: &str) -> String {
 }
 
 /// Why a function path is not one the backend accepts.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UdfPathError {
     /// The module part is empty or not a relative path of plain components.
@@ -164,6 +164,8 @@ function_ref!(
     Action,
     "action"
 );
+
+debug_as_message!(UdfPathError);
 
 #[cfg(test)]
 mod tests {

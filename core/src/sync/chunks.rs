@@ -1,7 +1,7 @@
 //! Reassembly of `TransitionChunk`s into one Transition.
 
 /// Why a chunk was rejected (the buffer is dropped).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum ChunkError {
     /// `partNumber` outside `[0, totalParts)` or `totalParts == 0`.
     #[error("chunk part {part} of {total} is out of range")]
@@ -114,6 +114,8 @@ impl ChunkBuffer {
         Ok(None)
     }
 }
+
+debug_as_message!(ChunkError);
 
 #[cfg(test)]
 mod tests {

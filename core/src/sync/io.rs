@@ -81,7 +81,7 @@ impl std::fmt::Debug for Io {
 }
 
 /// Why a mutation, action or query failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FunctionError {
     /// The function ran and threw. `data` is set when it threw a `ConvexError`.
@@ -240,3 +240,5 @@ pub struct ConnectionState {
     /// Subscribed queries.
     pub subscribed_queries: usize,
 }
+
+debug_as_message!(FunctionError);

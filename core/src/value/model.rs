@@ -180,7 +180,7 @@ impl From<Object> for Value {
 }
 
 /// Why a value could not be encoded, decoded or converted.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValueError {
     /// An object key breaks Convex's field-name rules.
@@ -235,3 +235,5 @@ macro_rules! with_integer_methods {
     };
 }
 pub(super) use with_integer_methods;
+
+debug_as_message!(ValueError);
