@@ -1,5 +1,6 @@
 //! The error type of the public API: opaque, with `is_*` queries (in the style of reqwest).
 
+use convex_yew_core::json::Quoted;
 use convex_yew_core::pagination::PaginationError;
 use convex_yew_core::sync::FunctionError;
 use convex_yew_core::value::ValueError;
@@ -11,13 +12,13 @@ use serde::de::DeserializeOwned;
 #[non_exhaustive]
 pub enum DeploymentUrlError {
     /// Not `http://` or `https://`.
-    #[error("deployment URL {0:?} must start with http:// or https://")]
+    #[error("deployment URL {} must start with http:// or https://", Quoted(.0))]
     BadScheme(String),
     /// Nothing after the scheme.
-    #[error("deployment URL {0:?} has no host")]
+    #[error("deployment URL {} has no host", Quoted(.0))]
     NoHost(String),
     /// A `.convex.site` URL is for HTTP actions, not the client.
-    #[error("deployment URL {0:?} ends in .convex.site, which serves HTTP actions; use the .convex.cloud URL")]
+    #[error("deployment URL {} ends in .convex.site, which serves HTTP actions; use the .convex.cloud URL", Quoted(.0))]
     ConvexSite(String),
 }
 

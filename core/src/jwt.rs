@@ -131,6 +131,32 @@ pub struct TimingClaims {
     pub dropped: Vec<&'static str>,
 }
 
+/// What a Convex deployment checks against its `auth.config.ts` providers, for the message
+/// that explains a rejected token: `iss="https://api.workos.com/", aud=["client_1"],
+/// exp=1700000000` (strings quoted as JSON, `none` for a missing claim, exp in seconds),
+/// then which claims had an unexpected type.
+impl std::fmt::Display for TimingClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::json::Quoted;
+        match &self.iss {
+            Some(iss) => write!(f, "iss={}", Quoted(iss))?,
+            None => f.write_str("iss=none")?,
+        }
+        f.write_str(", aud=[")?;
+        for (i, aud) in self.aud.iter().enumerate() {
+            write!(f, "{}{}", if i == 0 { "" } else { ", " }, Quoted(aud))?;
+        }
+        match self.exp {
+            Some(exp) => write!(f, "], exp={exp}")?,
+            None => f.write_str("], exp=none")?,
+        }
+        if !self.dropped.is_empty() {
+            write!(f, " ({} of an unexpected type)", self.dropped.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
 /// Reads a JWT's timing claims, claim by claim (see the module docs). `None` when the token
 /// is not a JWT with a JSON object payload.
 pub fn decode_claims(token: &str) -> Option<TimingClaims> {
@@ -271,6 +297,29 @@ debug_as_message!(JwtError);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timing_claims_read_for_a_rejected_token() {
+        let claims = TimingClaims {
+            iss: Some("https://api.workos.com/user_management/client_\"1".into()),
+            aud: vec!["client_1".into(), "b".into()],
+            exp: Some(1_700_000_000.0),
+            iat: None,
+            dropped: vec![],
+        };
+        assert_eq!(
+            claims.to_string(),
+            r#"iss="https://api.workos.com/user_management/client_\"1", aud=["client_1", "b"], exp=1700000000"#
+        );
+        let odd = TimingClaims {
+            dropped: vec!["aud", "exp"],
+            ..TimingClaims::default()
+        };
+        assert_eq!(
+            odd.to_string(),
+            "iss=none, aud=[], exp=none (aud, exp of an unexpected type)"
+        );
+    }
 
     fn token(payload: &[u8]) -> String {
         format!("h.{}.s", base64::encode_url(payload))

@@ -1,5 +1,7 @@
 //! The AuthKit client configuration.
 
+use crate::json::Quoted;
+
 /// How the client reaches AuthKit and where users come back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuthKitConfig {
@@ -30,11 +32,11 @@ pub enum ConfigError {
     MissingClientId,
     /// The API hostname is empty or has a scheme, path or spaces in it.
     #[error(
-        "api_hostname {0:?} must be a bare host name such as api.workos.com or auth.example.com"
+        "api_hostname {} must be a bare host name such as api.workos.com or auth.example.com", Quoted(.0)
     )]
     BadHostname(String),
     /// The redirect URI is not an absolute http(s) URL.
-    #[error("redirect_uri {0:?} must be an absolute http:// or https:// URL")]
+    #[error("redirect_uri {} must be an absolute http:// or https:// URL", Quoted(.0))]
     BadRedirectUri(String),
 }
 

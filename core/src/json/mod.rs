@@ -101,6 +101,23 @@ pub fn from_str<'de, T: Deserialize<'de>>(text: &'de str) -> Result<T, JsonError
     Ok(value)
 }
 
+/// A string shown as a JSON string literal, `"a\"b"`: how messages quote what they were
+/// given. Like `{:?}` for ordinary text, without compiling Rust's escape tables into wasm.
+///
+/// ```
+/// use convex_yew_core::json::Quoted;
+/// assert_eq!(format!("path {}", Quoted("a\"b\n")), r#"path "a\"b\n""#);
+/// ```
+pub struct Quoted<'a>(pub &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut text = String::with_capacity(self.0.len() + 2);
+        ser::write_str(&mut text, self.0);
+        f.write_str(&text)
+    }
+}
+
 /// Reads JSON text with a caller's pull reader (see [`de::Deserializer::object`]); only
 /// whitespace may follow the value.
 pub(crate) fn from_str_with<'de, T>(

@@ -18,7 +18,7 @@ pub(crate) struct Serializer<'a> {
     pub(crate) out: &'a mut String,
 }
 
-fn write_str(out: &mut String, s: &str) {
+pub(super) fn write_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;

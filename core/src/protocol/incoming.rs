@@ -19,7 +19,7 @@ use super::error::ProtocolError;
 use super::server_message::StateVersion;
 use super::timestamp::Ts;
 use super::transition::{self, Change, Journal, Transition};
-use crate::json::JsonError;
+use crate::json::{JsonError, Quoted};
 use crate::value::{ResultValue, Value};
 
 /// A server frame as the client reads it.
@@ -118,7 +118,12 @@ pub(crate) fn parse(text: &str) -> Result<Incoming, ProtocolError> {
         },
         "FatalError" => Incoming::FatalError(f.text("error")?),
         "Ping" => Incoming::Ping,
-        other => return Err(unrecognized(format!("unknown message type {other:?}"))),
+        other => {
+            return Err(unrecognized(format!(
+                "unknown message type {}",
+                Quoted(other)
+            )))
+        }
     })
 }
 
@@ -197,7 +202,10 @@ fn modification(raw: &str) -> Result<Change, ProtocolError> {
                 .and_then(|d| Value::from_json_str(d).ok()),
         }),
         "QueryRemoved" => Ok(Change::Removed { query_id }),
-        other => Err(malformed(format!("unknown modification type {other:?}"))),
+        other => Err(malformed(format!(
+            "unknown modification type {}",
+            Quoted(other)
+        ))),
     }
 }
 

@@ -73,6 +73,18 @@ pub struct StateVersion {
     pub ts: Ts,
 }
 
+/// As the protocol names its parts: `{querySet: 2, identity: 1, ts: 1700000000000000000}` (the
+/// timestamp in nanoseconds).
+impl std::fmt::Display for StateVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{{querySet: {}, identity: {}, ts: {}}}",
+            self.query_set, self.identity, self.ts.0
+        )
+    }
+}
+
 /// One change to one query in a Transition.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all_fields = "camelCase")]

@@ -8,6 +8,7 @@ use serde_json::{Map, Value as Json};
 use super::error::ProtocolError;
 use super::server_message::{ServerMessage, StateModification, StateVersion};
 use super::timestamp::Ts;
+use crate::json::Quoted;
 
 fn malformed(what: impl Into<String>) -> ProtocolError {
     ProtocolError::Malformed(what.into())
@@ -154,7 +155,10 @@ fn modification(v: Json) -> Result<StateModification, ProtocolError> {
             error_data: f.opt_json("errorData"),
         }),
         "QueryRemoved" => Ok(StateModification::QueryRemoved { query_id }),
-        other => Err(malformed(format!("unknown modification type {other:?}"))),
+        other => Err(malformed(format!(
+            "unknown modification type {}",
+            Quoted(other)
+        ))),
     }
 }
 
@@ -216,7 +220,12 @@ pub(super) fn parse(text: &str) -> Result<ServerMessage, ProtocolError> {
             error: f.text("error")?,
         },
         "Ping" => ServerMessage::Ping,
-        other => return Err(unrecognized(format!("unknown message type {other:?}"))),
+        other => {
+            return Err(unrecognized(format!(
+                "unknown message type {}",
+                Quoted(other)
+            )))
+        }
     })
 }
 

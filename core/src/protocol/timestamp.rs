@@ -32,7 +32,9 @@ impl Serialize for Ts {
 impl<'de> Deserialize<'de> for Ts {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Ts, D::Error> {
         let text = String::deserialize(d)?;
-        Ts::decode(&text).ok_or_else(|| de::Error::custom(format!("invalid EncodedTS {text:?}")))
+        Ts::decode(&text).ok_or_else(|| {
+            de::Error::custom(format!("invalid EncodedTS {}", crate::json::Quoted(&text)))
+        })
     }
 }
 

@@ -6,7 +6,7 @@
 use super::error::ProtocolError;
 use super::server_message::StateVersion;
 use super::timestamp::Ts;
-use crate::json::{JsonError, Reader};
+use crate::json::{JsonError, Quoted, Reader};
 use crate::value::ResultValue;
 use crate::value::Value;
 
@@ -113,7 +113,10 @@ fn state_version(r: &mut Reader<'_>) -> Result<StateVersion, JsonError> {
                 seen(&mut keys, 2)?;
                 let text = r.text()?;
                 ts = Some(Ts::decode(&text).ok_or_else(|| {
-                    <JsonError as serde::de::Error>::custom(format!("invalid EncodedTS {text:?}"))
+                    <JsonError as serde::de::Error>::custom(format!(
+                        "invalid EncodedTS {}",
+                        Quoted(&text)
+                    ))
                 })?);
             }
             _ => r.skip_value()?,
@@ -255,7 +258,10 @@ fn checked(top: RawTop<'_>) -> Result<Transition, ProtocolError> {
                 "QueryRemoved" => Ok(Change::Removed {
                     query_id: c.query_id.unwrap_or_default(),
                 }),
-                other => Err(malformed(format!("unknown modification type {other:?}"))),
+                other => Err(malformed(format!(
+                    "unknown modification type {}",
+                    Quoted(other)
+                ))),
             }
         })
         .collect::<Result<_, _>>()?;

@@ -3,6 +3,8 @@
 use std::borrow::Cow;
 use std::marker::PhantomData;
 
+use crate::json::Quoted;
+
 /// Canonicalises a function path as the official client does for queries: no `:` means the
 /// default export, a trailing `.js` on the module is removed.
 ///
@@ -26,13 +28,13 @@ pub fn canonicalize(path: &str) -> String {
 #[non_exhaustive]
 pub enum UdfPathError {
     /// The module part is empty or not a relative path of plain components.
-    #[error("invalid module path {0:?}")]
+    #[error("invalid module path {}", Quoted(.0))]
     InvalidModule(String),
     /// The module has an extension other than `.js`.
-    #[error("module path {0:?} has an extension that isn't 'js'")]
+    #[error("module path {} has an extension that isn't 'js'", Quoted(.0))]
     BadExtension(String),
     /// The function name is not an identifier of at most 64 characters.
-    #[error("invalid function name {0:?}")]
+    #[error("invalid function name {}", Quoted(.0))]
     InvalidFunction(String),
 }
 

@@ -54,7 +54,7 @@ impl RemoteQuerySet {
         } = transition;
         if start != self.version {
             return Err(format!(
-                "Transition startVersion {start:?} does not match the client's {:?}",
+                "Transition startVersion {start} does not match the client's {}",
                 self.version
             ));
         }

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::json::Quoted;
+
 /// A Convex object: string keys in sorted order (as the official client sorts them on the wire).
 pub type Object = BTreeMap<String, Value>;
 
@@ -184,7 +186,7 @@ impl From<Object> for Value {
 #[non_exhaustive]
 pub enum ValueError {
     /// An object key breaks Convex's field-name rules.
-    #[error("invalid field name {name:?}: {reason}")]
+    #[error("invalid field name {}: {reason}", Quoted(name))]
     InvalidFieldName {
         /// The offending name (cut to 40 characters when too long).
         name: String,
@@ -200,7 +202,7 @@ pub enum ValueError {
         reason: String,
     },
     /// A wrapper the protocol no longer supports (`$set`, `$map`) or does not know.
-    #[error("unsupported value wrapper {0:?}")]
+    #[error("unsupported value wrapper {}", Quoted(.0))]
     UnsupportedWrapper(String),
     /// An unsigned or 128-bit integer that does not fit in Convex's int64.
     #[error("integer {0} does not fit in a Convex int64")]
