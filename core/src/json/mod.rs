@@ -81,6 +81,49 @@ impl serde::de::Error for JsonError {
             at: None,
         }))
     }
+    fn invalid_type(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        Self::custom(format_args!(
+            "invalid type: {}, expected {exp}",
+            Unexpected(unexp)
+        ))
+    }
+    fn invalid_value(unexp: serde::de::Unexpected, exp: &dyn serde::de::Expected) -> Self {
+        Self::custom(format_args!(
+            "invalid value: {}, expected {exp}",
+            Unexpected(unexp)
+        ))
+    }
+}
+
+/// serde's [`Unexpected`](serde::de::Unexpected) in serde's words, with a string quoted as a
+/// JSON literal ([`Quoted`]) and a float written by `f64`'s `Display`, so that reporting a
+/// wrong type compiles neither Rust's escape tables nor serde's float formatting.
+pub(crate) struct Unexpected<'a>(pub serde::de::Unexpected<'a>);
+
+impl fmt::Display for Unexpected<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use serde::de::Unexpected as U;
+        match self.0 {
+            U::Bool(b) => write!(f, "boolean `{b}`"),
+            U::Unsigned(i) => write!(f, "integer `{i}`"),
+            U::Signed(i) => write!(f, "integer `{i}`"),
+            U::Float(x) => write!(f, "floating point `{x}`"),
+            U::Char(c) => write!(f, "character `{c}`"),
+            U::Str(s) => write!(f, "string {}", Quoted(s)),
+            U::Bytes(_) => f.write_str("byte array"),
+            U::Unit => f.write_str("unit value"),
+            U::Option => f.write_str("Option value"),
+            U::NewtypeStruct => f.write_str("newtype struct"),
+            U::Seq => f.write_str("sequence"),
+            U::Map => f.write_str("map"),
+            U::Enum => f.write_str("enum"),
+            U::UnitVariant => f.write_str("unit variant"),
+            U::NewtypeVariant => f.write_str("newtype variant"),
+            U::TupleVariant => f.write_str("tuple variant"),
+            U::StructVariant => f.write_str("struct variant"),
+            U::Other(other) => f.write_str(other),
+        }
+    }
 }
 
 impl serde::ser::Error for JsonError {
@@ -494,6 +537,23 @@ mod tests {
         assert!(from_str::<Doc>(&broken).is_err());
         let wrong = from_str::<Doc>(r#"{"name": 5}"#).unwrap_err();
         assert!(wrong.offset().is_some(), "{wrong}");
+        // A wrong type is told in serde's words, the string quoted as JSON quotes it.
+        let quoted = from_str::<u32>(r#""a\"b""#).unwrap_err().to_string();
+        assert!(
+            quoted.starts_with(r#"invalid type: string "a\"b", expected u32"#),
+            "{quoted}"
+        );
+        let theirs = serde_json::from_str::<u32>(r#""a\"b""#)
+            .unwrap_err()
+            .to_string();
+        assert!(theirs.starts_with(r#"invalid type: string "a\"b", expected u32"#));
+        let value = crate::value::from_encoded_json::<bool>("1.5")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            value.contains("invalid type: floating point `1.5`, expected a boolean"),
+            "{value}"
+        );
         assert!(try_to_string(&std::collections::BTreeMap::from([((1, 2), 3)])).is_err());
     }
 

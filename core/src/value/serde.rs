@@ -86,6 +86,15 @@ impl de::Error for ValueError {
     fn custom<T: std::fmt::Display>(msg: T) -> Self {
         ValueError::Serde(msg.to_string())
     }
+    // serde's own words, with strings quoted as JSON (see `json::Unexpected`).
+    fn invalid_type(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
+        let unexp = crate::json::Unexpected(unexp);
+        Self::custom(format_args!("invalid type: {unexp}, expected {exp}"))
+    }
+    fn invalid_value(unexp: de::Unexpected, exp: &dyn de::Expected) -> Self {
+        let unexp = crate::json::Unexpected(unexp);
+        Self::custom(format_args!("invalid value: {unexp}, expected {exp}"))
+    }
 }
 
 /// Serialises into `Some(value)`, or `None` for "undefined" (an absent optional).
