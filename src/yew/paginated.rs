@@ -84,12 +84,14 @@ impl<T> PartialEq for UsePaginatedQuery<T> {
 }
 
 /// The paginator of the current arguments, and what identifies them.
-struct State {
+struct State<T> {
     key: Option<(String, Object, u32)>,
     paginator: Option<Paginator>,
     items: Vec<Value>,
     /// The items did not decode into the hook's type: the error shows until they change.
     undecodable: Option<ClientError>,
+    /// `items` decoded.
+    results: Rc<Vec<T>>,
 }
 
 /// Subscribes to a paginated query (one that takes `paginationOpts`), as `usePaginatedQuery`
@@ -134,8 +136,8 @@ where
         paginator: None,
         items: Vec::new(),
         undecodable: None,
+        results: Rc::new(Vec::<T>::new()),
     });
-    let results = use_mut_ref(|| Rc::new(Vec::<T>::new()));
     let path = query.path().to_owned();
     let encoded = args.map(|a| encode_args(&path, &a));
     let mut error = None;
@@ -210,7 +212,7 @@ where
                 Ok(decoded) => (decoded, None),
                 Err(e) => (Vec::new(), Some(ClientError::decode(e))),
             };
-            *results.borrow_mut() = Rc::new(decoded);
+            st.results = Rc::new(decoded);
             st.undecodable = undecodable;
             st.items = v.items;
         }
@@ -221,7 +223,7 @@ where
         let mut st = state.borrow_mut();
         st.items.clear();
         st.undecodable = None;
-        *results.borrow_mut() = Rc::new(Vec::new());
+        st.results = Rc::new(Vec::new());
     }
     let load_more = {
         let state = state.clone();
@@ -236,7 +238,7 @@ where
             }
         })
     };
-    let results = results.borrow().clone();
+    let results = state.borrow().results.clone();
     UsePaginatedQuery {
         results,
         status,
