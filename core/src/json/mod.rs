@@ -21,6 +21,9 @@ mod float;
 mod ser;
 
 pub(crate) use de::Deserializer as Reader;
+/// Writers for JSON text built by hand (the Convex value writer): a string literal, and a
+/// finite `f64` as serde_json writes it.
+pub(crate) use ser::{write_f64, write_str};
 
 use std::fmt;
 

@@ -18,7 +18,7 @@ pub(crate) struct Serializer<'a> {
     pub(crate) out: &'a mut String,
 }
 
-pub(super) fn write_str(out: &mut String, s: &str) {
+pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
@@ -47,7 +47,7 @@ pub(super) fn write_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-fn write_f64(out: &mut String, f: f64) {
+pub(crate) fn write_f64(out: &mut String, f: f64) {
     if !f.is_finite() {
         out.push_str("null");
         return;

@@ -6,7 +6,6 @@
 //! infinities and -0, and `{"$bytes": base64}`. Every plain JSON number decodes to a float64.
 use crate::base64;
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Number, Value as Json};
 
 use super::model::{validate_field_name, Object, Value, ValueError};
@@ -205,71 +204,76 @@ pub fn args_to_wire(args: &Object) -> Json {
 /// [`args_to_wire`] written straight to text, with no JSON tree in between: the same bytes as
 /// `args_to_wire(args).to_string()`.
 pub fn args_to_text(args: &Object) -> String {
-    // Writing to a String cannot fail: every key is a string and every float is handled.
-    crate::json::to_string(&[Encoded(&ObjectRef(args))])
+    let mut out = String::from("[");
+    write_object(&mut out, args);
+    out.push(']');
+    out
 }
 
 impl Value {
     /// The value's `convex_encoded_json` text, written directly: the same bytes as
     /// `self.to_json().to_string()`.
     pub fn to_json_text(&self) -> String {
-        crate::json::to_string(&Encoded(self))
+        let mut out = String::new();
+        write_value(&mut out, self);
+        out
     }
 }
 
-/// Serialises a value in its wire encoding (wrappers for int64, bytes and special floats).
-struct Encoded<T>(T);
-
-struct ObjectRef<'a>(&'a Object);
-
-struct Wrapped<'a>(&'static str, &'a str);
-
-impl Serialize for Wrapped<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry(self.0, self.1)?;
-        m.end()
-    }
-}
-
-impl Serialize for Encoded<&ObjectRef<'_>> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0 .0.len()))?;
-        for (k, v) in self.0 .0 {
-            m.serialize_entry(k, &Encoded(v))?;
-        }
-        m.end()
-    }
-}
-
-impl Serialize for Encoded<&Value> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Value::Null => s.serialize_unit(),
-            Value::Boolean(b) => s.serialize_bool(*b),
-            Value::Int64(i) => Wrapped("$integer", &base64::encode(&i.to_le_bytes())).serialize(s),
-            Value::Float64(f) => {
-                let f = *f;
-                if !f.is_finite() || (f == 0.0 && f.is_sign_negative()) {
-                    Wrapped("$float", &base64::encode(&f.to_le_bytes())).serialize(s)
-                } else if f.fract() == 0.0 && f.abs() < MAX_SAFE {
-                    s.serialize_i64(f as i64)
-                } else {
-                    s.serialize_f64(f)
-                }
+/// Writes a value in its wire encoding (wrappers for int64, bytes and special floats), as
+/// serde_json writes the JSON tree of [`Value::to_json`].
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int64(i) => write_wrapped(out, "$integer", &base64::encode(&i.to_le_bytes())),
+        Value::Float64(f) => {
+            let f = *f;
+            if !f.is_finite() || (f == 0.0 && f.is_sign_negative()) {
+                write_wrapped(out, "$float", &base64::encode(&f.to_le_bytes()))
+            } else if f.fract() == 0.0 && f.abs() < MAX_SAFE {
+                use std::fmt::Write;
+                let _ = write!(out, "{}", f as i64);
+            } else {
+                crate::json::write_f64(out, f)
             }
-            Value::String(v) => s.serialize_str(v),
-            Value::Bytes(b) => Wrapped("$bytes", &base64::encode(b)).serialize(s),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(&Encoded(item))?;
-                }
-                seq.end()
-            }
-            Value::Object(fields) => Encoded(&ObjectRef(fields)).serialize(s),
         }
+        Value::String(v) => crate::json::write_str(out, v),
+        Value::Bytes(b) => write_wrapped(out, "$bytes", &base64::encode(b)),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(fields) => write_object(out, fields),
     }
+}
+
+fn write_object(out: &mut String, fields: &Object) {
+    out.push('{');
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::json::write_str(out, k);
+        out.push(':');
+        write_value(out, v);
+    }
+    out.push('}');
+}
+
+/// `{"$integer":"<base64>"}`: neither the key nor base64 needs escaping.
+fn write_wrapped(out: &mut String, key: &str, base64: &str) {
+    out.push_str("{\"");
+    out.push_str(key);
+    out.push_str("\":\"");
+    out.push_str(base64);
+    out.push_str("\"}");
 }
 
 #[cfg(test)]
