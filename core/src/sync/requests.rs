@@ -46,8 +46,8 @@ impl Request {
             RequestKind::Mutation => "Mutation",
             RequestKind::Action => "Action",
         };
-        // A `String` always serialises.
-        let path = crate::json::to_string(&self.path);
+        let mut path = String::new();
+        crate::json::write_str(&mut path, &self.path);
         format!(
             r#"{{"type":"{kind}","requestId":{},"udfPath":{path},"args":{}}}"#,
             id.0, self.args

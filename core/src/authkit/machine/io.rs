@@ -45,13 +45,17 @@ pub(crate) struct Fields<'a>(pub(crate) &'a [(&'a str, &'a str)]);
 impl Fields<'_> {
     /// The object as JSON text.
     pub(crate) fn to_json(&self) -> String {
-        crate::json::to_string(self)
-    }
-}
-
-impl serde::Serialize for Fields<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        let mut out = String::from("{");
+        for (i, (k, v)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            crate::json::write_str(&mut out, k);
+            out.push(':');
+            crate::json::write_str(&mut out, v);
+        }
+        out.push('}');
+        out
     }
 }
 
@@ -266,5 +270,30 @@ impl std::fmt::Debug for PageLoad {
             .field("has_verifier", &self.verifier.is_some())
             .field("has_stored_session", &self.has_stored_session)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fields;
+
+    /// A request body is the JSON object serde_json writes for the same fields, in order.
+    #[test]
+    fn fields_are_a_json_object_in_order() {
+        let fields = [
+            ("grant_type", "refresh_token"),
+            ("client_id", "client_\"1\"\n\u{1}é"),
+            ("", ""),
+        ];
+        let quote = |s: &str| serde_json::to_string(s).unwrap();
+        let expected: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("{}:{}", quote(k), quote(v)))
+            .collect();
+        let text = Fields(&fields).to_json();
+        assert_eq!(text, format!("{{{}}}", expected.join(",")));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["client_id"], fields[1].1);
+        assert_eq!(Fields(&[]).to_json(), "{}");
     }
 }
