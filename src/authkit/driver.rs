@@ -169,7 +169,7 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
             // A strong reference: the answer must reach the session even if every handle
             // was dropped (a disposed session finishing its refresh).
             let inner = inner.clone();
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::runtime::browser::spawn(async move {
                 let answer =
                     browser_io::post_json(&url, body.expose(), with_cookies, signal.as_ref()).await;
                 inner.requests.borrow_mut().remove(&request);
@@ -257,7 +257,7 @@ fn execute(inner: &Rc<Inner>, io: SessionIo) {
         SessionIo::Beacon { url } => {
             let (tx, rx) = oneshot::channel();
             inner.beacons.borrow_mut().push(rx);
-            wasm_bindgen_futures::spawn_local(async move {
+            crate::runtime::browser::spawn(async move {
                 browser_io::fire_and_forget(&url).await;
                 let _ = tx.send(());
             });

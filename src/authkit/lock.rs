@@ -123,7 +123,7 @@ fn web_lock(
         });
         if let Some(f) = on_granted.borrow_mut().take() {
             // After this callback returns: the machine may release at once.
-            wasm_bindgen_futures::spawn_local(async move { f() });
+            crate::runtime::browser::spawn(async move { f() });
         }
         held
     });
@@ -170,7 +170,7 @@ fn stamp(id: &str, beat: u64) -> String {
 /// The fallback: a localStorage key holding the holder's stamp (see the module docs).
 fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest {
     let Some(storage) = local() else {
-        wasm_bindgen_futures::spawn_local(async move { on_granted() });
+        crate::runtime::browser::spawn(async move { on_granted() });
         return LockRequest { kind: Kind::None };
     };
     let key = format!("browser-tabs-lock-key-{name}");
@@ -185,7 +185,7 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
         withdrawn.clone(),
         heartbeat.clone(),
     );
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::runtime::browser::spawn(async move {
         // The stamp last seen, and when (on this tab's monotonic clock) it was first seen.
         let mut seen: Option<(String, u64)> = None;
         loop {

@@ -8,6 +8,18 @@ use gloo_timers::callback::Interval;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
+/// Runs a future on the page's microtask queue (`wasm_bindgen_futures::spawn_local`), boxed
+/// first so that every caller shares one copy of the spawning code instead of one per future
+/// type.
+pub(crate) fn spawn(future: impl std::future::Future<Output = ()> + 'static) {
+    spawn_boxed(Box::pin(future));
+}
+
+#[inline(never)]
+fn spawn_boxed(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(future);
+}
+
 /// Now, on the page's monotonic clock: `performance.timeOrigin + performance.now()` in
 /// milliseconds (close to Unix time at page load, but never stepped by the wall clock).
 /// Every timer, deadline and backoff runs on it. Falls back to the wall clock where there is

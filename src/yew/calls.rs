@@ -367,7 +367,7 @@ impl<A: Serialize + 'static, R: DeserializeOwned + 'static> UseMutationState<A, 
     /// Runs the mutation in the background; the state shows how it went.
     pub fn mutate(&self, args: &A) {
         let done = self.call(args);
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::runtime::browser::spawn(async move {
             let _ = done.await;
         });
     }
@@ -459,7 +459,7 @@ impl<A: Serialize + 'static, R: DeserializeOwned + 'static> UseActionState<A, R>
     /// Runs the action in the background; the state shows how it went.
     pub fn run(&self, args: &A) {
         let done = self.call(args);
-        wasm_bindgen_futures::spawn_local(async move {
+        crate::runtime::browser::spawn(async move {
             let _ = done.await;
         });
     }

@@ -145,7 +145,7 @@ fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
             LinkAction::ClearAuth { client } => {
                 // After this render pass, so unmounting children unsubscribe first.
                 let weak = Rc::downgrade(&link);
-                wasm_bindgen_futures::spawn_local(async move {
+                crate::runtime::browser::spawn(async move {
                     if weak
                         .upgrade()
                         .is_none_or(|l| l.borrow().clear_is_due(&client))

@@ -64,7 +64,7 @@ pub(super) fn drive_soon(inner: &Rc<RefCell<Inner>>) {
     }
     me.drive_scheduled = true;
     let weak = Rc::downgrade(inner);
-    wasm_bindgen_futures::spawn_local(async move {
+    crate::runtime::browser::spawn(async move {
         if let Some(inner) = weak.upgrade() {
             inner.borrow_mut().drive_scheduled = false;
             drive(&inner);
@@ -166,7 +166,7 @@ pub(super) fn drive(inner: &Rc<RefCell<Inner>>) {
                     if let Some(hooks) = &me.auth {
                         let fetcher = hooks.fetch.clone();
                         let w = weak.clone();
-                        wasm_bindgen_futures::spawn_local(async move {
+                        crate::runtime::browser::spawn(async move {
                             let outcome = fetcher(force_refresh).await;
                             token_fetched(&w, fetch, outcome);
                         });
