@@ -27,11 +27,9 @@ pub(super) const LOCK_NAME: &str = "WORKOS_REFRESH_SESSION";
 
 pub(super) type Listener = Rc<dyn Fn()>;
 
-pub(super) enum Answer {
-    Token(oneshot::Sender<Result<String, AuthKitError>>),
-    Switch(oneshot::Sender<Result<(), AuthKitError>>),
-    SignInUrl(oneshot::Sender<Result<String, AuthKitError>>),
-}
+/// Where a waiter's answer goes: a token, a sign-in URL, or (empty) a finished switch. One
+/// channel type for the three keeps one copy of the channel's code.
+pub(super) type Answer = oneshot::Sender<Result<String, AuthKitError>>;
 
 /// What listeners were last told, to notify only on a change they can see.
 #[derive(PartialEq)]
@@ -282,14 +280,10 @@ pub(super) fn storage(area: StorageArea) -> Option<web_sys::Storage> {
 fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
     match event {
         SessionEvent::Token { waiter, result } => {
-            if let Some(Answer::Token(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result.map(|t| t.0));
-            }
+            answer(inner, waiter, result.map(|t| t.0));
         }
         SessionEvent::OrganizationSwitched { waiter, result } => {
-            if let Some(Answer::Switch(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result);
-            }
+            answer(inner, waiter, result.map(|()| String::new()));
         }
         SessionEvent::Refreshed { access_token } => {
             let f = inner.options.borrow().on_refresh.clone();
@@ -321,15 +315,20 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
             }
         }
         SessionEvent::SignInUrl { waiter, result } => {
-            if let Some(Answer::SignInUrl(tx)) = inner.answers.borrow_mut().remove(&waiter) {
-                let _ = tx.send(result);
-            }
+            answer(inner, waiter, result);
         }
         SessionEvent::StorageFailed(error) => refresh_failed(inner, &RefreshError::Storage(error)),
         SessionEvent::Warning(warning) => {
             browser::log(Level::Warn, &format!("[convex-yew] {warning}"))
         }
         SessionEvent::Changed => {} // `drive` compares what listeners see
+    }
+}
+
+fn answer(inner: &Inner, waiter: WaiterId, result: Result<String, AuthKitError>) {
+    let tx = inner.answers.borrow_mut().remove(&waiter);
+    if let Some(tx) = tx {
+        let _ = tx.send(result);
     }
 }
 

@@ -253,10 +253,7 @@ impl AuthKitClient {
         let mut random = [0u8; 96];
         random.copy_from_slice(&bytes);
         let (tx, mut rx) = oneshot::channel();
-        self.ask(
-            |s, _now| s.sign_in_url(options, sign_up, &random),
-            Answer::SignInUrl(tx),
-        );
+        self.ask(|s, _now| s.sign_in_url(options, sign_up, &random), tx);
         // Storage is synchronous: the answer is in by now.
         match rx.try_recv() {
             Ok(Some(answer)) => answer,
@@ -288,10 +285,7 @@ impl AuthKitClient {
     /// ([`AuthKitError::LoginRequired`]). Dropping the future loses only the answer.
     pub async fn get_access_token(&self, force_refresh: bool) -> Result<String, AuthKitError> {
         let (tx, rx) = oneshot::channel();
-        self.ask(
-            |s, now| s.get_access_token(force_refresh, now),
-            Answer::Token(tx),
-        );
+        self.ask(|s, now| s.get_access_token(force_refresh, now), tx);
         rx.await.unwrap_or(Err(AuthKitError::Disposed))
     }
 
@@ -315,12 +309,9 @@ impl AuthKitClient {
         options: SwitchOptions,
     ) -> Result<SwitchOutcome, AuthKitError> {
         let (tx, rx) = oneshot::channel();
-        self.ask(
-            |s, now| s.switch_to_organization(organization_id, now),
-            Answer::Switch(tx),
-        );
+        self.ask(|s, now| s.switch_to_organization(organization_id, now), tx);
         match rx.await.unwrap_or(Err(AuthKitError::Disposed)) {
-            Ok(()) => Ok(SwitchOutcome::Switched),
+            Ok(_) => Ok(SwitchOutcome::Switched),
             Err(AuthKitError::OrganizationRefused(_)) if !options.no_redirect => {
                 let sign_in = SignInOptions {
                     organization_id: Some(organization_id.to_owned()),
