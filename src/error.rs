@@ -31,10 +31,12 @@ pub enum DeploymentUrlError {
 #[derive(Clone, PartialEq, thiserror::Error)]
 #[error(transparent)]
 pub struct ClientError {
-    kind: Kind,
+    // Shared: errors are cloned into every render's state, and an `Arc` clone is a counter
+    // where the kinds' own `Clone` compiled every field's (values, nested errors) into wasm.
+    kind: std::sync::Arc<Kind>,
 }
 
-#[derive(Clone, PartialEq, thiserror::Error)]
+#[derive(PartialEq, thiserror::Error)]
 enum Kind {
     #[error("{path}: {message}")]
     Function {
@@ -71,6 +73,12 @@ enum Kind {
 }
 
 impl ClientError {
+    fn new(kind: Kind) -> ClientError {
+        ClientError {
+            kind: std::sync::Arc::new(kind),
+        }
+    }
+
     pub(crate) fn from_function(path: &str, e: FunctionError) -> ClientError {
         let path = path.to_owned();
         let kind = match e {
@@ -85,97 +93,87 @@ impl ClientError {
             FunctionError::ClientClosed => Kind::Closed,
             source => Kind::Other { path, source },
         };
-        ClientError { kind }
+        ClientError::new(kind)
     }
 
     pub(crate) fn invalid_args(path: &str, source: ValueError) -> ClientError {
-        ClientError {
-            kind: Kind::InvalidArgs {
-                path: path.to_owned(),
-                source,
-            },
-        }
+        ClientError::new(Kind::InvalidArgs {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     pub(crate) fn pagination(path: &str, source: PaginationError) -> ClientError {
-        ClientError {
-            kind: Kind::Pagination {
-                path: path.to_owned(),
-                source,
-            },
-        }
+        ClientError::new(Kind::Pagination {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     pub(crate) fn decode(e: ValueError) -> ClientError {
-        ClientError {
-            kind: Kind::Decode(e),
-        }
+        ClientError::new(Kind::Decode(e))
     }
 
     pub(crate) fn closed() -> ClientError {
-        ClientError { kind: Kind::Closed }
+        ClientError::new(Kind::Closed)
     }
 
     pub(crate) fn http(status: u16, code: String, message: String) -> ClientError {
-        ClientError {
-            kind: Kind::Http {
-                status,
-                code,
-                message,
-            },
-        }
+        ClientError::new(Kind::Http {
+            status,
+            code,
+            message,
+        })
     }
 
     pub(crate) fn network(message: String) -> ClientError {
-        ClientError {
-            kind: Kind::Network(message),
-        }
+        ClientError::new(Kind::Network(message))
     }
 
     /// The function ran and threw (a `ConvexError` or any other error).
     pub fn is_function_error(&self) -> bool {
-        matches!(self.kind, Kind::Function { .. })
+        matches!(*self.kind, Kind::Function { .. })
     }
 
     /// The function threw a `ConvexError`: [`data`](Self::data) holds its payload.
     pub fn is_convex_error(&self) -> bool {
-        matches!(self.kind, Kind::Function { data: Some(_), .. })
+        matches!(*self.kind, Kind::Function { data: Some(_), .. })
     }
 
     /// An action was cut off by a lost connection (actions are never retried).
     pub fn is_connection_lost(&self) -> bool {
-        matches!(self.kind, Kind::ConnectionLost { .. })
+        matches!(*self.kind, Kind::ConnectionLost { .. })
     }
 
     /// The arguments could not be encoded as Convex values.
     pub fn is_invalid_args(&self) -> bool {
-        matches!(self.kind, Kind::InvalidArgs { .. })
+        matches!(*self.kind, Kind::InvalidArgs { .. })
     }
 
     /// The result did not deserialise into the expected type, or a paginated query's result
     /// was not a page.
     pub fn is_decode(&self) -> bool {
-        matches!(self.kind, Kind::Decode(_) | Kind::Pagination { .. })
+        matches!(*self.kind, Kind::Decode(_) | Kind::Pagination { .. })
     }
 
     /// The client was closed before the call settled.
     pub fn is_closed(&self) -> bool {
-        matches!(self.kind, Kind::Closed)
+        matches!(*self.kind, Kind::Closed)
     }
 
     /// The deployment URL was refused.
     pub fn is_url(&self) -> bool {
-        matches!(self.kind, Kind::Url(_))
+        matches!(*self.kind, Kind::Url(_))
     }
 
     /// A network failure or a non-success HTTP answer (the one-shot HTTP client).
     pub fn is_network(&self) -> bool {
-        matches!(self.kind, Kind::Network(_) | Kind::Http { .. })
+        matches!(*self.kind, Kind::Network(_) | Kind::Http { .. })
     }
 
     /// The HTTP status, for errors of the one-shot HTTP client.
     pub fn status(&self) -> Option<u16> {
-        match self.kind {
+        match *self.kind {
             Kind::Http { status, .. } => Some(status),
             _ => None,
         }
@@ -183,7 +181,7 @@ impl ClientError {
 
     /// The `ConvexError` payload.
     pub fn data(&self) -> Option<&Value> {
-        match &self.kind {
+        match &*self.kind {
             Kind::Function { data, .. } => data.as_ref(),
             _ => None,
         }
@@ -196,7 +194,7 @@ impl ClientError {
 
     /// The server's error message, for function errors.
     pub fn message(&self) -> Option<&str> {
-        match &self.kind {
+        match &*self.kind {
             Kind::Function { message, .. } => Some(message),
             _ => None,
         }
@@ -205,7 +203,7 @@ impl ClientError {
 
 impl From<DeploymentUrlError> for ClientError {
     fn from(e: DeploymentUrlError) -> Self {
-        ClientError { kind: Kind::Url(e) }
+        ClientError::new(Kind::Url(e))
     }
 }
 
@@ -231,3 +229,27 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 debug_as_message!(DeploymentUrlError, ClientError, Kind);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ClientError` goes into `anyhow::Error` and across threads in native code: it must stay
+    /// `Send + Sync`, and a clone must equal its original.
+    #[test]
+    fn client_errors_are_send_sync_and_clone_equal() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ClientError>();
+        let e = ClientError::from_function(
+            "m:add",
+            FunctionError::Failed {
+                message: "no".into(),
+                data: Some(Value::String("d".into())),
+            },
+        );
+        let copy = e.clone();
+        assert!(copy == e && copy.is_function_error() && copy.is_convex_error());
+        assert_eq!(format!("{copy:?}"), "ClientError(m:add: no)");
+        assert!(e != ClientError::closed());
+    }
+}
