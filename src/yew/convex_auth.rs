@@ -12,7 +12,7 @@ use convex_yew_core::sync::TokenFetch;
 use yew::prelude::*;
 
 use super::authkit_provider::use_auth;
-use super::convex_provider::ConvexProviderProps;
+use super::convex_provider::{ConvexContext, ConvexProviderProps};
 use crate::runtime::{ConvexClient, TokenFuture};
 
 /// A token fetcher with a stable identity: `fetch(force_refresh)` returns a token,
@@ -176,11 +176,9 @@ fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
 /// The client and the auth state in context, around `children`.
 fn provide(client: &ConvexClient, state: ConvexAuthState, children: &Html) -> Html {
     html! {
-        <ContextProvider<ConvexClient> context={client.clone()}>
-            <ContextProvider<ConvexAuthState> context={state}>
-                { children.clone() }
-            </ContextProvider<ConvexAuthState>>
-        </ContextProvider<ConvexClient>>
+        <ContextProvider<ConvexContext> context={ConvexContext { client: client.clone(), auth: Some(state) }}>
+            { children.clone() }
+        </ContextProvider<ConvexContext>>
     }
 }
 
@@ -254,7 +252,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
 /// throws in React).
 #[hook]
 pub fn use_convex_auth() -> ConvexAuthState {
-    use_context::<ConvexAuthState>().expect(
+    use_context::<ConvexContext>().and_then(|c| c.auth).expect(
         "use_convex_auth must be used inside ConvexProviderWithAuth or ConvexProviderWithAuthKit",
     )
 }
