@@ -10,6 +10,7 @@ use convex_yew_core::authkit::{
 };
 use yew::prelude::*;
 
+use super::context::{provide, use_sdk_context, SdkContext};
 use crate::authkit::{
     AuthKitClient, AuthKitOptions, ListenerHandle, RedirectParams, RefreshParams, SwitchOptions,
     SwitchOutcome,
@@ -89,7 +90,7 @@ impl AuthKitProviderProps {
 
 /// The context [`use_auth`] reads: loading flag, session snapshot and the client.
 #[derive(Clone, PartialEq)]
-struct AuthContext {
+pub(crate) struct AuthContext {
     is_loading: bool,
     snapshot: Rc<AuthSnapshot>,
     client: Option<AuthKitClient>,
@@ -99,7 +100,8 @@ struct AuthContext {
 /// Signs users in with AuthKit and provides [`use_auth`] to the app.
 ///
 /// The client is created once per configuration (the old one is disposed when the config
-/// changes). Consumers re-render only when a field they can see changes: routine token
+/// changes). Consumers re-render only when a field they can see changes (or, since the
+/// providers share one context, when a Convex provider's auth state changes): routine token
 /// refreshes re-render nothing.
 ///
 /// ```no_run
@@ -121,6 +123,7 @@ struct AuthContext {
 /// ```
 #[component]
 pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
+    let outer = use_sdk_context();
     let ctx = use_state_eq(|| AuthContext {
         is_loading: true,
         snapshot: Rc::default(),
@@ -196,11 +199,11 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
             }
         });
     }
-    html! {
-        <ContextProvider<AuthContext> context={(*ctx).clone()}>
-            { props.children.clone() }
-        </ContextProvider<AuthContext>>
-    }
+    let context = SdkContext {
+        authkit: Some((*ctx).clone()),
+        ..outer
+    };
+    provide(context, &props.children)
 }
 
 #[derive(Default)]
@@ -476,8 +479,9 @@ impl UseAuth {
 /// Outside an [`AuthKitProvider`] (a programming error, as authkit-react throws).
 #[hook]
 pub fn use_auth() -> UseAuth {
-    let ctx =
-        use_context::<AuthContext>().expect("use_auth must be used within an AuthKitProvider");
+    let ctx = use_sdk_context()
+        .authkit
+        .expect("use_auth must be used within an AuthKitProvider");
     UseAuth {
         is_loading: ctx.is_loading,
         error: ctx.error,

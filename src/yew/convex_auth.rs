@@ -12,7 +12,8 @@ use convex_yew_core::sync::TokenFetch;
 use yew::prelude::*;
 
 use super::authkit_provider::use_auth;
-use super::convex_provider::{ConvexContext, ConvexProviderProps};
+use super::context::{provide, use_sdk_context, SdkContext};
+use super::convex_provider::ConvexProviderProps;
 use crate::runtime::{ConvexClient, TokenFuture};
 
 /// A token fetcher with a stable identity: `fetch(force_refresh)` returns a token,
@@ -95,8 +96,9 @@ type Link = AuthLink<ConvexClient, TokenFetcher>;
 /// ```
 #[component]
 pub fn ConvexProviderWithAuth(props: &ConvexProviderWithAuthProps) -> Html {
+    let outer = use_sdk_context();
     let state = use_auth_link(&props.client, &props.auth);
-    provide(&props.client, state, &props.children)
+    provide(with_convex(outer, &props.client, state), &props.children)
 }
 
 /// The provider's rules ([`AuthLink`](convex_yew_core::convex_auth::AuthLink)) carried out for
@@ -174,11 +176,11 @@ fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
 }
 
 /// The client and the auth state in context, around `children`.
-fn provide(client: &ConvexClient, state: ConvexAuthState, children: &Html) -> Html {
-    html! {
-        <ContextProvider<ConvexContext> context={ConvexContext { client: client.clone(), auth: Some(state) }}>
-            { children.clone() }
-        </ContextProvider<ConvexContext>>
+/// The outer context with the client and its auth state put in.
+fn with_convex(outer: SdkContext, client: &ConvexClient, state: ConvexAuthState) -> SdkContext {
+    SdkContext {
+        convex: Some((client.clone(), Some(state))),
+        ..outer
     }
 }
 
@@ -231,8 +233,9 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
         identity: authkit_identity(auth.snapshot()),
         fetch_access_token: (*fetcher).clone(),
     };
+    let outer = use_sdk_context();
     let state = use_auth_link(&props.client, &source);
-    provide(&props.client, state, &props.children)
+    provide(with_convex(outer, &props.client, state), &props.children)
 }
 
 /// Convex's view of auth: authenticated only once the server confirmed the token.
@@ -252,7 +255,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
 /// throws in React).
 #[hook]
 pub fn use_convex_auth() -> ConvexAuthState {
-    use_context::<ConvexContext>().and_then(|c| c.auth).expect(
+    use_sdk_context().convex.and_then(|(_, auth)| auth).expect(
         "use_convex_auth must be used inside ConvexProviderWithAuth or ConvexProviderWithAuthKit",
     )
 }

@@ -4,18 +4,8 @@
 use convex_yew_core::sync::ConnectionState;
 use yew::prelude::*;
 
+use super::context::{provide, use_sdk_context, SdkContext};
 use crate::runtime::ConvexClient;
-
-/// What the Convex providers put in context: the client, and the auth state when a provider
-/// with auth put it there. One context for both keeps one copy of Yew's context machinery
-/// (1.2 KB gzip of wasm); the price is that components reading the client also re-render when
-/// the auth state changes (a few times a session: the first confirmation, sign-in, sign-out),
-/// their queries staying subscribed.
-#[derive(Clone, PartialEq)]
-pub(crate) struct ConvexContext {
-    pub(crate) client: ConvexClient,
-    pub(crate) auth: Option<convex_yew_core::convex_auth::ConvexAuthState>,
-}
 
 /// Props of [`ConvexProvider`].
 #[derive(Properties, PartialEq)]
@@ -39,11 +29,12 @@ pub struct ConvexProviderProps {
 /// ```
 #[component]
 pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
-    html! {
-        <ContextProvider<ConvexContext> context={ConvexContext { client: props.client.clone(), auth: None }}>
-            { props.children.clone() }
-        </ContextProvider<ConvexContext>>
-    }
+    let outer = use_sdk_context();
+    let context = SdkContext {
+        convex: Some((props.client.clone(), None)),
+        ..outer
+    };
+    provide(context, &props.children)
 }
 
 /// The [`ConvexClient`] of the nearest provider.
@@ -62,8 +53,9 @@ pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
 /// Outside a `ConvexProvider` (a programming error, as `useConvex` throws in React).
 #[hook]
 pub fn use_convex() -> ConvexClient {
-    use_context::<ConvexContext>()
-        .map(|c| c.client)
+    use_sdk_context()
+        .convex
+        .map(|(client, _)| client)
         .expect("use_convex must be used inside a ConvexProvider or ConvexProviderWithAuthKit")
 }
 

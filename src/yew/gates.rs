@@ -27,7 +27,9 @@ use crate::runtime::browser::{self, Level};
 /// yew-oauth2's components do.
 #[hook]
 fn use_gate(gate: &'static str) -> Result<ConvexAuthState, Html> {
-    let auth = use_context::<super::convex_provider::ConvexContext>().and_then(|c| c.auth);
+    let auth = super::context::use_sdk_context()
+        .convex
+        .and_then(|(_, auth)| auth);
     let logged = use_mut_ref(|| false);
     if auth.is_none() && !std::mem::replace(&mut *logged.borrow_mut(), true) {
         browser::log(

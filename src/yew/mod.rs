@@ -16,6 +16,7 @@
 
 mod authkit_provider;
 mod calls;
+mod context;
 mod convex_auth;
 mod convex_provider;
 mod gates;
