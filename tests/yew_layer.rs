@@ -470,3 +470,84 @@ async fn a_gate_outside_a_provider_says_so_instead_of_panicking() {
     }
     handle.destroy();
 }
+
+#[derive(Properties, PartialEq)]
+struct NestedProps {
+    client: ConvexClient,
+    port: u16,
+}
+
+/// Reads every provider above it.
+#[component]
+fn NestedProbe() -> Html {
+    let convex = use_convex();
+    let auth = use_auth();
+    let list = use_query(&LIST, Some(ListArgs { count: 1 }));
+    html! {
+        <p id="nested">{ format!("{}/{}/{}", convex.url().is_empty(), auth.is_loading, list.is_loading()) }</p>
+    }
+}
+
+#[component]
+fn Nested(props: &NestedProps) -> Html {
+    html! {
+        <ConvexProvider client={props.client.clone()}>
+            <AuthKitProvider client_id="client_local_dev" api_hostname="127.0.0.1" https={false} port={props.port} dev_mode={true}>
+                <NestedProbe />
+                <Authenticated><p id="in">{ "in" }</p></Authenticated>
+            </AuthKitProvider>
+        </ConvexProvider>
+    }
+}
+
+/// The providers share one context, each passing on what an outer one put there: a Convex
+/// provider outside `<AuthKitProvider>` still reaches the hooks inside it, and a gate under a
+/// Convex provider without auth still says it needs one.
+#[wasm_bindgen_test]
+async fn providers_nest_in_either_order() {
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+    let port: u16 = common::backend_url()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let handle =
+        yew::Renderer::<Nested>::with_root_and_props(root.clone(), NestedProps { client, port })
+            .render();
+    common::settle().await;
+    let mut shown = String::new();
+    for _ in 0..100 {
+        shown = common::query(&root, "#nested")
+            .and_then(|e| e.text_content())
+            .unwrap_or_default();
+        if shown == "false/false/false" {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+    }
+    assert_eq!(
+        shown, "false/false/false",
+        "client, AuthKit and a query result all reached"
+    );
+    let message = root
+        .query_selector(".convex-yew-missing-provider")
+        .unwrap()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default();
+    assert!(
+        message.contains("<Authenticated> must be inside"),
+        "{message}"
+    );
+    assert!(common::query(&root, "#in").is_none());
+    handle.destroy();
+}
