@@ -124,16 +124,19 @@ pub(crate) struct AuthContext {
 #[component]
 pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
     let outer = use_sdk_context();
-    let ctx = use_state_eq(|| AuthContext {
-        is_loading: true,
-        snapshot: Rc::default(),
-        client: None,
-        error: None,
+    let state = use_mut_ref(|| ProviderState {
+        shown: AuthContext {
+            is_loading: true,
+            snapshot: Rc::default(),
+            client: None,
+            error: None,
+        },
+        callbacks: Callbacks::default(),
     });
+    let rerender = use_force_update();
     // The latest callback props: the client's callbacks read them when they fire, so a
     // parent that passes new callbacks is heard without recreating the client.
-    let callbacks = use_mut_ref(Callbacks::default);
-    *callbacks.borrow_mut() = Callbacks {
+    state.borrow_mut().callbacks = Callbacks {
         on_redirect_callback: props.on_redirect_callback.clone(),
         on_refresh: props.on_refresh.clone(),
         on_refresh_failure: props.on_refresh_failure.clone(),
@@ -141,7 +144,7 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
         navigate: props.navigate.clone(),
     };
     {
-        let ctx = ctx.clone();
+        let state = state.clone();
         let props = props.clone();
         let key = (
             props.client_id.clone(),
@@ -156,21 +159,22 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
             let running: Rc<RefCell<Option<(AuthKitClient, ListenerHandle)>>> = Rc::default();
             let started = match props.config() {
                 None => Err(AuthKitError::NoWindow),
-                Some(config) => AuthKitClient::start(options(config, &callbacks)),
+                Some(config) => AuthKitClient::start(options(config, &state)),
             };
             match started {
                 Ok(client) => {
                     let publish = {
-                        let setter = ctx.setter();
+                        let (state, rerender) = (state.clone(), rerender.clone());
                         let weak = client.downgrade();
                         move || {
                             if let Some(client) = weak.upgrade() {
-                                setter.set(AuthContext {
+                                let shown = AuthContext {
                                     is_loading: client.is_loading(),
                                     snapshot: Rc::new(client.snapshot()),
                                     error: client.callback_error(),
                                     client: Some(client),
-                                })
+                                };
+                                show(&state, &rerender, shown);
                             }
                         }
                     };
@@ -183,12 +187,13 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
                         Level::Error,
                         &format!("[convex-yew] AuthKit: {}", crate::error::report(&e)),
                     );
-                    ctx.set(AuthContext {
+                    let shown = AuthContext {
                         is_loading: false,
                         snapshot: Rc::default(),
                         client: None,
                         error: Some(e),
-                    });
+                    };
+                    show(&state, &rerender, shown);
                 }
             }
             move || {
@@ -200,10 +205,32 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
         });
     }
     let context = SdkContext {
-        authkit: Some((*ctx).clone()),
+        authkit: Some(state.borrow().shown.clone()),
         ..outer
     };
     provide(context, &props.children)
+}
+
+/// The provider's state between renders: what it shows its consumers, and the latest
+/// callback props.
+struct ProviderState {
+    shown: AuthContext,
+    callbacks: Callbacks,
+}
+
+/// Shows `next` to consumers, re-rendering only when it differs from what they see.
+fn show(state: &RefCell<ProviderState>, rerender: &UseForceUpdateHandle, next: AuthContext) {
+    let changed = {
+        let mut state = state.borrow_mut();
+        let changed = state.shown != next;
+        if changed {
+            state.shown = next;
+        }
+        changed
+    };
+    if changed {
+        rerender.force_update();
+    }
 }
 
 #[derive(Default)]
@@ -216,18 +243,18 @@ struct Callbacks {
 }
 
 /// Client options whose callbacks forward to the provider's latest props.
-fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKitOptions {
+fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<ProviderState>>) -> AuthKitOptions {
     let mut options = AuthKitOptions::new(config);
     let c = callbacks.clone();
     options.on_redirect_callback = Some(Rc::new(move |p| {
-        let cb = c.borrow().on_redirect_callback.clone();
+        let cb = c.borrow().callbacks.on_redirect_callback.clone();
         if let Some(cb) = cb {
             cb.emit(p);
         }
     }));
     let c = callbacks.clone();
     options.on_refresh = Some(Rc::new(move |p: &RefreshParams| {
-        let cb = c.borrow().on_refresh.clone();
+        let cb = c.borrow().callbacks.on_refresh.clone();
         if let Some(cb) = cb {
             cb.emit(p.clone());
         }
@@ -236,7 +263,7 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKit
     // (skip hidden tabs) when it has none.
     let c = callbacks.clone();
     options.on_before_auto_refresh = Some(Rc::new(move || {
-        let cb = c.borrow().on_before_auto_refresh.clone();
+        let cb = c.borrow().callbacks.on_before_auto_refresh.clone();
         match cb {
             Some(cb) => cb.emit(()),
             None => crate::authkit::browser_io::visible(),
@@ -244,7 +271,7 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKit
     }));
     let c = callbacks.clone();
     options.navigate = Some(Rc::new(move |url: &str| {
-        let cb = c.borrow().navigate.clone();
+        let cb = c.borrow().callbacks.navigate.clone();
         match cb {
             Some(cb) => cb.emit(url.to_owned()),
             None => crate::authkit::browser_io::navigate(url),
@@ -252,7 +279,7 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<Callbacks>>) -> AuthKit
     }));
     let c = callbacks.clone();
     options.on_refresh_failure = Some(Rc::new(move |e: &RefreshError| {
-        let cb = c.borrow().on_refresh_failure.clone();
+        let cb = c.borrow().callbacks.on_refresh_failure.clone();
         if let Some(cb) = cb {
             cb.emit(e.clone());
         }
