@@ -228,7 +228,7 @@ pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
     line
 }
 
-debug_as_message!(DeploymentUrlError, ClientError, Kind);
+convex_yew_core::debug_as_message!(DeploymentUrlError, ClientError, Kind);
 
 #[cfg(test)]
 mod tests {

@@ -53,19 +53,6 @@
 //! re-exported here too: this crate's root is their path for a Yew app.
 #![warn(missing_docs)]
 
-/// `Debug` for an error type: its name and its message, `Name(message)`. A derived `Debug`
-/// would print the fields, and compile every field's `Debug` (floats, escaped strings, whole
-/// values) into each wasm build that reports an error through `dyn Error`.
-macro_rules! debug_as_message {
-    ($($name:ident),* $(,)?) => {$(
-        impl std::fmt::Debug for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, concat!(stringify!($name), "({})"), self)
-            }
-        }
-    )*};
-}
-
 mod authkit;
 mod error;
 mod runtime;

@@ -75,13 +75,7 @@ struct AppProps {
 }
 
 fn port() -> u16 {
-    common::backend_url()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap()
+    common::backend_port()
 }
 
 #[component]

@@ -29,13 +29,7 @@ const WHOAMI: Query<(), Option<Who>> = Query::new("testing:whoami");
 const RT_KEY: &str = "workos:refresh-token:client_local_dev";
 
 fn port() -> u16 {
-    common::backend_url()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap()
+    common::backend_port()
 }
 
 fn text(root: &web_sys::Element, selector: &str) -> String {

@@ -323,13 +323,7 @@ async fn authkit_provider_restores_a_session_without_a_flash_and_refreshes_witho
             tokens["refresh_token"].as_str().unwrap(),
         )
         .unwrap();
-    let port: u16 = common::backend_url()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
+    let port = common::backend_port();
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
     let (auth_renders, unauth) = (Counter::default(), Counter::default());
@@ -512,13 +506,7 @@ async fn providers_nest_in_either_order() {
         .unwrap()
         .clear()
         .unwrap();
-    let port: u16 = common::backend_url()
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
+    let port = common::backend_port();
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
     let handle =

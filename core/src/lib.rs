@@ -21,7 +21,10 @@
 
 /// `Debug` for an error type: its name and its message, `Name(message)`. A derived `Debug`
 /// would print the fields, and compile every field's `Debug` (floats, escaped strings, whole
-/// values) into each wasm build that reports an error through `dyn Error`.
+/// values) into each wasm build that reports an error through `dyn Error`. Exported (hidden)
+/// for `convex-yew`'s error types.
+#[doc(hidden)]
+#[macro_export]
 macro_rules! debug_as_message {
     ($($name:ident),* $(,)?) => {$(
         impl std::fmt::Debug for $name {

@@ -109,4 +109,4 @@ pub(crate) fn js_error_text(e: &wasm_bindgen::JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
-debug_as_message!(SocketError);
+convex_yew_core::debug_as_message!(SocketError);

@@ -11,6 +11,15 @@ pub fn backend_url() -> &'static str {
     option_env!("CONVEX_DEV_URL").unwrap_or("http://127.0.0.1:3299")
 }
 
+/// The dev backend's port (the AuthKit provider's `port` prop).
+pub fn backend_port() -> u16 {
+    backend_url()
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse().ok())
+        .expect("CONVEX_DEV_URL ends in a port")
+}
+
 /// A new, empty element to mount a component into.
 pub fn fresh_root() -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
