@@ -539,3 +539,68 @@ async fn providers_nest_in_either_order() {
     assert!(common::query(&root, "#in").is_none());
     handle.destroy();
 }
+
+#[component]
+fn InnerGates() -> Html {
+    html! {
+        <div id="inner">
+            <Authenticated><p id="inner-in">{ "in" }</p></Authenticated>
+            <Unauthenticated><p id="inner-out">{ "out" }</p></Unauthenticated>
+        </div>
+    }
+}
+
+/// A plain `ConvexProvider` (a library re-providing the same client, say) inside
+/// `ConvexProviderWithAuthKit`.
+#[component]
+fn InnerPlain(props: &NestedProps) -> Html {
+    html! {
+        <AuthKitProvider client_id="client_local_dev" api_hostname="127.0.0.1" https={false} port={props.port} dev_mode={true}>
+            <ConvexProviderWithAuthKit client={props.client.clone()}>
+                <Authenticated><p id="outer-in">{ "in" }</p></Authenticated>
+                <ConvexProvider client={props.client.clone()}>
+                    <InnerGates />
+                </ConvexProvider>
+            </ConvexProviderWithAuthKit>
+        </AuthKitProvider>
+    }
+}
+
+/// A plain `ConvexProvider` inside a provider with auth replaces the client only: the gates
+/// under it still see the outer auth state, as React's `ConvexProvider` sets only the client
+/// context. (Found in review: the shared context first dropped the auth state there.)
+#[wasm_bindgen_test]
+async fn a_convex_provider_inside_one_with_auth_keeps_the_auth_state() {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let tokens = common::post(
+        "/_test/issue_token",
+        serde_json::json!({"email": "ada@example.com"}),
+    )
+    .await;
+    storage
+        .set_item(
+            "workos:refresh-token:client_local_dev",
+            tokens["refresh_token"].as_str().unwrap(),
+        )
+        .unwrap();
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let handle = yew::Renderer::<InnerPlain>::with_root_and_props(
+        root.clone(),
+        NestedProps {
+            client: client.clone(),
+            port: common::backend_port(),
+        },
+    )
+    .render();
+    common::wait_until(|| common::query(&root, "#outer-in").is_some()).await;
+    common::settle().await;
+    let inner = common::query(&root, "#inner")
+        .and_then(|e| e.text_content())
+        .unwrap_or_default();
+    handle.destroy();
+    client.close();
+    storage.clear().unwrap();
+    assert_eq!(inner, "in", "the gates under the plain ConvexProvider");
+}

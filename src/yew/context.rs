@@ -19,8 +19,11 @@ use crate::runtime::ConvexClient;
 pub(crate) struct SdkContext {
     /// From `<AuthKitProvider>`.
     pub(crate) authkit: Option<AuthContext>,
-    /// From a Convex provider: the client, and the auth state when the provider has auth.
-    pub(crate) convex: Option<(ConvexClient, Option<ConvexAuthState>)>,
+    /// From a Convex provider.
+    pub(crate) client: Option<ConvexClient>,
+    /// From a Convex provider with auth (a plain `<ConvexProvider>` inside one keeps it, as
+    /// React's `ConvexProvider` sets only the client).
+    pub(crate) auth: Option<ConvexAuthState>,
 }
 
 /// The context the providers above put in (empty outside every provider).

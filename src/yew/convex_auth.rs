@@ -179,7 +179,8 @@ fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
 /// The outer context with the client and its auth state put in.
 fn with_convex(outer: SdkContext, client: &ConvexClient, state: ConvexAuthState) -> SdkContext {
     SdkContext {
-        convex: Some((client.clone(), Some(state))),
+        client: Some(client.clone()),
+        auth: Some(state),
         ..outer
     }
 }
@@ -255,7 +256,7 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
 /// throws in React).
 #[hook]
 pub fn use_convex_auth() -> ConvexAuthState {
-    use_sdk_context().convex.and_then(|(_, auth)| auth).expect(
+    use_sdk_context().auth.expect(
         "use_convex_auth must be used inside ConvexProviderWithAuth or ConvexProviderWithAuthKit",
     )
 }

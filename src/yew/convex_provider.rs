@@ -31,7 +31,7 @@ pub struct ConvexProviderProps {
 pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
     let outer = use_sdk_context();
     let context = SdkContext {
-        convex: Some((props.client.clone(), None)),
+        client: Some(props.client.clone()),
         ..outer
     };
     provide(context, &props.children)
@@ -54,8 +54,7 @@ pub fn ConvexProvider(props: &ConvexProviderProps) -> Html {
 #[hook]
 pub fn use_convex() -> ConvexClient {
     use_sdk_context()
-        .convex
-        .map(|(client, _)| client)
+        .client
         .expect("use_convex must be used inside a ConvexProvider or ConvexProviderWithAuthKit")
 }
 

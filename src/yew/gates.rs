@@ -27,9 +27,7 @@ use crate::runtime::browser::{self, Level};
 /// yew-oauth2's components do.
 #[hook]
 fn use_gate(gate: &'static str) -> Result<ConvexAuthState, Html> {
-    let auth = super::context::use_sdk_context()
-        .convex
-        .and_then(|(_, auth)| auth);
+    let auth = super::context::use_sdk_context().auth;
     let logged = use_mut_ref(|| false);
     if auth.is_none() && !std::mem::replace(&mut *logged.borrow_mut(), true) {
         browser::log(

@@ -694,7 +694,11 @@ impl<'de> Deserializer<'de> {
             Some(b'{') => match self.convex.map_or(Ok(None), |read| self.wrapper(read)) {
                 Err(e) => Err(e),
                 Ok(Some(Wrapped::Int64(i))) => visitor.visit_i64(i),
-                Ok(Some(Wrapped::Float64(f))) => visitor.visit_f64(f),
+                // `-0` read by an integer type is 0, as a plain `0` is.
+                Ok(Some(Wrapped::Float64(f))) => match integral(f).filter(|_| integer) {
+                    Some(i) => visitor.visit_i64(i),
+                    None => visitor.visit_f64(f),
+                },
                 Ok(Some(Wrapped::Bytes(b))) => visitor.visit_byte_buf(b),
                 Ok(Some(Wrapped::Null)) => visitor.visit_unit(),
                 Ok(None) => {
@@ -765,11 +769,25 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, JsonError> {
-        if self.peek() == Some(b'n') {
-            self.literal("null")?;
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
+        match self.peek() {
+            Some(b'n') => {
+                self.literal("null")?;
+                visitor.visit_none()
+            }
+            // Convex mode: a wrapper that holds null (`{"$commitTs": null}`) is `None` too.
+            Some(b'{') => {
+                if let Some(read) = self.convex {
+                    let (start, depth) = (self.pos, self.depth);
+                    if let Ok(Some(Wrapped::Null)) = self.wrapper(read) {
+                        return visitor.visit_none();
+                    }
+                    // Anything else, an error included, is read again as the value itself.
+                    self.pos = start;
+                    self.depth = depth;
+                }
+                visitor.visit_some(self)
+            }
+            _ => visitor.visit_some(self),
         }
     }
     fn deserialize_newtype_struct<V: Visitor<'de>>(

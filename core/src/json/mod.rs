@@ -99,7 +99,7 @@ impl serde::de::Error for JsonError {
 }
 
 /// serde's [`Unexpected`](serde::de::Unexpected) in serde's words, with a string quoted as a
-/// JSON literal ([`Quoted`]) and a float written by `f64`'s `Display`, so that reporting a
+/// JSON literal ([`Quoted`]) and a float written as serde_json writes it, so that reporting a
 /// wrong type compiles neither Rust's escape tables nor serde's float formatting.
 pub(crate) struct Unexpected<'a>(pub serde::de::Unexpected<'a>);
 
@@ -110,6 +110,12 @@ impl fmt::Display for Unexpected<'_> {
             U::Bool(b) => write!(f, "boolean `{b}`"),
             U::Unsigned(i) => write!(f, "integer `{i}`"),
             U::Signed(i) => write!(f, "integer `{i}`"),
+            // As serde_json writes the number: `2.0`, `1e+300`.
+            U::Float(x) if x.is_finite() => {
+                let mut text = String::new();
+                ser::write_f64(&mut text, x);
+                write!(f, "floating point `{text}`")
+            }
             U::Float(x) => write!(f, "floating point `{x}`"),
             U::Char(c) => write!(f, "character `{c}`"),
             U::Str(s) => write!(f, "string {}", Quoted(s)),
@@ -550,6 +556,12 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(theirs.starts_with(r#"invalid type: string "a\"b", expected u32"#));
+        for text in ["2.0", "-0.5", "1e300"] {
+            let ours = from_str::<bool>(text).unwrap_err().to_string();
+            let theirs = serde_json::from_str::<bool>(text).unwrap_err().to_string();
+            let words = |m: &str| m.split(" at ").next().unwrap_or_default().to_owned();
+            assert_eq!(words(&ours), words(&theirs), "{text}");
+        }
         let value = crate::value::from_encoded_json::<bool>("1.5")
             .unwrap_err()
             .to_string();

@@ -116,6 +116,32 @@ mod tests {
             from_encoded_json(r#"{"n": {"\u0024integer": "AgAAAAAAAAA="}, "m": 7.0, "w": 3}"#)
                 .unwrap();
         assert_eq!(doc, Doc { n: 2, m: 7, w: 3 });
+        // As the tree decoder reads them (found in review): `-0` as a wrapper is 0 to an
+        // integer, and a wrapper holding null is `None` to an `Option`.
+        assert_eq!(
+            from_encoded_json::<i64>(r#"{"$float":"AAAAAAAAAIA="}"#).unwrap(),
+            0
+        );
+        let nan = from_encoded_json::<f64>(r#"{"$float":"AAAAAAAA+H8="}"#).unwrap();
+        assert!(nan.is_nan());
+        assert!(from_encoded_json::<i64>(r#"{"$float":"AAAAAAAA+H8="}"#).is_err());
+        assert_eq!(
+            from_encoded_json::<Option<i64>>(r#"{"$commitTs":null}"#).unwrap(),
+            None
+        );
+        assert_eq!(
+            from_encoded_json::<Vec<Option<i64>>>(
+                r#"[{"$commitTs":null}, {"$integer":"AQAAAAAAAAA="}, null, 3]"#
+            )
+            .unwrap(),
+            [None, Some(1), None, Some(3)]
+        );
+        assert!(from_encoded_json::<Option<i64>>(r#"{"$integer":"%%"}"#).is_err());
+        assert!(
+            from_encoded_json::<Option<Doc>>(r#"{"n": 1, "m": 2, "w": 3}"#)
+                .unwrap()
+                .is_some()
+        );
         assert!(from_encoded_json::<Doc>(r#"{"n": 1.5, "m": 1, "w": 1}"#).is_err());
         assert!(Value::from_json_str("{").is_err());
         assert!(Value::from_json_str("1 2").is_err());
