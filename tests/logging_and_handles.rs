@@ -200,3 +200,20 @@ async fn errors_chain_to_their_cause() {
     assert!(err.to_string().contains("ftp") || !err.to_string().is_empty());
     client.close();
 }
+
+/// The ids the client and the AuthKit lock stamp use are RFC 4122 version 4 UUIDs, in the
+/// lowercase form `crypto.randomUUID()` gives.
+#[wasm_bindgen_test]
+fn uuids_are_version_4_in_lowercase() {
+    let a = convex_yew::internals::browser::uuid_v4();
+    assert_eq!(a.len(), 36, "{a}");
+    for (i, c) in a.char_indices() {
+        match i {
+            8 | 13 | 18 | 23 => assert_eq!(c, '-', "{a}"),
+            14 => assert_eq!(c, '4', "{a}"),
+            19 => assert!("89ab".contains(c), "{a}"),
+            _ => assert!(c.is_ascii_hexdigit() && !c.is_ascii_uppercase(), "{a}"),
+        }
+    }
+    assert_ne!(a, convex_yew::internals::browser::uuid_v4());
+}

@@ -101,23 +101,28 @@ pub fn form_decode(s: &str) -> String {
     while i < bytes.len() {
         match bytes[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                match u8::from_str_radix(
-                    std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"),
-                    16,
-                ) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
+            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(hi), Some(lo)) => {
+                    out.push(hi << 4 | lo);
+                    i += 2;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A hex digit's value.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Parses a query string (with or without the leading `?`) into ordered pairs.
@@ -363,6 +368,9 @@ mod tests {
         assert_eq!(clean_search("?code=abc"), "");
         assert_eq!(path_of("http://127.0.0.1:8080"), "/");
         assert_eq!(form_decode("%zz%4"), "%zz%4");
+        // As `URLSearchParams` decodes: `+` is a space, `%` needs two hex digits (a sign is
+        // not one), bytes that are not UTF-8 become U+FFFD.
+        assert_eq!(form_decode("%+f%-1a+b%41%e9%C3%A9"), "% f%-1a bA\u{fffd}é");
     }
 
     /// A state is sent only when JavaScript would find it truthy, as authkit-js does.
