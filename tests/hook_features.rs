@@ -549,7 +549,9 @@ async fn the_http_client_logs_function_lines_skips_the_queue_and_takes_auth_at_c
         "auth from construction"
     );
     // A mutation that skips the queue goes out at once, past a queued one that waits for
-    // the mutation before it: the skipping one is answered first.
+    // the mutation before it: the skipping one is answered first. Every mutation takes
+    // 300 ms, so the order does not hang on one request's luck on a loaded machine.
+    common::post("/_test/mutation_delay", serde_json::json!({"ms": 300})).await;
     let order: Rc<RefCell<Vec<&str>>> = Rc::default();
     let (o1, o2, o3) = (order.clone(), order.clone(), order.clone());
     let first = async {
@@ -587,6 +589,7 @@ async fn the_http_client_logs_function_lines_skips_the_queue_and_takes_auth_at_c
         o3.borrow_mut().push("skipping");
     };
     futures::join!(first, second, skipping);
+    common::post("/_test/mutation_delay", serde_json::json!({"ms": 0})).await;
     let order = order.borrow().clone();
     assert_eq!(order.len(), 3);
     let pos = |name| order.iter().position(|o| *o == name).unwrap();

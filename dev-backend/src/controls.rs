@@ -10,8 +10,9 @@
 //! - `POST /_test/delay` `{"ms":N,"after"?:bool}`: AuthKit `authenticate` answers N ms late:
 //!   before processing the request, or (`after`) once it is processed (the server consumed the
 //!   token; only the answer is slow).
-//! - `POST /_test/mutation_delay` `{"ms":N}`: mutations on sync sockets run N ms late
-//!   (optimistic updates can be seen before the server's answer).
+//! - `POST /_test/mutation_delay` `{"ms":N}`: mutations, on sync sockets and over HTTP, run
+//!   N ms late (optimistic updates can be seen before the server's answer; queued HTTP
+//!   mutations are told apart from one that skips the queue by time, not by luck).
 //! - `POST /_test/mutation_failures` `{"count":N}`: the next N mutations on sync sockets fail
 //!   without running (rollback of optimistic updates).
 //! - `POST /_test/token_lifetime` `{"seconds":N}`: access tokens minted from now on expire

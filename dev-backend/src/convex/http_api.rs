@@ -168,6 +168,15 @@ async fn run(
     // The lines a query logged go back with its answer (`logLines`), as Convex's HTTP API
     // sends them; the dev functions log only in queries.
     let mut log_lines: Vec<String> = Vec::new();
+    if matches!(kind, Kind::Mutation) {
+        let delay = deployment
+            .controls
+            .mutation_delay_ms
+            .load(std::sync::atomic::Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+        }
+    }
     let outcome = match kind {
         Kind::Query => deployment
             .run_query_journaled(&path, &args, identity.as_ref(), None)
