@@ -125,12 +125,12 @@ pub(crate) struct AuthContext {
 pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
     let outer = use_sdk_context();
     let state = use_mut_ref(|| ProviderState {
-        shown: AuthContext {
+        shown: Rc::new(AuthContext {
             is_loading: true,
             snapshot: Rc::default(),
             client: None,
             error: None,
-        },
+        }),
         callbacks: Callbacks::default(),
     });
     let rerender = use_force_update();
@@ -214,7 +214,7 @@ pub fn AuthKitProvider(props: &AuthKitProviderProps) -> Html {
 /// The provider's state between renders: what it shows its consumers, and the latest
 /// callback props.
 struct ProviderState {
-    shown: AuthContext,
+    shown: Rc<AuthContext>,
     callbacks: Callbacks,
 }
 
@@ -222,9 +222,9 @@ struct ProviderState {
 fn show(state: &RefCell<ProviderState>, rerender: &UseForceUpdateHandle, next: AuthContext) {
     let changed = {
         let mut state = state.borrow_mut();
-        let changed = state.shown != next;
+        let changed = *state.shown != next;
         if changed {
-            state.shown = next;
+            state.shown = Rc::new(next);
         }
         changed
     };
@@ -511,8 +511,8 @@ pub fn use_auth() -> UseAuth {
         .expect("use_auth must be used within an AuthKitProvider");
     UseAuth {
         is_loading: ctx.is_loading,
-        error: ctx.error,
-        snapshot: ctx.snapshot,
-        client: ctx.client,
+        error: ctx.error.clone(),
+        snapshot: ctx.snapshot.clone(),
+        client: ctx.client.clone(),
     }
 }

@@ -18,7 +18,7 @@ use crate::runtime::ConvexClient;
 #[derive(Clone, PartialEq, Default)]
 pub(crate) struct SdkContext {
     /// From `<AuthKitProvider>`.
-    pub(crate) authkit: Option<AuthContext>,
+    pub(crate) authkit: Option<std::rc::Rc<AuthContext>>,
     /// From a Convex provider.
     pub(crate) client: Option<ConvexClient>,
     /// From a Convex provider with auth (a plain `<ConvexProvider>` inside one keeps it, as
