@@ -14,7 +14,6 @@ use convex_yew::{AuthKitClient, AuthKitError, AuthKitOptions, SwitchOutcome};
 use convex_yew::{ConvexClient, Query};
 use futures::future::{select, Either};
 use serde::Deserialize;
-use serde_json::json;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use yew::prelude::*;
@@ -101,14 +100,7 @@ fn last_org(renders: &Shared<Vec<Seen>>) -> Option<String> {
 #[wasm_bindgen_test]
 async fn an_organization_switch_reaches_convex_at_once_without_a_flicker() {
     reset();
-    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    let tokens = common::post("/_test/issue_token", json!({ "email": "ada@example.com" })).await;
-    storage
-        .set_item(
-            "workos:refresh-token:client_local_dev",
-            tokens["refresh_token"].as_str().unwrap(),
-        )
-        .unwrap();
+    common::stored_session("ada@example.com").await;
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let probe = ProbeProps {
         renders: Shared::default(),

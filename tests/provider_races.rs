@@ -38,16 +38,6 @@ fn text(root: &web_sys::Element, selector: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Stores a fresh session for `email` as a signed-in tab would have left it.
-async fn stored_session(email: &str) {
-    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage.clear().unwrap();
-    let tokens = common::post("/_test/issue_token", json!({ "email": email })).await;
-    storage
-        .set_item(RT_KEY, tokens["refresh_token"].as_str().unwrap())
-        .unwrap();
-}
-
 #[component]
 fn Viewer() -> Html {
     let who = use_query(&WHOAMI, Some(()));
@@ -115,7 +105,7 @@ fn Kit(props: &KitProps) -> Html {
 
 #[wasm_bindgen_test]
 async fn a_restore_that_meets_a_503_shows_the_user_and_never_the_signed_out_ui() {
-    stored_session("ada@example.com").await;
+    common::stored_session("ada@example.com").await;
     common::post(
         "/_test/refresh_failures",
         json!({"count": 1, "status": 503}),
@@ -146,7 +136,7 @@ async fn a_restore_that_meets_a_503_shows_the_user_and_never_the_signed_out_ui()
 
 #[wasm_bindgen_test]
 async fn the_provider_hears_callback_props_passed_after_the_first_render() {
-    stored_session("grace@example.com").await;
+    common::stored_session("grace@example.com").await;
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
     let (first, second) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
@@ -191,7 +181,7 @@ async fn the_provider_hears_callback_props_passed_after_the_first_render() {
 
 #[wasm_bindgen_test]
 async fn a_disposed_authkit_client_never_comes_back_into_the_context() {
-    stored_session("ada@example.com").await;
+    common::stored_session("ada@example.com").await;
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
     let seen = Shared::default();
@@ -318,7 +308,7 @@ fn ActionsKit(props: &ActionsKitProps) -> Html {
 
 #[wasm_bindgen_test]
 async fn use_auth_builds_sign_in_and_sign_up_urls_and_signs_out_without_navigating() {
-    stored_session("grace@example.com").await;
+    common::stored_session("grace@example.com").await;
     let root = common::fresh_root();
     let out = Shared::default();
     yew::Renderer::<ActionsKit>::with_root_and_props(

@@ -310,19 +310,8 @@ fn Kit(props: &KitProps) -> Html {
 
 #[wasm_bindgen_test]
 async fn authkit_provider_restores_a_session_without_a_flash_and_refreshes_without_re_rendering() {
+    common::stored_session("ada@example.com").await;
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage.clear().unwrap();
-    let tokens = common::post(
-        "/_test/issue_token",
-        serde_json::json!({"email": "ada@example.com"}),
-    )
-    .await;
-    storage
-        .set_item(
-            "workos:refresh-token:client_local_dev",
-            tokens["refresh_token"].as_str().unwrap(),
-        )
-        .unwrap();
     let port = common::backend_port();
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
@@ -571,19 +560,8 @@ fn InnerPlain(props: &NestedProps) -> Html {
 /// context. (Found in review: the shared context first dropped the auth state there.)
 #[wasm_bindgen_test]
 async fn a_convex_provider_inside_one_with_auth_keeps_the_auth_state() {
+    common::stored_session("ada@example.com").await;
     let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
-    storage.clear().unwrap();
-    let tokens = common::post(
-        "/_test/issue_token",
-        serde_json::json!({"email": "ada@example.com"}),
-    )
-    .await;
-    storage
-        .set_item(
-            "workos:refresh-token:client_local_dev",
-            tokens["refresh_token"].as_str().unwrap(),
-        )
-        .unwrap();
     let client = ConvexClient::new(common::backend_url()).unwrap();
     let root = common::fresh_root();
     let handle = yew::Renderer::<InnerPlain>::with_root_and_props(

@@ -20,6 +20,20 @@ pub fn backend_port() -> u16 {
         .expect("CONVEX_DEV_URL ends in a port")
 }
 
+/// Clears localStorage and stores a fresh session for `email`, as a signed-in tab would have
+/// left it (the dev backend issues the tokens).
+pub async fn stored_session(email: &str) {
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.clear().unwrap();
+    let tokens = post("/_test/issue_token", serde_json::json!({ "email": email })).await;
+    storage
+        .set_item(
+            "workos:refresh-token:client_local_dev",
+            tokens["refresh_token"].as_str().unwrap(),
+        )
+        .unwrap();
+}
+
 /// A new, empty element to mount a component into.
 pub fn fresh_root() -> web_sys::Element {
     let document = web_sys::window().unwrap().document().unwrap();
