@@ -5,8 +5,8 @@
 //! any nesting. One type keeps one copy of Yew's context machinery in wasm (about 1.2 KB gzip
 //! per context type); the price is that a component reading one part also re-renders when
 //! another part changes. Those changes are rare: sign-in, sign-out, an organization switch,
-//! the server's first confirmation of a token. Routine token refreshes change nothing, and
-//! queries stay subscribed across a re-render.
+//! the server's first confirmation of a token, a rejected token being replaced. Routine token
+//! refreshes change nothing, and queries stay subscribed across a re-render.
 
 use convex_yew_core::convex_auth::ConvexAuthState;
 use yew::prelude::*;
