@@ -582,3 +582,93 @@ async fn a_convex_provider_inside_one_with_auth_keeps_the_auth_state() {
     storage.clear().unwrap();
     assert_eq!(inner, "in", "the gates under the plain ConvexProvider");
 }
+
+#[derive(Properties, PartialEq)]
+struct RerenderProps {
+    client: ConvexClient,
+    port: u16,
+    /// Bumped by the test: each bump re-renders the providers with new children.
+    bump: Rc<Cell<u32>>,
+}
+
+/// A parent that re-renders `ConvexProviderWithAuthKit` on demand, with different children.
+#[component]
+fn Rerendering(props: &RerenderProps) -> Html {
+    let tick = use_state(|| 0u32);
+    {
+        let (tick, bump) = (tick.clone(), props.bump.clone());
+        use_effect_with((), move |_| {
+            let interval = gloo_timers::callback::Interval::new(20, move || {
+                if bump.get() > *tick {
+                    tick.set(bump.get());
+                }
+            });
+            move || drop(interval)
+        });
+    }
+    html! {
+        <AuthKitProvider client_id="client_local_dev" api_hostname="127.0.0.1" https={false} port={props.port} dev_mode={true}>
+            <ConvexProviderWithAuthKit client={props.client.clone()}>
+                <p id="tick">{ *tick }</p>
+                <Authenticated><p id="authed">{ "in" }</p></Authenticated>
+            </ConvexProviderWithAuthKit>
+        </AuthKitProvider>
+    }
+}
+
+async fn authenticate_count() -> u64 {
+    let response = gloo_net::http::Request::get(&format!(
+        "{}/_test/authenticate_count",
+        common::backend_url()
+    ))
+    .send()
+    .await
+    .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    body["count"].as_u64().unwrap()
+}
+
+/// Re-rendering `ConvexProviderWithAuthKit` (a parent's state change) keeps the token fetcher
+/// it handed to Convex: no new `set_auth`, so no new Authenticate on the socket.
+#[wasm_bindgen_test]
+async fn re_rendering_the_authkit_provider_sends_no_new_authenticate() {
+    common::stored_session("ada@example.com").await;
+    let client = ConvexClient::new(common::backend_url()).unwrap();
+    let root = common::fresh_root();
+    let bump = Rc::new(Cell::new(0));
+    let handle = yew::Renderer::<Rerendering>::with_root_and_props(
+        root.clone(),
+        RerenderProps {
+            client: client.clone(),
+            port: common::backend_port(),
+            bump: bump.clone(),
+        },
+    )
+    .render();
+    common::wait_until(|| common::query(&root, "#authed").is_some()).await;
+    common::sleep_ms(200).await;
+    let before = authenticate_count().await;
+    for i in 1..=5 {
+        bump.set(i);
+        let shown = i.to_string();
+        common::wait_until(|| {
+            common::query(&root, "#tick").and_then(|e| e.text_content()) == Some(shown.clone())
+        })
+        .await;
+    }
+    common::sleep_ms(300).await;
+    assert_eq!(
+        authenticate_count().await,
+        before,
+        "five re-renders of the provider sent new Authenticate messages"
+    );
+    handle.destroy();
+    client.close();
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .clear()
+        .unwrap();
+}

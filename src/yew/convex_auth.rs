@@ -14,24 +14,38 @@ use yew::prelude::*;
 use super::authkit_provider::use_auth;
 use super::context::{provide, use_sdk_context, SdkContext};
 use super::convex_provider::ConvexProviderProps;
+use crate::authkit::AuthKitClient;
 use crate::runtime::{ConvexClient, TokenFuture};
 
 /// A token fetcher with a stable identity: `fetch(force_refresh)` returns a token,
 /// [`TokenFetch::SignedOut`] or [`TokenFetch::Transient`]. Equality is identity, so keep one
 /// per auth client (a new fetcher re-runs `set_auth`, as in React).
 #[derive(Clone)]
-pub struct TokenFetcher(Rc<dyn Fn(bool) -> TokenFuture>);
+pub struct TokenFetcher {
+    fetch: Rc<dyn Fn(bool) -> TokenFuture>,
+    /// The AuthKit client a `ConvexProviderWithAuthKit` fetcher asks (`Some(None)`: signed
+    /// out): two such fetchers are equal when they ask the same client. The fetcher holds the
+    /// client, so its identity cannot be reused while the fetcher lives.
+    authkit: Option<Option<AuthKitClient>>,
+}
 
 impl TokenFetcher {
     /// Wraps a fetch function.
     pub fn new(fetch: impl Fn(bool) -> TokenFuture + 'static) -> TokenFetcher {
-        TokenFetcher(Rc::new(fetch))
+        TokenFetcher {
+            fetch: Rc::new(fetch),
+            authkit: None,
+        }
     }
 }
 
 impl PartialEq for TokenFetcher {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.0, &other.0)
+        match (&self.authkit, &other.authkit) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => Rc::ptr_eq(&self.fetch, &other.fetch),
+            _ => false,
+        }
     }
 }
 
@@ -138,7 +152,7 @@ fn use_auth_link(client: &ConvexClient, auth: &AuthSource) -> ConvexAuthState {
                     )
                 };
                 client.set_auth_with_refreshing(
-                    move |force| (fetcher.0)(force),
+                    move |force| (fetcher.fetch)(force),
                     on_change,
                     on_refreshing,
                 );
@@ -216,9 +230,10 @@ fn with_convex(outer: SdkContext, client: &ConvexClient, state: ConvexAuthState)
 pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
     let auth = use_auth();
     let authkit = auth.client().cloned();
-    let fetcher = use_memo(authkit, |authkit| {
-        let authkit = authkit.clone();
-        TokenFetcher::new(move |force| {
+    // Made at each render, and equal across renders while the AuthKit client is the same.
+    let fetcher = TokenFetcher {
+        authkit: Some(authkit.clone()),
+        ..TokenFetcher::new(move |force| {
             let authkit = authkit.clone();
             Box::pin(async move {
                 let Some(authkit) = authkit else {
@@ -227,12 +242,12 @@ pub fn ConvexProviderWithAuthKit(props: &ConvexProviderProps) -> Html {
                 token_fetch(authkit.get_access_token(force).await)
             })
         })
-    });
+    };
     let source = AuthSource {
         is_loading: auth.is_loading,
         is_authenticated: auth.user().is_some(),
         identity: authkit_identity(auth.snapshot()),
-        fetch_access_token: (*fetcher).clone(),
+        fetch_access_token: fetcher,
     };
     let outer = use_sdk_context();
     let state = use_auth_link(&props.client, &source);
