@@ -247,6 +247,22 @@ impl<'de> Deserializer<'de> {
         Ok(true)
     }
 
+    /// Reads a container whose opening bracket is next: `read` takes its items, then `close`
+    /// must follow. The nesting depth counts it while `read` runs.
+    #[inline(always)]
+    fn container<T>(
+        &mut self,
+        close: u8,
+        read: impl FnOnce(&mut Self) -> Result<T, JsonError>,
+    ) -> Result<T, JsonError> {
+        self.enter()?;
+        let value = read(self);
+        self.depth -= 1;
+        let value = value?;
+        self.close(close)?;
+        Ok(value)
+    }
+
     fn enter(&mut self) -> Result<(), JsonError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -681,15 +697,7 @@ impl<'de> Deserializer<'de> {
                 Str::Owned(s) => visitor.visit_string(s),
             },
             Some(b'[') => {
-                self.enter()?;
-                let value = visitor.visit_seq(Elements {
-                    de: self,
-                    first: true,
-                });
-                self.depth -= 1;
-                let value = value?;
-                self.close(b']')?;
-                Ok(value)
+                self.container(b']', |de| visitor.visit_seq(Elements { de, first: true }))
             }
             Some(b'{') => match self.convex.map_or(Ok(None), |read| self.wrapper(read)) {
                 Err(e) => Err(e),
@@ -702,15 +710,7 @@ impl<'de> Deserializer<'de> {
                 Ok(Some(Wrapped::Bytes(b))) => visitor.visit_byte_buf(b),
                 Ok(Some(Wrapped::Null)) => visitor.visit_unit(),
                 Ok(None) => {
-                    self.enter()?;
-                    let value = visitor.visit_map(Entries {
-                        de: self,
-                        first: true,
-                    });
-                    self.depth -= 1;
-                    let value = value?;
-                    self.close(b'}')?;
-                    Ok(value)
+                    self.container(b'}', |de| visitor.visit_map(Entries { de, first: true }))
                 }
             },
             Some(b'-' | b'0'..=b'9') => match self.number()? {
@@ -810,15 +810,7 @@ impl<'de> de::Deserializer<'de> for &mut Deserializer<'de> {
                 content: false,
             }),
             Some(b'{') => {
-                self.enter()?;
-                let value = visitor.visit_enum(Variant {
-                    de: self,
-                    content: true,
-                });
-                self.depth -= 1;
-                let value = value?;
-                self.close(b'}')?;
-                Ok(value)
+                self.container(b'}', |de| visitor.visit_enum(Variant { de, content: true }))
             }
             _ => Err(self.error("expected a string or an object for an enum")),
         }
