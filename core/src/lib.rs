@@ -35,6 +35,26 @@ macro_rules! debug_as_message {
     )*};
 }
 
+/// Where `needle` first occurs in `haystack` (a byte offset), as `str::find` with a `&str`
+/// says. A byte-window scan: the standard library's two-way substring searcher is about 2 KB
+/// of wasm, and the client only looks for short words in short texts. Exported (hidden) for
+/// `convex-yew`.
+#[doc(hidden)]
+pub fn find_text(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// `haystack.split_once(needle)`, through [`find_text`]. Exported (hidden) for `convex-yew`.
+#[doc(hidden)]
+pub fn split_once_text<'a>(haystack: &'a str, needle: &str) -> Option<(&'a str, &'a str)> {
+    let i = find_text(haystack, needle)?;
+    Some((&haystack[..i], &haystack[i + needle.len()..]))
+}
+
 pub mod authkit;
 mod base64;
 pub mod convex_auth;
@@ -72,5 +92,36 @@ pub fn bench_transition_results(text: &str) -> Vec<value::ResultValue> {
             })
             .collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    #[test]
+    fn text_search_agrees_with_str_on_the_edges() {
+        for (h, n) in [
+            ("", ""),
+            ("", "a"),
+            ("abc", ""),
+            ("abc", "abcd"),
+            ("https://x/y", "://"),
+            ("a://b://c", "://"),
+            ("InvalidCursor", "InvalidCursor"),
+            ("é://ü", "://"),
+            ("ééé", "é"),
+        ] {
+            assert_eq!(super::find_text(h, n), h.find(n), "{h} / {n}");
+            assert_eq!(super::split_once_text(h, n), h.split_once(n), "{h} / {n}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn text_search_agrees_with_str(h in "[ab:/é]{0,12}", n in "[ab:/é]{0,3}") {
+            prop_assert_eq!(super::find_text(&h, &n), h.find(n.as_str()));
+            prop_assert_eq!(super::split_once_text(&h, &n), h.split_once(n.as_str()));
+        }
     }
 }

@@ -211,7 +211,7 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
                     .get_item(&k)
                     .ok()
                     .flatten()
-                    .is_some_and(|v| v.contains(&i));
+                    .is_some_and(|v| convex_yew_core::find_text(&v, &i).is_some());
                 if mine && !w.get() {
                     h.set(true);
                     let (storage, k, i, mut beat) = (storage.clone(), k.clone(), i.clone(), 0u64);
@@ -222,7 +222,7 @@ fn storage_lock(name: &str, on_granted: impl FnOnce() + 'static) -> LockRequest 
                             .get_item(&k)
                             .ok()
                             .flatten()
-                            .is_some_and(|v| v.contains(&i));
+                            .is_some_and(|v| convex_yew_core::find_text(&v, &i).is_some());
                         if ours {
                             let _ = storage.set_item(&k, &stamp(&i, beat));
                         }

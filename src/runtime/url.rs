@@ -17,8 +17,7 @@ pub fn sync_url(deployment_url: &str) -> Result<String, DeploymentUrlError> {
 /// deployment, the JS client's `skipConvexDeploymentUrlCheck`).
 pub fn sync_url_with(deployment_url: &str, skip_check: bool) -> Result<String, DeploymentUrlError> {
     let trimmed = deployment_url.trim_end_matches('/');
-    let (scheme, rest) = trimmed
-        .split_once("://")
+    let (scheme, rest) = convex_yew_core::split_once_text(trimmed, "://")
         .ok_or_else(|| DeploymentUrlError::BadScheme(deployment_url.to_owned()))?;
     let ws = match scheme {
         "http" => "ws",

@@ -61,7 +61,7 @@ impl AuthKitConfig {
             return Err(ConfigError::MissingClientId);
         }
         let h = &self.api_hostname;
-        if h.is_empty() || h.contains("://") || h.contains('/') || h.contains(char::is_whitespace) {
+        if h.is_empty() || h.contains('/') || h.contains(char::is_whitespace) {
             return Err(ConfigError::BadHostname(h.clone()));
         }
         let r = &self.redirect_uri;

@@ -215,7 +215,7 @@ pub fn logout_url(config: &AuthKitConfig, session_id: &str, return_to: Option<&s
 
 /// The path part of an absolute URL (`/` when there is none).
 pub fn path_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = crate::split_once_text(url, "://").map_or(url, |(_, r)| r);
     let rest = rest.split(['?', '#']).next().unwrap_or("");
     rest.find('/').map_or("/", |i| &rest[i..])
 }

@@ -114,7 +114,7 @@ pub(crate) fn without_opts(args: &Object) -> Object {
 
 /// Whether a query error says the cursor is no longer valid (the paginator then starts over).
 pub(crate) fn is_invalid_cursor(message: &str, data: Option<&Value>) -> bool {
-    if message.contains("InvalidCursor") {
+    if crate::find_text(message, "InvalidCursor").is_some() {
         return true;
     }
     let Some(Value::Object(d)) = data else {
