@@ -665,6 +665,29 @@ impl<'de> Deserializer<'de> {
         self.skip()
     }
 
+    /// Pull reading: whether the next value starts with `byte` (nothing is consumed).
+    pub(crate) fn next_is(&mut self, byte: u8) -> bool {
+        self.peek() == Some(byte)
+    }
+
+    /// Pull reading, for a field that may have the wrong type: `read` the value and say
+    /// `true`, or, when `read` fails, skip the value and say `false`. A value no JSON tree
+    /// holds is still an error (see [`check_value`](Self::check_value)), at the depth the
+    /// reader is at, as is text that is not JSON; only a wrong type is not.
+    pub(crate) fn fitting(
+        &mut self,
+        read: &mut dyn FnMut(&mut Self) -> Result<(), JsonError>,
+    ) -> Result<bool, JsonError> {
+        self.peek();
+        let (start, depth) = (self.pos, self.depth);
+        if read(self).is_ok() {
+            return Ok(true);
+        }
+        (self.pos, self.depth) = (start, depth);
+        self.check_value()?;
+        Ok(false)
+    }
+
     /// Pull reading: one value read in full and dropped, as a JSON tree reads it: strings
     /// decoded (a lone surrogate is an error), numbers converted (`1e400` is an error).
     pub(crate) fn check_value(&mut self) -> Result<(), JsonError> {

@@ -53,6 +53,12 @@ impl JsonError {
         }))
     }
 
+    /// A pull read that found a value of another type than it reads (see
+    /// [`de::Deserializer::fitting`]).
+    pub(crate) fn wrong_type() -> Self {
+        JsonError::at("a value of the wrong type", 0)
+    }
+
     fn or_at(mut self, at: usize) -> Self {
         self.0.at = self.0.at.or(Some(at));
         self

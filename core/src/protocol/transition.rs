@@ -48,7 +48,9 @@ pub(crate) struct Transition {
     pub(crate) changes: Vec<Change>,
 }
 
-/// One modification as the frame has it.
+/// One modification as the frame has it. A key given twice keeps its last value, as
+/// `JSON.parse` does: a value of the wrong type sets the key's bit in `wrong`, a later one
+/// that fits clears it.
 #[derive(Default)]
 struct RawChange<'a> {
     kind: Option<String>,
@@ -60,28 +62,43 @@ struct RawChange<'a> {
     /// Absent stays `None`; present (`null` too) is `Some`.
     journal: Option<Option<String>>,
     error_data: Option<&'a str>,
+    wrong: u8,
 }
 
-/// The Transition's fields the client reads; the rest are skipped (checked).
+/// The bits of [`RawChange::wrong`], named as the frame names the keys.
+const TYPE: u8 = 1;
+const QUERY_ID: u8 = 2;
+const ERROR_MESSAGE: u8 = 4;
+const LOG_LINES: u8 = 8;
+const JOURNAL: u8 = 16;
+const KEYS: [&str; 5] = ["type", "queryId", "errorMessage", "logLines", "journal"];
+
+/// The Transition's fields the client reads; the rest are skipped (their syntax checked).
 #[derive(Default)]
 struct RawTop<'a> {
     kind: Option<String>,
-    modifications: Option<Vec<RawChange<'a>>>,
+    /// A non-object element is `None`.
+    modifications: Option<Vec<Option<RawChange<'a>>>>,
     start_version: Option<StateVersion>,
     end_version: Option<StateVersion>,
+    /// `type`, `modifications`, `startVersion`, `endVersion`: absent or of the wrong type
+    /// (`null` included), as [`RawChange::wrong`].
+    wrong: u8,
 }
 
-fn journal(j: Option<Option<String>>) -> Journal {
-    j.map_or(Journal::Keep, Journal::Set)
-}
-
-/// Notes that key number `bit` of an object was read: a key given twice (even as `null`)
-/// makes the frame not Transition-shaped, and the full parser reads it.
-fn seen(keys: &mut u8, bit: u8) -> Result<(), JsonError> {
-    if *keys & 1 << bit != 0 {
-        return Err(<JsonError as serde::de::Error>::custom("duplicate field"));
+/// Reads one field's value with `read`, and notes in `wrong` whether it had the wrong type
+/// (see [`Reader::fitting`]: a value no JSON tree holds is still an error).
+fn field(
+    r: &mut Reader<'_>,
+    wrong: &mut u8,
+    bit: u8,
+    read: &mut dyn FnMut(&mut Reader<'_>) -> Result<(), JsonError>,
+) -> Result<(), JsonError> {
+    if r.fitting(read)? {
+        *wrong &= !bit;
+    } else {
+        *wrong |= bit;
     }
-    *keys |= 1 << bit;
     Ok(())
 }
 
@@ -97,119 +114,123 @@ fn nullable<'a, T>(
     }
 }
 
+/// A state version; any field missing or of the wrong type is an error (the caller's
+/// [`field`] counts the version as of the wrong type).
 fn state_version(r: &mut Reader<'_>) -> Result<StateVersion, JsonError> {
-    let (mut query_set, mut identity, mut ts, mut keys) = (None, None, None, 0);
-    r.object(&mut |r, key| {
-        match key {
-            "querySet" => {
-                seen(&mut keys, 0)?;
-                query_set = Some(r.u32()?);
-            }
-            "identity" => {
-                seen(&mut keys, 1)?;
-                identity = Some(r.u32()?);
-            }
-            "ts" => {
-                seen(&mut keys, 2)?;
-                let text = r.text()?;
-                ts = Some(Ts::decode(&text).ok_or_else(|| {
-                    <JsonError as serde::de::Error>::custom(format!(
-                        "invalid EncodedTS {}",
-                        Quoted(&text)
-                    ))
-                })?);
-            }
-            _ => r.skip_value()?,
-        }
-        Ok(())
+    let (mut query_set, mut identity, mut ts, mut wrong) = (None, None, None, 0);
+    r.object(&mut |r, key| match key {
+        "querySet" => field(r, &mut wrong, 1, &mut |r| {
+            query_set = Some(r.u32()?);
+            Ok(())
+        }),
+        "identity" => field(r, &mut wrong, 2, &mut |r| {
+            identity = Some(r.u32()?);
+            Ok(())
+        }),
+        "ts" => field(r, &mut wrong, 4, &mut |r| {
+            ts = Some(Ts::decode(&r.text()?).ok_or_else(JsonError::wrong_type)?);
+            Ok(())
+        }),
+        _ => r.skip_value(),
     })?;
-    match (query_set, identity, ts) {
-        (Some(query_set), Some(identity), Some(ts)) => Ok(StateVersion {
+    match (query_set, identity, ts, wrong) {
+        (Some(query_set), Some(identity), Some(ts), 0) => Ok(StateVersion {
             query_set,
             identity,
             ts,
         }),
-        _ => Err(<JsonError as serde::de::Error>::custom(
-            "a state version needs querySet, identity and ts",
-        )),
+        _ => Err(JsonError::wrong_type()),
     }
 }
 
 fn change<'a>(r: &mut Reader<'a>) -> Result<RawChange<'a>, JsonError> {
-    let (mut c, mut keys) = (RawChange::default(), 0);
-    r.object(&mut |r, key| {
-        match key {
-            "type" => {
-                seen(&mut keys, 0)?;
-                c.kind = Some(r.text()?);
-            }
-            "queryId" => {
-                seen(&mut keys, 1)?;
-                c.query_id = Some(r.u32()?);
-            }
-            "value" => {
-                seen(&mut keys, 2)?;
-                c.value = Some(r.raw()?);
-            }
-            "errorMessage" => {
-                seen(&mut keys, 3)?;
-                c.error_message = nullable(r, |r| r.text())?;
-            }
-            "logLines" => {
-                seen(&mut keys, 4)?;
-                c.log_lines = nullable(r, |r| r.strings())?;
-            }
-            "journal" => {
-                seen(&mut keys, 5)?;
-                c.journal = Some(nullable(r, |r| r.text())?);
-            }
-            "errorData" => {
-                seen(&mut keys, 6)?;
-                c.error_data = Some(r.raw()?);
-            }
-            _ => r.skip_value()?,
+    let mut c = RawChange::default();
+    let mut wrong = 0;
+    r.object(&mut |r, key| match key {
+        "type" => field(r, &mut wrong, TYPE, &mut |r| {
+            c.kind = Some(r.text()?);
+            Ok(())
+        }),
+        "queryId" => field(r, &mut wrong, QUERY_ID, &mut |r| {
+            c.query_id = Some(r.u32()?);
+            Ok(())
+        }),
+        "value" => {
+            c.value = Some(r.raw()?);
+            Ok(())
         }
-        Ok(())
+        "errorMessage" => field(r, &mut wrong, ERROR_MESSAGE, &mut |r| {
+            c.error_message = nullable(r, |r| r.text())?;
+            Ok(())
+        }),
+        "logLines" => field(r, &mut wrong, LOG_LINES, &mut |r| {
+            c.log_lines = nullable(r, |r| r.strings())?;
+            Ok(())
+        }),
+        "journal" => field(r, &mut wrong, JOURNAL, &mut |r| {
+            c.journal = Some(nullable(r, |r| r.text())?);
+            Ok(())
+        }),
+        "errorData" => {
+            c.error_data = Some(r.raw()?);
+            Ok(())
+        }
+        _ => r.skip_value(),
     })?;
-    if c.kind.is_none() || c.query_id.is_none() {
-        return Err(<JsonError as serde::de::Error>::custom(
-            "a modification needs type and queryId",
-        ));
-    }
+    c.wrong = wrong;
     Ok(c)
 }
 
-fn top<'a>(r: &mut Reader<'a>) -> Result<RawTop<'a>, JsonError> {
-    let (mut top, mut keys) = (RawTop::default(), 0);
-    r.object(&mut |r, key| {
-        match key {
-            "type" => {
-                seen(&mut keys, 0)?;
-                top.kind = nullable(r, |r| r.text())?;
-            }
-            "modifications" => {
-                seen(&mut keys, 1)?;
-                let mut changes = Vec::new();
-                let present = nullable(r, |r| {
-                    r.array(&mut |r| {
-                        changes.push(change(r)?);
-                        Ok(())
-                    })
-                })?;
-                top.modifications = present.map(|()| changes);
-            }
-            "startVersion" => {
-                seen(&mut keys, 2)?;
-                top.start_version = nullable(r, state_version)?;
-            }
-            "endVersion" => {
-                seen(&mut keys, 3)?;
-                top.end_version = nullable(r, state_version)?;
-            }
-            _ => r.skip_value()?,
-        }
+/// `modifications`: an array of modifications, each element that is not an object kept as
+/// `None` (malformed, unless a later `modifications` replaces the array). Not [`field`]
+/// over the whole array: a modification's `value` and `errorData` are not checked as a
+/// JSON tree reads them, and an array of the wrong type is malformed whatever it holds.
+fn modifications<'a>(
+    r: &mut Reader<'a>,
+    out: &mut Option<Vec<Option<RawChange<'a>>>>,
+) -> Result<bool, JsonError> {
+    if !r.next_is(b'[') {
+        r.check_value()?;
+        return Ok(false);
+    }
+    let mut changes = Vec::new();
+    r.array(&mut |r| {
+        let mut c = None;
+        r.fitting(&mut |r| {
+            c = Some(change(r)?);
+            Ok(())
+        })?;
+        changes.push(c);
         Ok(())
     })?;
+    *out = Some(changes);
+    Ok(true)
+}
+
+fn top<'a>(r: &mut Reader<'a>) -> Result<RawTop<'a>, JsonError> {
+    let mut top = RawTop::default();
+    let mut wrong = 0b1111;
+    r.object(&mut |r, key| match key {
+        "type" => field(r, &mut wrong, 1, &mut |r| {
+            top.kind = Some(r.text()?);
+            Ok(())
+        }),
+        "modifications" => {
+            let fits = modifications(r, &mut top.modifications)?;
+            wrong = if fits { wrong & !2 } else { wrong | 2 };
+            Ok(())
+        }
+        "startVersion" => field(r, &mut wrong, 4, &mut |r| {
+            top.start_version = Some(state_version(r)?);
+            Ok(())
+        }),
+        "endVersion" => field(r, &mut wrong, 8, &mut |r| {
+            top.end_version = Some(state_version(r)?);
+            Ok(())
+        }),
+        _ => r.skip_value(),
+    })?;
+    top.wrong = wrong;
     Ok(top)
 }
 
@@ -217,21 +238,41 @@ fn malformed(e: impl ToString) -> ProtocolError {
     ProtocolError::Malformed(e.to_string())
 }
 
-/// Reads a Transition frame in one pass; `None` when the frame is not one this reader takes
-/// (another message, a key given twice, not JSON): the field reader in `incoming` decides.
-pub(super) fn fast(text: &str) -> Option<Result<Transition, ProtocolError>> {
-    let top = match crate::json::from_str_with(text, top) {
-        Ok(top) if top.kind.as_deref() == Some("Transition") => top,
-        _ => return None,
-    };
-    Some(checked(top))
+/// What [`read`] makes of a frame.
+pub(super) enum Read {
+    /// A frame whose `type` (its last one) is `"Transition"`, read or found malformed.
+    Transition(Result<Transition, ProtocolError>),
+    /// Another message (or not a JSON object): the field reader in `incoming` reads it.
+    Other,
+    /// A value no JSON tree holds, outside the values kept as text: if the frame is a
+    /// Transition, it is unrecognized with this message.
+    Unreadable(String),
+}
+
+/// Reads a frame in one pass as a Transition, as `JSON.parse` and then the official client
+/// read it: an object's last value for a key counts (a key given twice, or a wrong type
+/// given first, changes nothing). The keys the client reads are checked as a JSON tree
+/// reads them (a lone surrogate or `1e400` there makes the frame unrecognized); a
+/// modification's `value` and `errorData` are kept as text and, like unknown keys, checked
+/// only for their syntax.
+pub(super) fn read(text: &str) -> Read {
+    match crate::json::from_str_with(text, top) {
+        Ok(top) if top.wrong & 1 == 0 && top.kind.as_deref() == Some("Transition") => {
+            Read::Transition(checked(top))
+        }
+        Ok(_) => Read::Other,
+        Err(e) => Read::Unreadable(e.to_string()),
+    }
 }
 
 /// The Transition's fields, checked and turned into changes.
 fn checked(top: RawTop<'_>) -> Result<Transition, ProtocolError> {
-    let (Some(start), Some(end), Some(raw)) =
-        (top.start_version, top.end_version, top.modifications)
-    else {
+    let (Some(start), Some(end), Some(raw), 0) = (
+        top.start_version,
+        top.end_version,
+        top.modifications,
+        top.wrong,
+    ) else {
         return Err(malformed(
             "a Transition needs startVersion, endVersion and modifications",
         ));
@@ -239,25 +280,40 @@ fn checked(top: RawTop<'_>) -> Result<Transition, ProtocolError> {
     let changes = raw
         .into_iter()
         .map(|c| {
+            let c = c.ok_or_else(|| malformed("a modification must be an object"))?;
+            let (Some(kind), Some(query_id)) = (c.kind, c.query_id) else {
+                return Err(malformed("a modification needs type and queryId"));
+            };
+            // The keys this kind reads (a removal reads no more).
+            let read = match kind.as_str() {
+                "QueryUpdated" => TYPE | QUERY_ID | LOG_LINES | JOURNAL,
+                "QueryFailed" => TYPE | QUERY_ID | ERROR_MESSAGE | LOG_LINES | JOURNAL,
+                _ => TYPE | QUERY_ID,
+            };
+            if let Some(i) = (0..KEYS.len()).find(|i| c.wrong & read & 1 << i != 0) {
+                return Err(malformed(format!(
+                    "a modification's `{}` has the wrong type",
+                    KEYS[i]
+                )));
+            }
             let log_lines = c.log_lines.unwrap_or_default();
-            match c.kind.as_deref().unwrap_or_default() {
+            let journal = c.journal.map_or(Journal::Keep, Journal::Set);
+            match kind.as_str() {
                 // The official client reads a missing value as `null`.
                 "QueryUpdated" => Ok(Change::Updated {
-                    query_id: c.query_id.unwrap_or_default(),
+                    query_id,
                     value: ResultValue::from_wire(c.value.unwrap_or("null")),
                     log_lines,
-                    journal: journal(c.journal),
+                    journal,
                 }),
                 "QueryFailed" => Ok(Change::Failed {
-                    query_id: c.query_id.unwrap_or_default(),
+                    query_id,
                     message: c.error_message.unwrap_or_default(),
                     data: c.error_data.and_then(|d| Value::from_json_str(d).ok()),
                     log_lines,
-                    journal: journal(c.journal),
+                    journal,
                 }),
-                "QueryRemoved" => Ok(Change::Removed {
-                    query_id: c.query_id.unwrap_or_default(),
-                }),
+                "QueryRemoved" => Ok(Change::Removed { query_id }),
                 other => Err(malformed(format!(
                     "unknown modification type {}",
                     Quoted(other)
