@@ -295,6 +295,53 @@ fn get_all_queries_lists_every_subscription_of_a_function() {
     );
 }
 
+/// `all` lists the subscribed queries and those only an update wrote in one order, the
+/// queries' token order (path, then argument text), with what an update wrote in place of the
+/// server's value: `{"count":10}` sorts before `{"count":1}` (`0` before `}`), then 3 and 5.
+#[test]
+fn all_lists_subscribed_and_written_queries_in_token_order() {
+    let (mut net, _q) = loaded(); // count 10 holds [1, 2]
+    let three = net
+        .client
+        .subscribe("numbers:list", &args(json!({"count": 3})));
+    let t = net.transition(4, 0, 11, vec![updated(three.0, json!([5]))]);
+    net.take_sent();
+    net.deliver(t);
+    let now = net.now;
+    // Written, not subscribed: count 5 (after 3) and count 1 (before 10).
+    for count in [5, 1] {
+        net.client.mutation_with_optimistic_update(
+            "numbers:add",
+            &args(json!({"value": 1})),
+            now,
+            Box::new(move |store: &mut LocalStore<'_>| {
+                let _ = store.set_query(&LIST, &ListArgs { count }, Some(&vec![f64::from(count)]));
+            }),
+        );
+    }
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let record = seen.clone();
+    net.client.mutation_with_optimistic_update(
+        "numbers:add",
+        &args(json!({"value": 1})),
+        now,
+        Box::new(move |store: &mut LocalStore<'_>| {
+            // Over a subscribed query: its written value shows, in its place.
+            let _ = store.set_query(&LIST, &ListArgs { count: 3 }, Some(&vec![33.0]));
+            *record.borrow_mut() = store.get_all_queries(&LIST);
+        }),
+    );
+    assert_eq!(
+        seen.take(),
+        vec![
+            (ListArgs { count: 10 }, Some(vec![1.0, 2.0])),
+            (ListArgs { count: 1 }, Some(vec![1.0])),
+            (ListArgs { count: 3 }, Some(vec![33.0])),
+            (ListArgs { count: 5 }, Some(vec![5.0])),
+        ]
+    );
+}
+
 /// Queries are listed with the arguments they were subscribed with, however deep (they are
 /// kept as values, not read back from their wire text, whose reader stops at depth 127).
 #[test]

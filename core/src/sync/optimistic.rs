@@ -206,21 +206,31 @@ impl LocalStore<'_> {
     /// Every query of this function with its arguments and current value, in a stable order.
     pub fn all(&self, path: &str) -> Vec<(Object, Option<&Value>)> {
         let path = canonicalize(path);
-        let mut found: SortedMap<&str, (Object, Option<&Value>)> = SortedMap::new();
-        for (token, id, q) in self.queries.iter() {
-            if q.path != path || self.overlay.contains_key(token) {
-                continue;
-            }
-            let value = self.results.get(&id).and_then(QueryResult::value);
-            found.insert(token, (q.args.clone(), value));
+        // Both lists are in token order, and a token the overlay holds is the overlay's: a
+        // merge of the two gives the token order with no map of its own.
+        let mut server = self
+            .queries
+            .iter()
+            .filter(|(token, _, q)| q.path == path && !self.overlay.contains_key(*token))
+            .map(|(token, id, q)| (token, &q.args, self.results.get(&id)))
+            .peekable();
+        let mut local = self
+            .overlay
+            .iter()
+            .filter(|(_, o)| o.path == path)
+            .map(|(token, o)| (token.as_str(), &o.args, o.result.as_ref()))
+            .peekable();
+        let mut found = Vec::new();
+        loop {
+            let next = match (server.peek(), local.peek()) {
+                (Some(s), Some(l)) if s.0 < l.0 => server.next(),
+                (Some(_), Some(_)) | (None, _) => local.next(),
+                (Some(_), None) => server.next(),
+            };
+            let Some((_, args, result)) = next else { break };
+            found.push((args.clone(), result.and_then(QueryResult::value)));
         }
-        for (token, o) in self.overlay.iter() {
-            if o.path == path {
-                let value = o.result.as_ref().and_then(QueryResult::value);
-                found.insert(token.as_str(), (o.args.clone(), value));
-            }
-        }
-        found.into_iter().map(|(_, v)| v).collect()
+        found
     }
 
     /// The typed value of a query; `None` while loading, on error, or when the value does not
