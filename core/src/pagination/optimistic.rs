@@ -33,8 +33,10 @@ fn loaded_pages(store: &LocalStore<'_>, path: &str, matching: &Object) -> Vec<(O
         .all(path)
         .into_iter()
         .filter(|(args, _)| {
-            let inner = without_opts(args);
-            matching.iter().all(|(k, v)| inner.get(k) == Some(v))
+            // A page query's own `paginationOpts` is not an argument the view was asked with.
+            matching
+                .iter()
+                .all(|(k, v)| k != "paginationOpts" && args.get(k) == Some(v))
         })
         .filter_map(|(args, value)| {
             let value = value?;
