@@ -19,6 +19,9 @@ const WIDTH: usize = 100;
 struct ModuleNode {
     items: Vec<String>,
     type_names: BTreeSet<String>,
+    /// Each struct and enum written, by its text with the name left out: a second type of
+    /// the same shape is an alias of the first (see [`Scope::declare`]).
+    shapes: BTreeMap<String, String>,
     children: BTreeMap<String, ModuleNode>,
 }
 
@@ -31,6 +34,8 @@ struct Scope<'a> {
     warnings: &'a mut Vec<String>,
     /// The function whose types are being written (for warnings).
     function: String,
+    /// The last type [`declare`](Self::declare)d: the type fields use, and its own name.
+    last: Option<(String, String)>,
 }
 
 impl Scope<'_> {
@@ -48,6 +53,35 @@ impl Scope<'_> {
             "{i}#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]\n",
             i = self.indent()
         )
+    }
+
+    /// Adds the struct or enum `before name after` to the module, or, when the module has one
+    /// of the same shape already (two functions returning `{numbers, viewer}`, say), an alias
+    /// of it: `pub type Name = First;`. The name stays for the app; its wasm holds one type's
+    /// serde and trait code instead of two. Returns the type fields should use: the first.
+    fn declare(&mut self, name: String, before: &str, after: &str) -> String {
+        let i = self.indent();
+        let shape = format!("{before}\u{0}{after}");
+        if let Some(first) = self.node.shapes.get(&shape).cloned() {
+            self.node.items.push(format!(
+                "{i}/// The same shape as [`{first}`].\n{i}pub type {name} = {first};\n"
+            ));
+            self.last = Some((first.clone(), name));
+            return first;
+        }
+        self.node.items.push(format!("{before}{name}{after}"));
+        self.node.shapes.insert(shape, name.clone());
+        self.last = Some((name.clone(), name.clone()));
+        name
+    }
+
+    /// `ty` as a function's own signature names it: its own alias when its type was the last
+    /// one declared as an alias (`SECOND: Query<SecondArgs, SecondReturns>`, not `FirstArgs`).
+    fn own_name(&self, ty: String) -> String {
+        match &self.last {
+            Some((first, name)) if *first == ty => name.clone(),
+            _ => ty,
+        }
     }
 
     fn warn(&mut self, hint: &str, message: String) {
@@ -160,13 +194,13 @@ impl Scope<'_> {
                 let _ = writeln!(body, "{i}    pub {rust}: {ty},");
             }
         }
-        let item = if body.is_empty() {
-            format!("{}{i}pub struct {name} {{}}\n", self.derive())
+        let before = format!("{}{i}pub struct ", self.derive());
+        let after = if body.is_empty() {
+            " {}\n".to_owned()
         } else {
-            format!("{}{i}pub struct {name} {{\n{body}{i}}}\n", self.derive())
+            format!(" {{\n{body}{i}}}\n")
         };
-        self.node.items.push(item);
-        name
+        self.declare(name, &before, &after)
     }
 
     fn string_enum(&mut self, hint: &str, values: &[String]) -> String {
@@ -179,11 +213,8 @@ impl Scope<'_> {
             let _ = writeln!(body, "{i}    #[serde(rename = {value:?})]");
             let _ = writeln!(body, "{i}    {variant},");
         }
-        self.node.items.push(format!(
-            "{}{i}pub enum {name} {{\n{body}{i}}}\n",
-            self.derive()
-        ));
-        name
+        let before = format!("{}{i}pub enum ", self.derive());
+        self.declare(name, &before, &format!(" {{\n{body}{i}}}\n"))
     }
 
     /// Unions, by rule (`option`: a nullable union may be an `Option`):
@@ -506,8 +537,12 @@ fn emit_function(scope: &mut Scope<'_>, f: &Function) {
     let const_name = screaming(&f.name);
     if let Some((args, item)) = paginated(f) {
         let args_ty = scope.object(&format!("{base}Args"), &args);
+        let args_ty = scope.own_name(args_ty);
         let item_ty = match &item {
-            Some(v) => scope.type_of(v, &format!("{base}Item")),
+            Some(v) => {
+                let ty = scope.type_of(v, &format!("{base}Item"));
+                scope.own_name(ty)
+            }
             None => format!("{SUPPORT}::Value"),
         };
         let doc = format!(
@@ -526,8 +561,12 @@ fn emit_function(scope: &mut Scope<'_>, f: &Function) {
         Some(other) => scope.type_of(other, &format!("{base}Args")),
         None => format!("{SUPPORT}::Value"),
     };
+    let args_ty = scope.own_name(args_ty);
     let returns_ty = match &f.returns {
-        Some(v) => scope.type_of(v, &format!("{base}Returns")),
+        Some(v) => {
+            let ty = scope.type_of(v, &format!("{base}Returns"));
+            scope.own_name(ty)
+        }
         None => format!("{SUPPORT}::Value"),
     };
     let (kind, ctor) = match f.kind {
@@ -588,6 +627,7 @@ pub fn emit(spec: &Spec, crate_path: &str) -> (String, Vec<String>) {
             tables: &mut tables,
             warnings: &mut warnings,
             function: f.path(),
+            last: None,
         };
         emit_function(&mut scope, f);
     }

@@ -27,6 +27,12 @@
 //! A nullable field (`v.union(x, v.null())`) is an `Option` whose `None` goes out as `null`
 //! (an optional one, `Option<Option<X>>`: absent, `null` or a value, each kept).
 //!
+//! Within one module, a struct or string enum of a shape written already is an alias of the
+//! first (`pub type MyActionReturns = ListNumbersReturns;`): every name stays, and the app's
+//! wasm holds one copy of that type's serde and trait code instead of one per function
+//! (about 1 KB gzip in the demo, whose `listNumbers` and `myAction` return the same object).
+//! Each function's constant still names its own types.
+//!
 //! Internal functions and HTTP actions are skipped. The output is deterministic (the same
 //! spec gives the same bytes) and `rustfmt`-clean.
 //!

@@ -42,12 +42,8 @@ pub mod my_functions {
         pub second: String,
     }
 
-    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-    pub struct MyActionReturns {
-        pub numbers: Vec<f64>,
-        #[serde(serialize_with = "__convex::nullable::serialize")]
-        pub viewer: Option<String>,
-    }
+    /// The same shape as [`ListNumbersReturns`].
+    pub type MyActionReturns = ListNumbersReturns;
 
     /// `myFunctions:myAction` (action).
     pub const MY_ACTION: __convex::Action<MyActionArgs, MyActionReturns> =
@@ -108,8 +104,8 @@ pub mod testing {
     pub const THROW_CONVEX_ERROR: __convex::Query<ThrowConvexErrorArgs, ()> =
         __convex::Query::new("testing:throwConvexError");
 
-    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-    pub struct WhoamiArgs {}
+    /// The same shape as [`SortedNumbersArgs`].
+    pub type WhoamiArgs = SortedNumbersArgs;
 
     /// `testing:whoami` (query).
     pub const WHOAMI: __convex::Query<WhoamiArgs, __convex::Value> =
