@@ -95,7 +95,7 @@ pub fn bench_transition_results(text: &str) -> Vec<value::ResultValue> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use proptest::prelude::*;
 

@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 use convex_yew_core::pagination::{PaginationStatus, Paginator};
 use convex_yew_core::protocol::udf_path::PaginatedQuery;
 use convex_yew_core::sorted_map::SortedMap;
-use convex_yew_core::sync::{QueryId, QueryResult};
+use convex_yew_core::sync::QueryId;
 use convex_yew_core::value::Object;
 use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
@@ -147,16 +147,7 @@ fn refresh<T: DeserializeOwned + 'static>(inner: &Rc<RefCell<Inner<T>>>) {
             let mut guard = inner.borrow_mut();
             let me = &mut *guard;
             let client = me.client.clone();
-            let fetched: Vec<(Object, QueryResult)> = me
-                .paginator
-                .queries()
-                .into_iter()
-                .filter_map(|a| Some((a.clone(), client.cached_result(me.paginator.path(), &a)?)))
-                .collect();
-            let view = me.paginator.ingest(
-                |a| fetched.iter().find(|(b, _)| b == a).map(|(_, r)| r),
-                next_id,
-            );
+            let view = client.ingest(&mut me.paginator, next_id);
             let path = me.paginator.path().to_owned();
             let mut error = view.error.map(|e| ClientError::pagination(&path, e));
             if me.items != view.items {

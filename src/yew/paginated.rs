@@ -6,7 +6,6 @@ use std::rc::Rc;
 
 use convex_yew_core::pagination::{PaginationError, PaginationStatus, Paginator};
 use convex_yew_core::protocol::udf_path::PaginatedQuery;
-use convex_yew_core::sync::QueryResult;
 use convex_yew_core::value::Object;
 use convex_yew_core::value::{from_value, Value};
 use serde::de::DeserializeOwned;
@@ -157,20 +156,9 @@ where
         if let Some(Err(e)) = &encoded {
             error = Some(e.clone());
         }
-        st.paginator.as_mut().map(|p| {
-            let fetched: Vec<(Object, QueryResult)> = p
-                .queries()
-                .into_iter()
-                .filter_map(|a| {
-                    let r = client.cached_result(p.path(), &a)?;
-                    Some((a, r))
-                })
-                .collect();
-            p.ingest(
-                |a| fetched.iter().find(|(b, _)| b == a).map(|(_, r)| r),
-                next_pagination_id,
-            )
-        })
+        st.paginator
+            .as_mut()
+            .map(|p| client.ingest(p, next_pagination_id))
     };
     let wanted: Vec<(u32, String, Object)> = state
         .borrow()

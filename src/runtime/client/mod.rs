@@ -16,8 +16,7 @@ use convex_yew_core::jwt;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::{
-    ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, QueryResult, RequestId,
-    SyncClient,
+    ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, RequestId, SyncClient,
 };
 use convex_yew_core::value::{Object, ResultValue, Value};
 use futures::channel::oneshot;
@@ -211,9 +210,16 @@ impl ConvexClient {
         Some(to_result(path, result))
     }
 
-    /// The raw result an identical subscription holds (optimistic updates applied).
-    pub(crate) fn cached_result(&self, path: &str, args: &Object) -> Option<QueryResult> {
-        self.inner.borrow().core.cached_result(path, args).cloned()
+    /// Feeds `paginator` the results the client holds for its page queries (optimistic
+    /// updates applied), read in place: nothing is copied out of the client.
+    pub(crate) fn ingest(
+        &self,
+        paginator: &mut convex_yew_core::pagination::Paginator,
+        fresh_id: fn() -> u64,
+    ) -> convex_yew_core::pagination::PaginatedView {
+        let me = self.inner.borrow();
+        let path = paginator.path().to_owned();
+        paginator.ingest(|args| me.core.cached_result(&path, args), fresh_id)
     }
 
     /// The log lines the function printed for the current result of an identical subscribed
