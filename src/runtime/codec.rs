@@ -2,10 +2,8 @@
 //! function in the error), results decoded straight from the server's text into the caller's
 //! type, query results turned into [`ClientError`]s, and one wrapper for typed calls.
 
-use std::future::Future;
-
 use convex_yew_core::sync::{FunctionError, QueryResult};
-use convex_yew_core::value::{from_value, Object, ResultValue, Value};
+use convex_yew_core::value::{Object, ResultValue, Value};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -47,14 +45,4 @@ pub(crate) fn value_tree(r: Result<ResultValue, ClientError>) -> Result<Value, C
             .cloned()
             .map_err(|e| ClientError::decode(e.clone()))
     })
-}
-
-/// The typed end of a call: `started` is the untyped call, begun with the encoded arguments
-/// (or the encoding error); its value is decoded into `R`. The future borrows nothing.
-pub(crate) async fn typed<R, F>(started: Result<F, ClientError>) -> Result<R, ClientError>
-where
-    R: DeserializeOwned,
-    F: Future<Output = Result<Value, ClientError>>,
-{
-    from_value(started?.await?).map_err(ClientError::decode)
 }

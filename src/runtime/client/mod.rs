@@ -16,7 +16,7 @@ use convex_yew_core::jwt;
 use convex_yew_core::protocol::udf_path::{Action, Mutation, Query};
 use convex_yew_core::sorted_map::SortedMap;
 use convex_yew_core::sync::{
-    ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, RequestId, SyncClient,
+    ClientConfig, ConnectionState, FunctionError, LocalStore, QueryId, SyncClient,
 };
 use convex_yew_core::value::{Object, ResultValue, Value};
 use futures::channel::oneshot;
@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::browser::{self, ClockWatch, LeaveGuard, WakeListeners};
-use super::codec::{decode_result, encode_args, to_result, typed, value_tree};
+use super::codec::{decode_result, encode_args, to_result, value_tree};
 use super::url::sync_url_with;
 use crate::error::ClientError;
 use driver::{drive, drive_soon, wake, AuthHooks, Inner};
@@ -258,7 +258,10 @@ impl ConvexClient {
         args: &A,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
         let path = mutation.path();
-        typed(encode_args(path, args).map(|args| self.mutation_raw(path, &args)))
+        typed(
+            path.to_owned(),
+            encode_args(path, args).map(|args| self.request(path, &args, Call::Mutation(None))),
+        )
     }
 
     /// Runs a mutation with an optimistic update: `update(store, args)` changes query results
@@ -315,15 +318,10 @@ impl ConvexClient {
         update: Option<convex_yew_core::sync::OptimisticUpdate>,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
         let path = mutation.path();
-        typed(encode_args(path, args).map(|args| {
-            let rx = self.request(|core| match update {
-                Some(update) => {
-                    core.mutation_with_optimistic_update(path, &args, browser::now(), update)
-                }
-                None => core.mutation(path, &args, browser::now()),
-            });
-            settle(path.to_owned(), rx)
-        }))
+        typed(
+            path.to_owned(),
+            encode_args(path, args).map(|args| self.request(path, &args, Call::Mutation(update))),
+        )
     }
 
     /// Runs a mutation with an untyped argument object.
@@ -332,8 +330,10 @@ impl ConvexClient {
         path: &str,
         args: &Object,
     ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
-        let rx = self.request(|core| core.mutation(path, args, browser::now()));
-        settle(path.to_owned(), rx)
+        settle(
+            path.to_owned(),
+            self.request(path, args, Call::Mutation(None)),
+        )
     }
 
     /// Runs an action (queued at once, like [`mutation`](Self::mutation)). An action in flight
@@ -345,7 +345,10 @@ impl ConvexClient {
         args: &A,
     ) -> impl Future<Output = Result<R, ClientError>> + 'static {
         let path = action.path();
-        typed(encode_args(path, args).map(|args| self.action_raw(path, &args)))
+        typed(
+            path.to_owned(),
+            encode_args(path, args).map(|args| self.request(path, &args, Call::Action)),
+        )
     }
 
     /// Runs an action with an untyped argument object.
@@ -354,14 +357,12 @@ impl ConvexClient {
         path: &str,
         args: &Object,
     ) -> impl Future<Output = Result<Value, ClientError>> + 'static {
-        let rx = self.request(|core| core.action(path, args, browser::now()));
-        settle(path.to_owned(), rx)
+        settle(path.to_owned(), self.request(path, args, Call::Action))
     }
 
-    fn request(
-        &self,
-        start: impl FnOnce(&mut SyncClient) -> RequestId,
-    ) -> oneshot::Receiver<Result<Value, FunctionError>> {
+    /// Starts a mutation or an action; the receiver gets its outcome (or is dropped when the
+    /// client closes).
+    fn request(&self, path: &str, args: &Object, call: Call) -> Reply {
         let (tx, rx) = oneshot::channel();
         {
             let mut me = self.inner.borrow_mut();
@@ -369,7 +370,14 @@ impl ConvexClient {
                 drop(tx);
                 return rx;
             }
-            let id = start(&mut me.core);
+            let now = browser::now();
+            let id = match call {
+                Call::Mutation(Some(update)) => me
+                    .core
+                    .mutation_with_optimistic_update(path, args, now, update),
+                Call::Mutation(None) => me.core.mutation(path, args, now),
+                Call::Action => me.core.action(path, args, now),
+            };
             me.pending.insert(id, tx);
         }
         drive(&self.inner);
@@ -578,10 +586,27 @@ impl Drop for ConnectionListenerHandle {
     }
 }
 
-async fn settle(
+/// A started mutation's or action's outcome.
+type Reply = oneshot::Receiver<Result<Value, FunctionError>>;
+
+/// What [`ConvexClient::request`] starts.
+enum Call {
+    /// A mutation, with its optimistic update if it has one.
+    Mutation(Option<convex_yew_core::sync::OptimisticUpdate>),
+    Action,
+}
+
+/// The typed end of a call: `started` is the call, begun with the encoded arguments (or the
+/// encoding error); its value is decoded into `R`. One instance per result type, whatever the
+/// call; the future borrows nothing.
+async fn typed<R: DeserializeOwned>(
     path: String,
-    rx: oneshot::Receiver<Result<Value, FunctionError>>,
-) -> Result<Value, ClientError> {
+    started: Result<Reply, ClientError>,
+) -> Result<R, ClientError> {
+    convex_yew_core::value::from_value(settle(path, started?).await?).map_err(ClientError::decode)
+}
+
+async fn settle(path: String, rx: Reply) -> Result<Value, ClientError> {
     match rx.await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(ClientError::from_function(&path, e)),
