@@ -170,16 +170,10 @@ where
                 .collect()
         })
         .unwrap_or_default();
-    use_watched(Rc::new(wanted));
+    // Queries that changed in this render (a split started or finished, a reset): render
+    // again once they are subscribed, to show the pages as they now are.
     let queries_changed = view.as_ref().is_some_and(|v| v.queries_changed);
-    {
-        let update = update.clone();
-        use_effect(move || {
-            if queries_changed {
-                update.force_update(); // show the pages as they now are
-            }
-        });
-    }
+    use_watched(Rc::new(wanted), queries_changed);
     let status = view
         .as_ref()
         .map_or(PaginationStatus::LoadingFirstPage, |v| v.status);

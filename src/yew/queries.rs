@@ -121,7 +121,7 @@ where
         .map(|(k, a)| (k, QueryRequest::new(query, &a)))
         .collect();
     let cache: DecodeCache<K, R> = use_mut_ref(BTreeMap::new);
-    let results = use_watched(Rc::new(wanted(&requests)));
+    let results = use_watched(Rc::new(wanted(&requests)), false);
     decode(&cache, raw_results(&results, &requests))
 }
 
@@ -132,7 +132,7 @@ where
     K: Ord + Clone + 'static,
 {
     let cache: DecodeCache<K, Value> = use_mut_ref(BTreeMap::new);
-    let results = use_watched(Rc::new(wanted(&requests)));
+    let results = use_watched(Rc::new(wanted(&requests)), false);
     decode(&cache, raw_results(&results, &requests))
 }
 
@@ -262,7 +262,7 @@ pub fn use_query_set<S: QuerySet>(set: S) -> S::States {
             Some((i, r.path.clone(), r.args.clone().ok()?))
         })
         .collect();
-    let results = use_watched(Rc::new(wanted));
+    let results = use_watched(Rc::new(wanted), false);
     S::states(
         &|i, r| raw_result(&results, &(i as u32), r),
         &requests,

@@ -293,7 +293,7 @@ where
         });
     }
     let wanted = slot.borrow().wanted.clone();
-    let results = use_watched(wanted);
+    let results = use_watched(wanted, false);
     // The state is computed in render, for this render's arguments: new arguments show their
     // own result at once (a result an identical subscription already holds, as `useQuery`
     // does), never the previous arguments' data.

@@ -113,9 +113,12 @@ impl<K: Ord> WatchedResults<K> {
 
 /// Keeps `wanted` subscribed for as long as the component is mounted, and re-renders it when
 /// any of their results changes; read the results with the returned [`WatchedResults`].
+/// `rerender`: render once more after subscribing a changed `wanted` (a view whose queries
+/// changed while it rendered shows what they now hold).
 #[hook]
 pub(crate) fn use_watched<K: Ord + Clone + Eq + 'static>(
     wanted: Rc<Wanted<K>>,
+    rerender: bool,
 ) -> WatchedResults<K> {
     let client = use_convex();
     let update = use_force_update();
@@ -126,8 +129,12 @@ pub(crate) fn use_watched<K: Ord + Clone + Eq + 'static>(
     {
         let watcher = watcher.clone();
         use_effect_with((client.clone(), wanted), move |(client, wanted)| {
+            let again = update.clone();
             let notify: Rc<dyn Fn(QueryId)> = Rc::new(move |_| update.force_update());
             watcher.borrow_mut().reconcile(client, wanted, &notify);
+            if rerender {
+                again.force_update();
+            }
         });
     }
     {
