@@ -289,13 +289,13 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
             let f = inner.options.borrow().on_refresh.clone();
             if let Some(f) = f {
                 let snapshot = inner.session.borrow().snapshot();
-                f(&RefreshParams {
+                f(RefreshParams {
                     snapshot,
                     access_token,
                 });
             }
         }
-        SessionEvent::RefreshFailed(e) => refresh_failed(inner, &e),
+        SessionEvent::RefreshFailed(e) => refresh_failed(inner, e),
         SessionEvent::SignedIn {
             state,
             access_token,
@@ -317,7 +317,7 @@ fn dispatch(inner: &Rc<Inner>, event: SessionEvent) {
         SessionEvent::SignInUrl { waiter, result } => {
             answer(inner, waiter, result);
         }
-        SessionEvent::StorageFailed(error) => refresh_failed(inner, &RefreshError::Storage(error)),
+        SessionEvent::StorageFailed(error) => refresh_failed(inner, RefreshError::Storage(error)),
         SessionEvent::Warning(warning) => {
             browser::log(Level::Warn, &format!("[convex-yew] {warning}"))
         }
@@ -334,10 +334,10 @@ fn answer(inner: &Inner, waiter: WaiterId, result: Result<String, AuthKitError>)
 
 /// A failure for the app's log and its `on_refresh_failure` hook (a refused refresh, or a
 /// refresh token the browser would not store).
-fn refresh_failed(inner: &Inner, e: &RefreshError) {
+fn refresh_failed(inner: &Inner, e: RefreshError) {
     browser::log(
         Level::Warn,
-        &format!("[convex-yew] {}", crate::error::report(e)),
+        &format!("[convex-yew] {}", crate::error::report(&e)),
     );
     let f = inner.options.borrow().on_refresh_failure.clone();
     if let Some(f) = f {

@@ -25,7 +25,7 @@ pub struct RedirectParams {
 /// Sends the page to a URL; false when it could not.
 pub type Navigator = Rc<dyn Fn(&str) -> bool>;
 /// A callback with the session and its new access token after a refresh.
-pub type OnRefresh = Rc<dyn Fn(&RefreshParams)>;
+pub type OnRefresh = Rc<dyn Fn(RefreshParams)>;
 
 /// What `on_refresh` receives after every successful code exchange and refresh (authkit-js
 /// passes the authentication response with its `accessToken`).
@@ -37,7 +37,7 @@ pub struct RefreshParams {
     pub access_token: Secret,
 }
 /// A callback with a terminal refresh failure.
-pub type OnRefreshFailure = Rc<dyn Fn(&RefreshError)>;
+pub type OnRefreshFailure = Rc<dyn Fn(RefreshError)>;
 
 /// Settings and callbacks of an [`AuthKitClient`](super::AuthKitClient).
 #[derive(Clone)]

@@ -253,10 +253,10 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<ProviderState>>) -> Aut
         }
     }));
     let c = callbacks.clone();
-    options.on_refresh = Some(Rc::new(move |p: &RefreshParams| {
+    options.on_refresh = Some(Rc::new(move |p: RefreshParams| {
         let cb = c.borrow().callbacks.on_refresh.clone();
         if let Some(cb) = cb {
-            cb.emit(p.clone());
+            cb.emit(p);
         }
     }));
     // Asked at each automatic refresh: the provider's latest prop, or the default policy
@@ -278,10 +278,10 @@ fn options(config: AuthKitConfig, callbacks: &Rc<RefCell<ProviderState>>) -> Aut
         }
     }));
     let c = callbacks.clone();
-    options.on_refresh_failure = Some(Rc::new(move |e: &RefreshError| {
+    options.on_refresh_failure = Some(Rc::new(move |e: RefreshError| {
         let cb = c.borrow().callbacks.on_refresh_failure.clone();
         if let Some(cb) = cb {
-            cb.emit(e.clone());
+            cb.emit(e);
         }
     }));
     options
