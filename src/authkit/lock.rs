@@ -96,7 +96,7 @@ impl Drop for LockRequest {
                         if s.get_item(key)
                             .ok()
                             .flatten()
-                            .is_some_and(|v| v.contains(id))
+                            .is_some_and(|v| convex_yew_core::find_text(&v, id).is_some())
                         {
                             let _ = s.remove_item(key);
                         }

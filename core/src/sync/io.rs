@@ -52,10 +52,8 @@ impl std::fmt::Debug for Io {
         match self {
             Io::Connect { socket } => f.debug_struct("Connect").field("socket", socket).finish(),
             Io::Send { socket, text } => {
-                let kind = text
-                    .split("\"type\":\"")
-                    .nth(1)
-                    .and_then(|rest| rest.split('"').next())
+                let kind = crate::split_once_text(text, "\"type\":\"")
+                    .and_then(|(_, rest)| rest.split('"').next())
                     .unwrap_or("?");
                 f.debug_struct("Send")
                     .field("socket", socket)
@@ -242,3 +240,32 @@ pub struct ConnectionState {
 }
 
 debug_as_message!(FunctionError);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame shows as its type and length: never its text (an `Authenticate` frame carries
+    /// the token).
+    #[test]
+    fn a_sent_frame_debugs_as_its_type_and_length() {
+        let text = r#"{"type":"Authenticate","baseVersion":0,"value":"eyJ.secret.sig"}"#;
+        let io = Io::Send {
+            socket: SocketId(3),
+            text: text.into(),
+        };
+        let shown = format!("{io:?}");
+        assert_eq!(
+            shown,
+            format!(
+                r#"Send {{ socket: SocketId(3), type: "Authenticate", bytes: {} }}"#,
+                text.len()
+            )
+        );
+        let odd = Io::Send {
+            socket: SocketId(3),
+            text: "not a frame".into(),
+        };
+        assert!(format!("{odd:?}").contains(r#"type: "?""#));
+    }
+}
