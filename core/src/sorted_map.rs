@@ -156,11 +156,77 @@ impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     }
 }
 
+/// The entries in key order, as `(&key, &value)` (`for (k, v) in &map`).
+impl<'a, K, V> IntoIterator for &'a SortedMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Ord, V> Extend<(K, V)> for SortedMap<K, V> {
+    /// Later duplicates of a key replace earlier ones, as in `BTreeMap`.
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
 impl<K, V> IntoIterator for SortedMap<K, V> {
     type Item = (K, V);
     type IntoIter = std::vec::IntoIter<(K, V)>;
     fn into_iter(self) -> Self::IntoIter {
         self.entries.into_iter()
+    }
+}
+
+/// `map[key]`, as `BTreeMap` indexes: panics when the key is absent (use
+/// [`get`](SortedMap::get) to ask).
+impl<K: Ord + Borrow<Q>, Q: Ord + ?Sized, V> std::ops::Index<&Q> for SortedMap<K, V> {
+    type Output = V;
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("no entry found for key")
+    }
+}
+
+/// A map, as `BTreeMap` serializes: its entries in key order.
+impl<K: serde::Serialize, V: serde::Serialize> serde::Serialize for SortedMap<K, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// A map, as `BTreeMap` deserializes: a key given twice keeps its last value.
+impl<'de, K, V> serde::Deserialize<'de> for SortedMap<K, V>
+where
+    K: Ord + serde::Deserialize<'de>,
+    V: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries<K, V>(std::marker::PhantomData<(K, V)>);
+        impl<'de, K, V> serde::de::Visitor<'de> for Entries<K, V>
+        where
+            K: Ord + serde::Deserialize<'de>,
+            V: serde::Deserialize<'de>,
+        {
+            type Value = SortedMap<K, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut out = SortedMap::new();
+                while let Some((k, v)) = map.next_entry()? {
+                    out.insert(k, v);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(Entries(std::marker::PhantomData))
     }
 }
 
@@ -192,5 +258,32 @@ mod tests {
         string_keyed.insert("a".into(), 1);
         assert_eq!(string_keyed.get("a"), Some(&1));
         assert_eq!(string_keyed.keys().collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    /// What `Object` (a `SortedMap<String, Value>` since issue #24) keeps of `BTreeMap`'s
+    /// API: iteration by reference, `extend`, `map[key]`, and serde as a map, a key given
+    /// twice keeping its last value.
+    #[test]
+    fn keeps_the_btree_map_api_an_object_needs() {
+        let pairs = [("b", 2), ("a", 1), ("c", 3), ("a", 4)];
+        let ours: SortedMap<String, i32> = pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let theirs: BTreeMap<String, i32> =
+            pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        assert!((&ours).into_iter().eq(&theirs));
+        assert_eq!(ours["a"], theirs["a"]);
+        let mut extended = ours.clone();
+        extended.extend([("d".to_string(), 5), ("b".to_string(), 6)]);
+        let mut theirs_extended = theirs.clone();
+        theirs_extended.extend([("d".to_string(), 5), ("b".to_string(), 6)]);
+        assert!(extended.iter().eq(theirs_extended.iter()));
+        assert_eq!(
+            serde_json::to_string(&ours).unwrap(),
+            serde_json::to_string(&theirs).unwrap()
+        );
+        let text = r#"{"z":1,"y":2,"z":3}"#;
+        let back: SortedMap<String, i32> = serde_json::from_str(text).unwrap();
+        let theirs_back: BTreeMap<String, i32> = serde_json::from_str(text).unwrap();
+        assert!(back.iter().eq(theirs_back.iter()));
+        assert!(serde_json::from_str::<SortedMap<String, i32>>("[1]").is_err());
     }
 }

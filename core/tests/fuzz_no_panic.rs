@@ -501,7 +501,7 @@ fn value_strategy() -> impl Strategy<Value = Value> {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             proptest::collection::btree_map("[a-zA-Z_][a-zA-Z0-9_]{0,8}", inner, 0..4)
-                .prop_map(Value::Object),
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }

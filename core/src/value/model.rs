@@ -1,12 +1,16 @@
 //! The data model: [`Value`] (Convex's types one to one), [`Object`], [`ValueError`], and
 //! the rules on field names.
 
-use std::collections::BTreeMap;
-
 use crate::json::Quoted;
 
 /// A Convex object: string keys in sorted order (as the official client sorts them on the wire).
-pub type Object = BTreeMap<String, Value>;
+///
+/// A [`SortedMap`](crate::sorted_map::SortedMap) (one sorted vector), with `BTreeMap`'s API
+/// for what objects need: `new`, `insert`, `get`, `remove`, iteration in key order (also
+/// `for (k, v) in &object`), `collect`, `extend`, `object["key"]`, serde as a map. Building
+/// one from keys in random order costs O(n²) moves; Convex objects hold at most 1024 entries
+/// (about 0.5 ms natively for 1024 scrambled keys, against 0.14 ms for a `BTreeMap`).
+pub type Object = crate::sorted_map::SortedMap<String, Value>;
 
 /// One Convex value.
 ///
