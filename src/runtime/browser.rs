@@ -51,7 +51,11 @@ pub struct ClockWatch {
 impl ClockWatch {
     /// Starts watching; the first reading is taken at once.
     pub fn new(on_reading: impl Fn(u64, Instant, bool) + 'static) -> ClockWatch {
-        let on_reading = Rc::new(on_reading);
+        ClockWatch::with(Rc::new(on_reading))
+    }
+
+    /// The watch itself, once for every caller's closure type.
+    fn with(on_reading: Rc<dyn Fn(u64, Instant, bool)>) -> ClockWatch {
         let first = (wall_ms(), now());
         on_reading(first.0, first.1, false);
         let last = Rc::new(Cell::new(first));
@@ -132,7 +136,11 @@ pub struct WakeListeners {
 impl WakeListeners {
     /// Calls `on_wake` whenever the page may have been asleep or offline.
     pub fn new(on_wake: impl Fn() + 'static) -> WakeListeners {
-        let on_wake = std::rc::Rc::new(on_wake);
+        WakeListeners::with(Rc::new(on_wake))
+    }
+
+    /// The listeners themselves, once for every caller's closure type.
+    fn with(on_wake: Rc<dyn Fn()>) -> WakeListeners {
         let mut handlers = Vec::new();
         let Some(window) = web_sys::window() else {
             return WakeListeners { handlers };

@@ -10,6 +10,11 @@ use super::browser;
 /// Dropping it cancels it. Delays are capped at about 12 days (`setTimeout` overflows past
 /// 2^31 - 1 ms and would fire at once); the machine re-arms on the next call.
 pub(crate) fn arm(at: Instant, f: impl FnOnce() + 'static) -> Timeout {
+    arm_boxed(at, Box::new(f))
+}
+
+/// [`arm`], once for every caller's closure type.
+fn arm_boxed(at: Instant, f: Box<dyn FnOnce()>) -> Timeout {
     let delay = at
         .as_millis()
         .saturating_sub(browser::now().as_millis())
