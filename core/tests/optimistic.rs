@@ -261,18 +261,23 @@ fn setting_none_shows_loading_and_a_later_subscription_sees_the_update() {
     assert_eq!(numbers(&net, later), Some(vec![9.0]));
 }
 
+/// Subscribes the list with `count: 3` and delivers `[5]` for it.
+fn count_three_holds_five(net: &mut Net) {
+    let three = net
+        .client
+        .subscribe("numbers:list", &args(json!({"count": 3})));
+    let t = net.transition(4, 0, 11, vec![updated(three.0, json!([5]))]);
+    net.take_sent();
+    net.deliver(t);
+}
+
 #[test]
 fn get_all_queries_lists_every_subscription_of_a_function() {
     let (mut net, _q) = loaded();
-    let other = net
-        .client
-        .subscribe("numbers:list", &args(json!({"count": 3})));
     let _unrelated = net
         .client
         .subscribe("numbers:other", &args(json!({"count": 3})));
-    let t = net.transition(4, 0, 11, vec![updated(other.0, json!([5]))]);
-    net.take_sent();
-    net.deliver(t);
+    count_three_holds_five(&mut net);
     let now = net.now;
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let record = seen.clone();
@@ -301,12 +306,7 @@ fn get_all_queries_lists_every_subscription_of_a_function() {
 #[test]
 fn all_lists_subscribed_and_written_queries_in_token_order() {
     let (mut net, _q) = loaded(); // count 10 holds [1, 2]
-    let three = net
-        .client
-        .subscribe("numbers:list", &args(json!({"count": 3})));
-    let t = net.transition(4, 0, 11, vec![updated(three.0, json!([5]))]);
-    net.take_sent();
-    net.deliver(t);
+    count_three_holds_five(&mut net);
     let now = net.now;
     // Written, not subscribed: count 5 (after 3) and count 1 (before 10).
     for count in [5, 1] {
