@@ -63,9 +63,11 @@ impl Scope<'_> {
         let i = self.indent();
         let shape = format!("{before}\u{0}{after}");
         if let Some(first) = self.node.shapes.get(&shape).cloned() {
-            self.node.items.push(format!(
-                "{i}/// The same shape as [`{first}`].\n{i}pub type {name} = {first};\n"
-            ));
+            // Broken after `=` when too long, as rustfmt writes it.
+            let alias = assignment(&i, &format!("pub type {name}"), &first);
+            self.node
+                .items
+                .push(format!("{i}/// The same shape as [`{first}`].\n{alias}"));
             self.last = Some((first.clone(), name));
             return first;
         }
@@ -189,9 +191,13 @@ impl Scope<'_> {
                 (false, false) => {}
             }
             if *optional {
-                let _ = writeln!(body, "{i}    pub {rust}: Option<{ty}>,");
+                body.push_str(&field_line(
+                    &i,
+                    &format!("pub {rust}:"),
+                    &format!("Option<{ty}>"),
+                ));
             } else {
-                let _ = writeln!(body, "{i}    pub {rust}: {ty},");
+                body.push_str(&field_line(&i, &format!("pub {rust}:"), &ty));
             }
         }
         let before = format!("{}{i}pub struct ", self.derive());
@@ -278,7 +284,7 @@ impl Scope<'_> {
                 let variant = unique(&mut used, camel(&value), "");
                 let inner = self.object(&format!("{name}{variant}"), &fields);
                 let _ = writeln!(body, "{i}    #[serde(rename = {value:?})]");
-                let _ = writeln!(body, "{i}    {variant}({inner}),");
+                body.push_str(&variant_line(&i, &variant, &inner));
             }
             self.node.items.push(format!(
                 "{}{i}#[serde(tag = {tag:?})]\n{i}pub enum {name} {{\n{body}{i}}}\n",
@@ -313,7 +319,7 @@ impl Scope<'_> {
                 arms.push((variant, false));
             } else {
                 let ty = self.type_of(m, &format!("{name}{variant}"));
-                let _ = writeln!(body, "{i}    {variant}({ty}),");
+                body.push_str(&variant_line(&i, &variant, &ty));
                 arms.push((variant, true));
             }
         }
@@ -371,6 +377,30 @@ impl Scope<'_> {
 
 /// `head = rhs;` as rustfmt writes it: one line when it fits, else broken after `=` when
 /// that makes it fit, else one line (a string literal cannot be broken).
+/// A struct field `head ty,` one level in from `indent`, broken after `head` when too long,
+/// as rustfmt writes it.
+fn field_line(indent: &str, head: &str, ty: &str) -> String {
+    let one = format!("{indent}    {head} {ty},");
+    let next = format!("{indent}        {ty},");
+    if one.len() <= WIDTH || next.len() > WIDTH {
+        format!("{one}\n")
+    } else {
+        format!("{indent}    {head}\n{next}\n")
+    }
+}
+
+/// A tuple variant `Variant(ty),` one level in from `indent`, its type on a line of its own
+/// when too long, as rustfmt writes it.
+fn variant_line(indent: &str, variant: &str, ty: &str) -> String {
+    let one = format!("{indent}    {variant}({ty}),");
+    let next = format!("{indent}        {ty},");
+    if one.len() <= WIDTH || next.len() > WIDTH {
+        format!("{one}\n")
+    } else {
+        format!("{indent}    {variant}(\n{next}\n{indent}    ),\n")
+    }
+}
+
 fn assignment(indent: &str, head: &str, rhs: &str) -> String {
     let one = format!("{indent}{head} = {rhs};");
     let next = format!("{indent}    {rhs};");

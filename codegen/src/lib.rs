@@ -31,7 +31,10 @@
 //! first (`pub type MyActionReturns = ListNumbersReturns;`): every name stays, and the app's
 //! wasm holds one copy of that type's serde and trait code instead of one per function
 //! (about 1 KB gzip in the demo, whose `listNumbers` and `myAction` return the same object).
-//! Each function's constant still names its own types.
+//! A function's constant names its own argument and result types; a type inside them (the
+//! item of a `Vec`, say) may be named by the first of its shape, an alias of the same type.
+//! A new function of the same shape can turn a struct into an alias: an app that implemented
+//! one of its own traits for both names then has two impls for one type.
 //!
 //! Internal functions and HTTP actions are skipped. The output is deterministic (the same
 //! spec gives the same bytes) and `rustfmt`-clean.

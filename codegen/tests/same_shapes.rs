@@ -34,6 +34,18 @@ fn the_output_matches_the_golden_file() {
 }
 
 #[test]
+fn the_output_is_rustfmt_clean() {
+    // An alias too long for one line is broken after `=`, as rustfmt writes it (a review found
+    // `pub type LongNamedSecondReturns... = LongNamedFirstReturns...;` on one line).
+    assert!(generated().contains("efghij =\n"));
+    let status = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021", "--check", GOLDEN])
+        .status()
+        .expect("rustfmt runs (rustup component add rustfmt)");
+    assert!(status.success(), "rustfmt would change {GOLDEN}");
+}
+
+#[test]
 fn a_second_type_of_the_same_shape_is_an_alias() {
     let code = generated();
     for alias in [

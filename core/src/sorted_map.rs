@@ -145,6 +145,50 @@ impl<K, V> SortedMap<K, V> {
     }
 }
 
+impl<K: Ord, V> SortedMap<K, V> {
+    /// A map of `entries` in any order, a later entry of a key replacing an earlier one (as
+    /// `collect` into a `BTreeMap`), in O(n log n): for maps built from input, where
+    /// [`insert`](Self::insert)ing keys one by one in descending order would cost O(n²) moves
+    /// (a hostile server's 80,000-key object: seconds).
+    pub fn from_entries(entries: Vec<(K, V)>) -> Self {
+        // In order already (what Convex and `BTreeMap`s send): nothing to sort.
+        if entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return SortedMap { entries };
+        }
+        let mut out: Vec<(K, V)> = Vec::with_capacity(entries.len());
+        for (k, v) in merge_sort(entries) {
+            match out.last_mut() {
+                Some(last) if last.0 == k => *last = (k, v),
+                _ => out.push((k, v)),
+            }
+        }
+        SortedMap { entries: out }
+    }
+}
+
+/// A stable merge sort by key (equal keys keep their order), safe and small: the standard
+/// library's sorts cost kilobytes of wasm per element type.
+fn merge_sort<K: Ord, V>(mut left: Vec<(K, V)>) -> Vec<(K, V)> {
+    if left.len() < 2 {
+        return left;
+    }
+    let right = merge_sort(left.split_off(left.len() / 2));
+    let left = merge_sort(left);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        let next = match (l.peek(), r.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => r.next(),
+            (Some(_), _) => l.next(),
+            (None, _) => r.next(),
+        };
+        match next {
+            Some(entry) => out.push(entry),
+            None => return out,
+        }
+    }
+}
+
 impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
     /// Later duplicates of a key replace earlier ones, as in `BTreeMap`.
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
@@ -219,11 +263,11 @@ where
                 self,
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
-                let mut out = SortedMap::new();
-                while let Some((k, v)) = map.next_entry()? {
-                    out.insert(k, v);
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
                 }
-                Ok(out)
+                Ok(SortedMap::from_entries(entries))
             }
         }
         deserializer.deserialize_map(Entries(std::marker::PhantomData))
@@ -285,5 +329,33 @@ mod tests {
         let theirs_back: BTreeMap<String, i32> = serde_json::from_str(text).unwrap();
         assert!(back.iter().eq(theirs_back.iter()));
         assert!(serde_json::from_str::<SortedMap<String, i32>>("[1]").is_err());
+    }
+
+    /// `from_entries` (what deserializing a map builds with) gives what `collect` into a
+    /// `BTreeMap` gives, for keys in any order with duplicates, in O(n log n).
+    #[test]
+    fn from_entries_is_collect_into_a_btree_map() {
+        let mut seed = 11u64;
+        for len in [0u64, 1, 2, 3, 7, 64, 1000] {
+            let entries: Vec<(u64, u64)> = (0..len)
+                .map(|i| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 33) % (len / 2 + 1), i)
+                })
+                .collect();
+            let theirs: BTreeMap<u64, u64> = entries.iter().copied().collect();
+            let ours = SortedMap::from_entries(entries.clone());
+            assert!(
+                ours.iter().map(|(k, v)| (*k, *v)).eq(theirs.into_iter()),
+                "{len}"
+            );
+            let descending: Vec<(u64, u64)> = (0..len).rev().map(|k| (k, k)).collect();
+            assert!(SortedMap::from_entries(descending)
+                .keys()
+                .copied()
+                .eq(0..len));
+        }
     }
 }

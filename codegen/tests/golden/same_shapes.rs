@@ -68,6 +68,65 @@ pub mod shapes {
     pub const FIRST: __convex::Query<FirstArgs, FirstReturns> =
         __convex::Query::new("shapes:first");
 
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct LongNamedFirstArgs {}
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij {
+        pub x: f64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct LongNamedFirstReturns {
+        pub abcdefghijklmnopqrstuvwxyzabcdefghij:
+            LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij,
+    }
+
+    /// `shapes:longNamedFirst` (query).
+    pub const LONG_NAMED_FIRST: __convex::Query<LongNamedFirstArgs, LongNamedFirstReturns> =
+        __convex::Query::new("shapes:longNamedFirst");
+
+    /// The same shape as [`LongNamedFirstArgs`].
+    pub type LongNamedSecondArgs = LongNamedFirstArgs;
+
+    /// The same shape as [`LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij`].
+    pub type LongNamedSecondReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij =
+        LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij;
+
+    /// The same shape as [`LongNamedFirstReturns`].
+    pub type LongNamedSecondReturns = LongNamedFirstReturns;
+
+    /// `shapes:longNamedSecond` (query).
+    pub const LONG_NAMED_SECOND: __convex::Query<LongNamedSecondArgs, LongNamedSecondReturns> =
+        __convex::Query::new("shapes:longNamedSecond");
+
+    /// The same shape as [`LongNamedFirstArgs`].
+    pub type LongNamedTaggedArgs = LongNamedFirstArgs;
+
+    /// The same shape as [`LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij`].
+    pub type LongNamedTaggedReturnsAveryveryverylongvariantnamethatgoeson =
+        LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij;
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    pub struct LongNamedTaggedReturnsB {
+        pub y: f64,
+    }
+
+    #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+    #[serde(tag = "kind")]
+    pub enum LongNamedTaggedReturns {
+        #[serde(rename = "averyveryverylongvariantnamethatgoeson")]
+        Averyveryverylongvariantnamethatgoeson(
+            LongNamedFirstReturnsAbcdefghijklmnopqrstuvwxyzabcdefghij,
+        ),
+        #[serde(rename = "b")]
+        B(LongNamedTaggedReturnsB),
+    }
+
+    /// `shapes:longNamedTagged` (query).
+    pub const LONG_NAMED_TAGGED: __convex::Query<LongNamedTaggedArgs, LongNamedTaggedReturns> =
+        __convex::Query::new("shapes:longNamedTagged");
+
     /// The same shape as [`FirstReturnsColor`].
     pub type MoveArgsColor = FirstReturnsColor;
 

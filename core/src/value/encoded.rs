@@ -146,4 +146,40 @@ mod tests {
         assert!(Value::from_json_str("{").is_err());
         assert!(Value::from_json_str("1 2").is_err());
     }
+
+    /// An object holds at most Convex's 1024 entries: one more is an error for that value
+    /// (an object is a sorted vector, and a hostile server's 80,000 keys in descending order
+    /// took seconds to insert). Keys in any order, duplicates included, read as a `BTreeMap`
+    /// reads them.
+    #[test]
+    fn objects_hold_at_most_1024_entries_in_any_order() {
+        let object = |n: usize, descending: bool| {
+            let keys: Vec<String> = if descending {
+                (0..n).rev().map(|i| format!("\"k{i:05}\":{i}")).collect()
+            } else {
+                (0..n).map(|i| format!("\"k{i:05}\":{i}")).collect()
+            };
+            format!("{{{}}}", keys.join(","))
+        };
+        for descending in [false, true] {
+            let v = Value::from_json_str(&object(1024, descending)).unwrap();
+            let o = v.as_object().unwrap();
+            assert_eq!(o.len(), 1024);
+            assert!(o.keys().zip(o.keys().skip(1)).all(|(a, b)| a < b));
+            let e = Value::from_json_str(&object(1025, descending)).unwrap_err();
+            assert!(e.to_string().contains("at most 1024 entries"), "{e}");
+        }
+        // Typed decoding into a map (an `Object` field, any order) agrees with `BTreeMap`.
+        let text = r#"{"c":1,"a":2,"b":3,"a":4}"#;
+        let ours: crate::value::Object = crate::json::from_str(r#"{"c":1,"a":2,"b":3,"a":4}"#)
+            .map(|m: crate::sorted_map::SortedMap<String, f64>| {
+                m.into_iter().map(|(k, v)| (k, Value::Float64(v))).collect()
+            })
+            .unwrap();
+        let theirs: std::collections::BTreeMap<String, f64> = serde_json::from_str(text).unwrap();
+        assert!(ours
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_f64().unwrap()))
+            .eq(theirs.into_iter()));
+    }
 }
