@@ -277,9 +277,12 @@ fn checked(top: RawTop<'_>) -> Result<Transition, ProtocolError> {
             "a Transition needs startVersion, endVersion and modifications",
         ));
     };
-    let changes = raw
-        .into_iter()
-        .map(|c| {
+    // Into a new vector, not collected in place over `raw`'s buffer: reusing it (and
+    // shrinking it to the smaller `Change`s) fragmented the heap that the typed decoding
+    // allocates into next (glibc's malloc took 3.5x the instructions).
+    let mut changes = Vec::with_capacity(raw.len());
+    for c in raw {
+        changes.push({
             let c = c.ok_or_else(|| malformed("a modification must be an object"))?;
             let (Some(kind), Some(query_id)) = (c.kind, c.query_id) else {
                 return Err(malformed("a modification needs type and queryId"));
@@ -319,8 +322,8 @@ fn checked(top: RawTop<'_>) -> Result<Transition, ProtocolError> {
                     Quoted(other)
                 ))),
             }
-        })
-        .collect::<Result<_, _>>()?;
+        }?);
+    }
     Ok(Transition {
         start,
         end,
