@@ -380,34 +380,41 @@ impl Scope<'_> {
 /// A struct field `head ty,` one level in from `indent`, broken after `head` when too long,
 /// as rustfmt writes it.
 fn field_line(indent: &str, head: &str, ty: &str) -> String {
-    let one = format!("{indent}    {head} {ty},");
     let next = format!("{indent}        {ty},");
-    if one.len() <= WIDTH || next.len() > WIDTH {
-        format!("{one}\n")
-    } else {
-        format!("{indent}    {head}\n{next}\n")
-    }
+    wrapped(
+        format!("{indent}    {head} {ty},"),
+        &next,
+        format!("{indent}    {head}\n{next}"),
+    )
 }
 
 /// A tuple variant `Variant(ty),` one level in from `indent`, its type on a line of its own
 /// when too long, as rustfmt writes it.
 fn variant_line(indent: &str, variant: &str, ty: &str) -> String {
-    let one = format!("{indent}    {variant}({ty}),");
     let next = format!("{indent}        {ty},");
-    if one.len() <= WIDTH || next.len() > WIDTH {
-        format!("{one}\n")
-    } else {
-        format!("{indent}    {variant}(\n{next}\n{indent}    ),\n")
-    }
+    wrapped(
+        format!("{indent}    {variant}({ty}),"),
+        &next,
+        format!("{indent}    {variant}(\n{next}\n{indent}    ),"),
+    )
 }
 
 fn assignment(indent: &str, head: &str, rhs: &str) -> String {
-    let one = format!("{indent}{head} = {rhs};");
     let next = format!("{indent}    {rhs};");
+    wrapped(
+        format!("{indent}{head} = {rhs};"),
+        &next,
+        format!("{indent}{head} =\n{next}"),
+    )
+}
+
+/// `one` as a line when it fits in [`WIDTH`] (or when the `broken` form's continuation
+/// line `next` would not fit either, as rustfmt leaves such lines), else `broken`.
+fn wrapped(one: String, next: &str, broken: String) -> String {
     if one.len() <= WIDTH || next.len() > WIDTH {
-        format!("{one}\n")
+        one + "\n"
     } else {
-        format!("{indent}{head} =\n{next}\n")
+        broken + "\n"
     }
 }
 
