@@ -1,6 +1,7 @@
 //! Between the app's Rust types and what the client keeps: arguments encoded once (naming the
 //! function in the error), results decoded straight from the server's text into the caller's
-//! type, query results turned into [`ClientError`]s, and one wrapper for typed calls.
+//! type, and query results turned into [`ClientError`]s. (Typed mutations and actions decode
+//! their replies in `client/mod.rs`, one future per result type.)
 
 use convex_yew_core::sync::{FunctionError, QueryResult};
 use convex_yew_core::value::{Object, ResultValue, Value};
